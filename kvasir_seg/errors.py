@@ -1,0 +1,32 @@
+"""The errors kvasir-seg raises.
+
+Every message says what was found, what was expected and what to do about it.
+All of them derive from :class:`KvasirSegError`, so ``except KvasirSegError`` catches
+anything this package raises on purpose.
+"""
+
+from __future__ import annotations
+
+
+class KvasirSegError(Exception):
+    """Base class of every error raised on purpose by kvasir-seg."""
+
+
+class ArchiveError(KvasirSegError):
+    """An archive or folder cannot be read (missing, truncated, corrupt, unreadable member)."""
+
+
+class LayoutError(KvasirSegError):
+    """The archive can be read but its content is not in the layout we know."""
+
+
+class ChecksumError(KvasirSegError):
+    """A downloaded or supplied archive does not match its published SHA-256 or size."""
+
+
+class DownloadError(KvasirSegError):
+    """An archive could not be downloaded; the message says how to fetch it by hand."""
+
+
+class MetricInputError(KvasirSegError, ValueError):
+    """Predictions or references given to a metric are not usable as they are."""
