@@ -1,0 +1,34 @@
+"""kvasir-seg: the reference way to use the Simula polyp segmentation datasets from Python.
+
+The core (this package) reads the official archives and computes the scores; it imports
+neither ``datasets`` nor TensorFlow. The ecosystem adapters are ``kvasir_seg_hf``
+(Hugging Face ``datasets``) and ``kvasir_seg_tfds`` (TensorFlow Datasets).
+
+    >>> import kvasir_seg
+    >>> sorted(kvasir_seg.DATASETS)
+    ['kvasir_capsule_seg', 'kvasir_seg', 'kvasir_sessile']
+"""
+
+from kvasir_seg.catalog import DATASETS, DatasetSpec, get_spec
+from kvasir_seg.errors import (
+    ArchiveError,
+    ChecksumError,
+    DownloadError,
+    KvasirSegError,
+    LayoutError,
+    MetricInputError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DATASETS",
+    "ArchiveError",
+    "ChecksumError",
+    "DatasetSpec",
+    "DownloadError",
+    "KvasirSegError",
+    "LayoutError",
+    "MetricInputError",
+    "get_spec",
+]
