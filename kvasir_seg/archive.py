@@ -32,7 +32,7 @@ from PIL import Image, UnidentifiedImageError
 from kvasir_seg.catalog import DatasetSpec, get_spec
 from kvasir_seg.errors import ArchiveError, LayoutError
 from kvasir_seg.masks import Box, boxes_from_mask, decode_mask
-from kvasir_seg.splits import kvasir_seg_split_of
+from kvasir_seg.splits import assign_splits, kvasir_seg_split_of
 
 logger = logging.getLogger(__name__)
 
@@ -202,9 +202,7 @@ def find_layout(source: _Source, spec: DatasetSpec) -> Layout:
         )
     mask_folder = _find_mask_folder(by_folder, source, spec)
     image_folder = _find_image_folder(by_folder, mask_folder, location, spec)
-    ignored = tuple(
-        sorted(f for f in by_folder if f not in (mask_folder, image_folder))
-    )
+    ignored = tuple(sorted(f for f in by_folder if f not in (mask_folder, image_folder)))
     if ignored:
         logger.info("%s: ignoring image folders %s", location, ", ".join(ignored))
     return Layout(
@@ -216,10 +214,14 @@ def find_layout(source: _Source, spec: DatasetSpec) -> Layout:
 
 
 def _describe(by_folder: dict[str, dict[str, str]]) -> str:
-    return "; ".join(f"{folder}/ ({len(files)} images)" for folder, files in sorted(by_folder.items()))
+    return "; ".join(
+        f"{folder}/ ({len(files)} images)" for folder, files in sorted(by_folder.items())
+    )
 
 
-def _find_mask_folder(by_folder: dict[str, dict[str, str]], source: _Source, spec: DatasetSpec) -> str:
+def _find_mask_folder(
+    by_folder: dict[str, dict[str, str]], source: _Source, spec: DatasetSpec
+) -> str:
     location = source.location
     named = [f for f in by_folder if _MASK_NAMES.search(PurePosixPath(f).name)]
     if len(named) == 1:
@@ -305,9 +307,13 @@ def parse_box_file(data: bytes, name: str) -> dict[str, list[Box]]:
     try:
         entries = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise LayoutError(f"{name} is not valid JSON ({error}); download the archive again.") from error
+        raise LayoutError(
+            f"{name} is not valid JSON ({error}); download the archive again."
+        ) from error
     if not isinstance(entries, dict):
-        raise LayoutError(f"{name}: expected an object keyed by image id, found {type(entries).__name__}.")
+        raise LayoutError(
+            f"{name}: expected an object keyed by image id, found {type(entries).__name__}."
+        )
     result = {}
     for image_id, entry in entries.items():
         try:
@@ -318,7 +324,8 @@ def parse_box_file(data: bytes, name: str) -> dict[str, list[Box]]:
         except (KeyError, TypeError, ValueError) as error:
             raise LayoutError(
                 f"{name}: entry {image_id!r} is malformed ({error!r}); expected "
-                '{"height": int, "width": int, "bbox": [{"label", "xmin", "ymin", "xmax", "ymax"}]}.'
+                '{"height": int, "width": int, "bbox": '
+                '[{"label", "xmin", "ymin", "xmax", "ymax"}]}.'
             ) from error
     return result
 
@@ -329,7 +336,9 @@ def _as_int(value: Any) -> int:
     return int(value)
 
 
-def _check_boxes(boxes: list[Box], width: int, height: int, image_id: str, source: str) -> tuple[Box, ...]:
+def _check_boxes(
+    boxes: list[Box], width: int, height: int, image_id: str, source: str
+) -> tuple[Box, ...]:
     checked = []
     for box in boxes:
         if box.xmin > box.xmax or box.ymin > box.ymax:
@@ -341,7 +350,14 @@ def _check_boxes(boxes: list[Box], width: int, height: int, image_id: str, sourc
             min(max(box.ymax, 0), height),
         )
         if clipped != box:
-            logger.warning("%s: box %s of %s clipped to the %dx%d image", source, tuple(box), image_id, width, height)
+            logger.warning(
+                "%s: box %s of %s clipped to the %dx%d image",
+                source,
+                tuple(box),
+                image_id,
+                width,
+                height,
+            )
         checked.append(clipped)
     return tuple(checked)
 
@@ -368,11 +384,6 @@ class KvasirArchive:
             self._source.close()
             raise
         self.ids: list[str] = sorted(self.layout.images)
-        if len(self.ids) != spec.expected_examples:
-            logger.warning(
-                "%s: found %d examples where the official archive has %d",
-                path, len(self.ids), spec.expected_examples,
-            )
 
     def __enter__(self) -> KvasirArchive:
         return self
@@ -385,7 +396,10 @@ class KvasirArchive:
 
     def _check_pairs(self) -> None:
         images, masks = set(self.layout.images), set(self.layout.masks)
-        for missing, present, what in ((images - masks, "image", "mask"), (masks - images, "mask", "image")):
+        for missing, present, what in (
+            (images - masks, "image", "mask"),
+            (masks - images, "mask", "image"),
+        ):
             if missing:
                 examples = ", ".join(sorted(missing)[:5])
                 raise LayoutError(
@@ -411,6 +425,17 @@ class KvasirArchive:
                 "The archive is incomplete or modified: download it again."
             )
         return boxes
+
+    def assign_splits(self, config_name: str | None = None) -> dict[str, list[str]]:
+        """The ids of each split of config ``config_name`` (the default config when None)."""
+        if len(self.ids) != self.spec.expected_examples:
+            logger.warning(
+                "%s: found %d examples where the official archive has %d",
+                self.path,
+                len(self.ids),
+                self.spec.expected_examples,
+            )
+        return assign_splits(self.spec.config(config_name), self.ids, self.spec.name)
 
     def examples(self, ids: Iterable[str] | None = None) -> Iterator[Example]:
         """Yield the examples of ``ids`` (all, sorted, by default), read and validated."""
@@ -440,7 +465,9 @@ class KvasirArchive:
                 f"{image_name} is {width}x{height}. The archive is modified: download it again."
             )
         if self._boxes is not None:
-            boxes = _check_boxes(self._boxes[image_id], width, height, image_id, self.layout.box_file or "")
+            boxes = _check_boxes(
+                self._boxes[image_id], width, height, image_id, self.layout.box_file or ""
+            )
             source = "official"
         else:
             boxes, source = tuple(boxes_from_mask(mask)), "mask"
@@ -457,7 +484,12 @@ class KvasirArchive:
 
 
 def extra_fields(spec: DatasetSpec, image_id: str) -> dict[str, Any]:
-    """The per-dataset fields of ``image_id``: Kvasir-SEG splits for sessile, video/frame for capsule."""
+    """The per-dataset fields of ``image_id``.
+
+    Kvasir-Sessile: the Kvasir-SEG split of the id in the official and PraNet configs.
+    KvasirCapsule-SEG: ``video_id`` and ``frame`` parsed from ``<video id>_<frame>``
+    (``frame`` is -1 when the name does not have that form).
+    """
     if spec.name == "kvasir_sessile":
         return {
             "kvasir_seg_official_split": kvasir_seg_split_of(image_id, "official"),
@@ -472,6 +504,6 @@ def extra_fields(spec: DatasetSpec, image_id: str) -> dict[str, Any]:
 
 
 def open_archive(dataset: str | DatasetSpec, data_dir: str | os.PathLike[str]) -> KvasirArchive:
-    """Open the archive of ``dataset`` found at ``data_dir`` (zip, its folder, or extracted folder)."""
+    """Open the archive of ``dataset`` at ``data_dir`` (the zip, its folder or the extracted folder)."""
     spec = get_spec(dataset) if isinstance(dataset, str) else dataset
     return KvasirArchive(spec, locate_archive(spec, data_dir))

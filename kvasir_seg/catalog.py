@@ -98,7 +98,8 @@ class DatasetSpec:
     configs: tuple[ConfigSpec, ...]
     terms_of_use: str = TERMS_OF_USE
     has_box_file: bool | None = None
-    extra_fields: tuple[str, ...] = field(default_factory=tuple)
+    #: Per-dataset fields of each example, as (name, type) with type "string" or "int32".
+    extra_fields: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     @property
     def default_config(self) -> ConfigSpec:
@@ -193,7 +194,7 @@ KVASIR_SESSILE = DatasetSpec(
     citation=BIBTEX_SESSILE + "\n\n" + BIBTEX_KVASIR_SEG,
     has_box_file=None,
     configs=_ALL_IN_TRAIN,
-    extra_fields=("kvasir_seg_official_split", "kvasir_seg_pranet_split"),
+    extra_fields=(("kvasir_seg_official_split", "string"), ("kvasir_seg_pranet_split", "string")),
 )
 
 KVASIR_CAPSULE_SEG = DatasetSpec(
@@ -215,7 +216,7 @@ KVASIR_CAPSULE_SEG = DatasetSpec(
     citation=BIBTEX_NANONET,
     has_box_file=False,
     configs=_ALL_IN_TRAIN,
-    extra_fields=("video_id", "frame"),
+    extra_fields=(("video_id", "string"), ("frame", "int32")),
 )
 
 DATASETS: dict[str, DatasetSpec] = {

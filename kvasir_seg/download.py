@@ -117,7 +117,9 @@ def download_archive(
     return destination
 
 
-def _fetch(url: str, partial: Path, spec: DatasetSpec, destination: Path, *, progress: bool, timeout: float) -> None:
+def _fetch(
+    url: str, partial: Path, spec: DatasetSpec, destination: Path, *, progress: bool, timeout: float
+) -> None:
     offset = partial.stat().st_size if partial.exists() else 0
     request = urllib.request.Request(url, headers={"User-Agent": "kvasir-seg"})
     if offset:
@@ -147,8 +149,13 @@ def _fetch(url: str, partial: Path, spec: DatasetSpec, destination: Path, *, pro
         with (
             open(partial, "ab" if resumed else "wb") as handle,
             tqdm(
-                total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
-                desc=spec.filename, disable=not progress,
+                total=total,
+                initial=offset,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1024,
+                desc=spec.filename,
+                disable=not progress,
             ) as bar,
         ):
             try:

@@ -95,10 +95,7 @@ def encode_mask_png(mask: np.ndarray, *, one_bit: bool = True) -> bytes:
     {0, 1} through ``tfds.data_source``.
     """
     mask = np.asarray(mask, dtype=bool)
-    if one_bit:
-        image = Image.fromarray(mask)
-    else:
-        image = Image.fromarray(mask.view(np.uint8))
+    image = Image.fromarray(mask) if one_bit else Image.fromarray(mask.view(np.uint8))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()

@@ -1,0 +1,267 @@
+"""Write synthetic archives in the exact layouts of the real ones.
+
+The project cannot ship or download the real data in its tests, so the tests, the
+benchmarks and the TFDS dummy data are built from archives this module writes: the same
+folder and file names, RGB JPEG images at real Kvasir-SEG sizes, JPEG masks with
+compression noise (RGB for Kvasir-SEG and Sessile, single-channel for the capsule frames),
+an unsorted box file with several and degenerate boxes, and real ids taken from the
+official split lists.
+
+    >>> from kvasir_seg.synthetic import write_archive
+    >>> zip_path = write_archive("kvasir_seg", "/tmp/fixture", count=12)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from kvasir_seg.catalog import get_spec
+from kvasir_seg.masks import boxes_from_mask
+from kvasir_seg.splits import read_id_list
+
+#: Image sizes (width x height: count) of the 1000 Kvasir-SEG images, as recorded in the
+#: archive's box file. Sampling from it reproduces the real size distribution.
+KVASIR_SEG_SIZES = """
+622x530:78 626x547:66 626x546:61 622x529:56 622x528:53 622x531:50 570x530:33 570x531:19
+720x576:17 1348x1070:17 571x530:14 623x528:14 621x529:12 621x530:11 571x531:10 621x528:10
+621x531:9 623x529:8 616x530:7 599x531:6 616x528:6 584x530:5 600x528:5 615x530:5 617x531:5
+618x530:5 619x528:5 627x547:5 605x528:4 613x530:4 616x529:4 619x529:4 619x530:4 620x530:4
+622x527:4 1220x1011:4 570x529:3 576x530:3 590x528:3 593x530:3 598x531:3 603x530:3 604x530:3
+611x530:3 612x530:3 615x529:3 617x528:3 620x531:3 625x547:3 494x530:2 510x528:2 528x528:2
+548x531:2 554x529:2 554x531:2 559x530:2 562x530:2 568x529:2 569x531:2 572x547:2 584x529:2
+587x530:2 591x529:2 594x528:2 594x530:2 595x528:2 595x531:2 597x529:2 598x530:2 598x546:2
+599x528:2 600x529:2 601x528:2 602x528:2 605x529:2 605x530:2 607x528:2 607x530:2 608x528:2
+608x529:2 609x531:2 611x528:2 611x531:2 613x528:2 613x531:2 614x530:2 614x531:2 615x528:2
+615x546:2 616x546:2 617x529:2 617x530:2 618x528:2 618x531:2 619x531:2 619x547:2 621x547:2
+622x511:2 622x546:2 623x546:2 625x546:2 1220x1010:2 332x487 370x523 396x480 401x415 421x547
+437x529 443x530 446x530 451x530 459x526 465x525 465x530 469x449 474x458 475x528 477x530
+480x531 481x530 484x530 490x531 495x529 502x529 504x530 509x530 511x530 519x511 520x529
+522x483 524x529 525x531 529x531 530x528 531x530 535x531 536x530 537x530 540x528 540x530
+541x528 541x530 543x528 545x433 545x547 546x530 547x437 547x530 547x546 549x530 549x531
+551x430 551x477 551x531 552x530 552x531 553x530 554x530 556x530 557x474 557x528 557x530
+557x531 558x454 558x531 560x424 560x529 561x528 561x529 561x530 562x449 562x502 562x529
+563x531 564x527 564x529 564x530 565x530 566x429 566x492 566x530 566x531 567x528 568x352
+568x497 568x531 568x546 569x430 569x495 569x518 569x530 570x479 570x508 570x518 570x521
+570x528 571x506 571x521 571x529 572x529 572x531 574x530 575x509 575x530 575x531 576x476
+576x547 577x505 577x506 577x528 577x530 578x530 580x528 580x531 581x528 581x529 581x531
+582x531 583x530 585x530 585x546 586x479 586x514 586x528 586x530 588x528 588x530 589x530
+589x546 590x506 590x529 590x530 590x531 591x530 592x421 592x482 592x527 592x528 592x529
+592x531 593x435 593x529 594x529 595x546 596x508 596x528 596x530 597x401 597x528 597x546
+597x547 598x528 599x527 599x530 600x531 601x506 601x526 602x474 602x546 603x520 603x528
+603x531 604x445 604x531 605x444 605x473 605x510 605x511 605x531 605x546 606x528 606x530
+606x531 609x505 609x528 609x530 609x546 610x509 610x528 610x531 611x423 611x529 612x482
+612x519 612x522 612x528 612x529 612x544 612x546 613x529 613x547 614x528 614x529 614x546
+615x490 615x520 616x503 616x547 617x513 617x547 618x494 618x529 619x471 620x475 620x529
+620x546 620x547 621x510 621x520 621x522 621x527 621x546 622x393 622x480 622x484 622x496
+622x504 622x508 622x510 622x547 623x476 623x547 624x546 625x513 626x474 626x538 1205x1010
+1210x1011 1214x1019 1220x1009 1224x1012 1348x1062 1920x1072
+"""
+
+CAPSULE_VIDEO = "131368cc17e44240"
+#: The capsule frames: 28955..29015 without 28988..28993 (55 frames of one video).
+CAPSULE_FRAMES = tuple(f for f in range(28955, 29016) if not 28988 <= f <= 28993)
+CAPSULE_SIZE = (336, 336)
+
+#: Folder layouts of the capsule archive (its real folder names are unknown): the
+#: re-pack seen in the wild, a guess at the official one with a folder of box-drawn
+#: images, and folders whose names say nothing (found by content).
+CAPSULE_LAYOUTS = {
+    "repack": ("Kvasir_Capsule_Seg/images", "Kvasir_Capsule_Seg/masks", None),
+    "official-guess": (
+        "kvasir-capsule-seg/images",
+        "kvasir-capsule-seg/ground truth",
+        "kvasir-capsule-seg/bbox",
+    ),
+    "unnamed": ("capsule/a", "capsule/b", None),
+}
+
+
+def size_distribution() -> list[tuple[int, int]]:
+    """All 1000 Kvasir-SEG (width, height) pairs, most common first."""
+    sizes = []
+    for token in KVASIR_SEG_SIZES.split():
+        size, _, count = token.partition(":")
+        width, height = (int(v) for v in size.split("x"))
+        sizes.extend([(width, height)] * int(count or 1))
+    return sizes
+
+
+def kvasir_seg_ids(count: int) -> list[str]:
+    """``count`` real Kvasir-SEG ids covering the official validation split, the PraNet test
+    split and the official train split (all 1000 when ``count`` >= 1000)."""
+    train = read_id_list("kvasir_seg/official/train.txt")
+    val = read_id_list("kvasir_seg/official/val.txt")
+    if count >= len(train) + len(val):
+        return sorted(train + val)
+    pranet = set(read_id_list("kvasir_seg/pranet/test.txt"))
+    quarter = max(1, count // 4)
+    chosen = list(val[:quarter])
+    chosen += [i for i in train if i in pranet][:quarter]
+    chosen += [i for i in train if i not in pranet][: count - len(chosen)]
+    return sorted(chosen[:count])
+
+
+def _image(rng: np.random.Generator, width: int, height: int) -> bytes:
+    """An endoscopy-like RGB JPEG: a smooth reddish vignette plus texture noise."""
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    radius = np.hypot((x - width / 2) / width, (y - height / 2) / height)
+    base = np.clip(1.1 - 1.6 * radius, 0, 1)[..., None] * np.array([200, 110, 90], np.float32)
+    noise = rng.normal(0, 12, size=(height, width, 3)).astype(np.float32)
+    pixels = np.clip(base + noise, 0, 255).astype(np.uint8)
+    return _jpeg(Image.fromarray(pixels, "RGB"), quality=75)
+
+
+def _mask(
+    rng: np.random.Generator, width: int, height: int, polyps: int, speck: bool
+) -> np.ndarray:
+    """A bool mask with ``polyps`` ellipses (possibly touching the border) and maybe a speck."""
+    y, x = np.mgrid[0:height, 0:width]
+    mask = np.zeros((height, width), dtype=bool)
+    for _ in range(polyps):
+        cx, cy = rng.uniform(0.05, 0.95) * width, rng.uniform(0.05, 0.95) * height
+        rx, ry = rng.uniform(0.05, 0.3) * width, rng.uniform(0.05, 0.3) * height
+        mask |= ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1
+    if speck:
+        mask[0, 0] = True
+    return mask
+
+
+def _jpeg(image: Image.Image, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def _mask_jpeg(mask: np.ndarray, mode: str) -> bytes:
+    """The mask as the archives store it: a JPEG (RGB or L) of 0/255 values, quality 95."""
+    grey = Image.fromarray(mask.astype(np.uint8) * 255, "L")
+    return _jpeg(grey.convert(mode), quality=95)
+
+
+def _official_boxes(rng: np.random.Generator, mask: np.ndarray, index: int) -> list[dict]:
+    """Boxes as the box file has them: from the mask, plus the quirks of the real file."""
+    height, width = mask.shape
+    boxes = [b._asdict() for b in boxes_from_mask(mask)]
+    if index % 5 == 1:  # a degenerate box one pixel high, and a tiny 3x3 one
+        boxes.append({"xmin": 10, "ymin": 20, "xmax": 60, "ymax": 21})
+        boxes.append({"xmin": 30, "ymin": 30, "xmax": 33, "ymax": 33})
+    if index % 7 == 2:  # a box on the image border: xmin 0, xmax == width
+        boxes.append({"xmin": 0, "ymin": 5, "xmax": width, "ymax": min(height, 40)})
+    rng.shuffle(boxes)
+    return [{"label": "polyp", **box} for box in boxes]
+
+
+class _Writer:
+    """Writes members either into a zip or into a folder, with the same names."""
+
+    def __init__(self, target: Path, zipped: bool) -> None:
+        self.target = target
+        self.zip = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) if zipped else None
+
+    def add(self, name: str, data: bytes) -> None:
+        if self.zip is not None:
+            self.zip.writestr(name, data)
+        else:
+            path = self.target / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+
+    def close(self) -> None:
+        if self.zip is not None:
+            self.zip.close()
+
+
+def write_archive(
+    dataset: str,
+    directory: str | Path,
+    *,
+    count: int | None = None,
+    seed: int = 0,
+    zipped: bool = True,
+    layout: str = "repack",
+    box_file: bool | None = None,
+    sizes: list[tuple[int, int]] | None = None,
+    junk: bool = True,
+) -> Path:
+    """Write a synthetic archive of ``dataset`` into ``directory`` and return its path.
+
+    Returns the zip (named as the official one) when ``zipped``, else the folder it would
+    extract to. ``count`` defaults to a small number (12 Kvasir-SEG, 8 sessile, 55 capsule
+    frames); ``sizes`` overrides the sampled Kvasir-SEG sizes; ``layout`` picks one of
+    :data:`CAPSULE_LAYOUTS`; ``box_file`` adds a box file to Kvasir-Sessile (Kvasir-SEG
+    always has one, the capsule archive never); ``junk`` adds ``__MACOSX`` and dot-files
+    that a reader must skip.
+    """
+    spec = get_spec(dataset)
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    target = directory / spec.filename if zipped else directory
+    writer = _Writer(target, zipped)
+    try:
+        if spec.name == "kvasir_capsule_seg":
+            _write_capsule(writer, rng, count or len(CAPSULE_FRAMES), layout)
+        else:
+            default = 12 if spec.name == "kvasir_seg" else 8
+            with_boxes = spec.name == "kvasir_seg" or bool(box_file)
+            _write_kvasir(writer, rng, spec.root_folder or "", count or default, with_boxes, sizes)
+        if junk:
+            writer.add("__MACOSX/._junk.jpg", b"\x00\x05\x16\x07 not an image")
+            writer.add(f"{spec.root_folder or 'capsule'}/.DS_Store", b"\x00\x00\x00\x01Bud1")
+    finally:
+        writer.close()
+    return target
+
+
+def _write_kvasir(
+    writer: _Writer,
+    rng: np.random.Generator,
+    root: str,
+    count: int,
+    with_boxes: bool,
+    sizes: list[tuple[int, int]] | None,
+) -> None:
+    ids = kvasir_seg_ids(count)
+    if sizes is None:
+        everything = size_distribution()
+        sizes = (
+            [everything[i] for i in rng.permutation(len(everything))[: len(ids)]]
+            if len(ids) <= 1000
+            else everything
+        )
+    entries = {}
+    for index, image_id in enumerate(ids):
+        width, height = sizes[index % len(sizes)]
+        mask = _mask(
+            rng, width, height, polyps=1 + (index % 4 == 3) + (index % 9 == 4), speck=index % 6 == 5
+        )
+        writer.add(f"{root}/images/{image_id}.jpg", _image(rng, width, height))
+        writer.add(f"{root}/masks/{image_id}.jpg", _mask_jpeg(mask, "RGB"))
+        entries[image_id] = {
+            "height": height,
+            "width": width,
+            "bbox": _official_boxes(rng, mask, index),
+        }
+    if with_boxes:
+        order = rng.permutation(len(ids))
+        unsorted = {ids[i]: entries[ids[i]] for i in order}
+        writer.add(f"{root}/kavsir_bboxes.json", json.dumps(unsorted, indent=4).encode())
+
+
+def _write_capsule(writer: _Writer, rng: np.random.Generator, count: int, layout: str) -> None:
+    images, masks, overlays = CAPSULE_LAYOUTS[layout]
+    width, height = CAPSULE_SIZE
+    for index, frame in enumerate(CAPSULE_FRAMES[:count]):
+        name = f"{CAPSULE_VIDEO}_{frame}.jpg"
+        mask = _mask(rng, width, height, polyps=1 + (index % 5 == 2), speck=False)
+        image = _image(rng, width, height)
+        writer.add(f"{images}/{name}", image)
+        writer.add(f"{masks}/{name}", _mask_jpeg(mask, "L"))
+        if overlays:
+            writer.add(f"{overlays}/{name}", image)

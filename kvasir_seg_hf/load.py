@@ -1,0 +1,84 @@
+"""``load_dataset()``: one line from a dataset name to real ``datasets`` objects.
+
+``datasets`` >= 4 no longer runs loading scripts, so this helper drives the builder
+classes of this package directly. Its signature follows ``datasets.load_dataset``.
+
+    >>> from kvasir_seg_hf import load_dataset
+    >>> ds = load_dataset("kvasir_seg")  # doctest: +SKIP
+    >>> ds["train"].num_rows, ds["validation"].num_rows  # doctest: +SKIP
+    (880, 120)
+    >>> test = load_dataset("kvasir_seg", "pranet", split="test")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import datasets
+
+from kvasir_seg.catalog import get_spec
+from kvasir_seg_hf.builder import KvasirBuilder
+from kvasir_seg_hf.kvasir_capsule_seg import KvasirCapsuleSeg
+from kvasir_seg_hf.kvasir_seg import KvasirSeg
+from kvasir_seg_hf.kvasir_sessile import KvasirSessile
+
+BUILDERS: dict[str, type[KvasirBuilder]] = {
+    "kvasir_seg": KvasirSeg,
+    "kvasir_sessile": KvasirSessile,
+    "kvasir_capsule_seg": KvasirCapsuleSeg,
+}
+
+
+def get_builder(
+    path: str,
+    name: str | None = None,
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> KvasirBuilder:
+    """The builder of dataset ``path`` with config ``name``, not yet prepared.
+
+    ``data_dir`` is a zip downloaded by hand, the folder that holds it, or the folder it
+    extracts to; without it, the official archive is downloaded into the cache.
+    """
+    spec = get_spec(path)
+    config = spec.config(name).name  # raises a clear error on an unknown config
+    if data_dir is not None:
+        data_dir = os.path.abspath(os.path.expanduser(os.fspath(data_dir)))
+    return BUILDERS[spec.name](
+        config_name=config,
+        data_dir=data_dir,
+        cache_dir=os.fspath(cache_dir) if cache_dir is not None else None,
+    )
+
+
+def load_dataset(
+    path: str,
+    name: str | None = None,
+    *,
+    split: str | datasets.Split | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    download_mode: datasets.DownloadMode | str | None = None,
+    verification_mode: datasets.VerificationMode | str | None = None,
+    keep_in_memory: bool | None = None,
+    num_proc: int | None = None,
+    streaming: bool = False,
+) -> Any:
+    """Load ``kvasir_seg``, ``kvasir_sessile`` or ``kvasir_capsule_seg`` as ``datasets`` objects.
+
+    Returns a ``DatasetDict`` (or a ``Dataset`` when ``split`` is given); with
+    ``streaming=True`` an ``IterableDatasetDict`` / ``IterableDataset``, and no Arrow cache
+    is built. The first call reads the archive and caches the result; later calls reuse
+    the cache (``download_mode="force_redownload"`` rebuilds it).
+
+    >>> ds = load_dataset("kvasir_capsule_seg", data_dir="~/Downloads")  # doctest: +SKIP
+    """
+    builder = get_builder(path, name, data_dir=data_dir, cache_dir=cache_dir)
+    if streaming:
+        return builder.as_streaming_dataset(split=split)
+    builder.download_and_prepare(
+        download_mode=download_mode, verification_mode=verification_mode, num_proc=num_proc
+    )
+    return builder.as_dataset(split=split, in_memory=bool(keep_in_memory))
