@@ -1,0 +1,61 @@
+"""Shared fixtures: synthetic archives in the real layouts, and a local HTTP server.
+
+Everything here is offline: archives are written by :mod:`kvasir_seg.synthetic`, and
+downloads go to a server on 127.0.0.1 through the ``KVASIR_SEG_MIRROR`` variable.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kvasir_seg.synthetic import write_archive
+
+
+@pytest.fixture(scope="session")
+def kvasir_seg_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 12-example synthetic Kvasir-SEG zip (real ids, sizes, noisy RGB JPEG masks)."""
+    return write_archive("kvasir_seg", tmp_path_factory.mktemp("kvasir_seg"), count=12)
+
+
+@pytest.fixture(scope="session")
+def kvasir_seg_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same 12 examples as :func:`kvasir_seg_zip`, extracted."""
+    return write_archive("kvasir_seg", tmp_path_factory.mktemp("kvasir_seg_dir"), count=12, zipped=False)
+
+
+@pytest.fixture(scope="session")
+def sessile_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_archive("kvasir_sessile", tmp_path_factory.mktemp("sessile"), count=8)
+
+
+@pytest.fixture(scope="session")
+def capsule_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_archive("kvasir_capsule_seg", tmp_path_factory.mktemp("capsule"), count=10)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture
+def http_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A folder served on 127.0.0.1 and set as ``KVASIR_SEG_MIRROR``; put zips in it."""
+    root = tmp_path / "mirror"
+    root.mkdir()
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("KVASIR_SEG_MIRROR", f"http://127.0.0.1:{server.server_address[1]}/")
+    try:
+        yield root
+    finally:
+        server.shutdown()
+        server.server_close()
