@@ -504,6 +504,6 @@ def extra_fields(spec: DatasetSpec, image_id: str) -> dict[str, Any]:
 
 
 def open_archive(dataset: str | DatasetSpec, data_dir: str | os.PathLike[str]) -> KvasirArchive:
-    """Open the archive of ``dataset`` at ``data_dir`` (the zip, its folder or the extracted folder)."""
+    """Open the archive of ``dataset`` at ``data_dir`` (zip, its folder or extracted folder)."""
     spec = get_spec(dataset) if isinstance(dataset, str) else dataset
     return KvasirArchive(spec, locate_archive(spec, data_dir))
