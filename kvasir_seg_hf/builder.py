@@ -22,6 +22,7 @@ import datasets
 from kvasir_seg.archive import locate_archive, open_archive
 from kvasir_seg.catalog import VERSION, DatasetSpec
 from kvasir_seg.download import download_archive, verify_archive
+from kvasir_seg.errors import KvasirSegError
 from kvasir_seg_hf.features import features_for, to_record
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,14 @@ class KvasirBuilder(datasets.GeneratorBasedBuilder):
             verification_mode or datasets.VerificationMode.BASIC_CHECKS
         )
         self.verify_checksums = mode != datasets.VerificationMode.NO_CHECKS
-        super().download_and_prepare(*args, verification_mode=verification_mode, **kwargs)
+        try:
+            super().download_and_prepare(*args, verification_mode=verification_mode, **kwargs)
+        except datasets.exceptions.DatasetGenerationError as error:
+            # datasets wraps whatever the generator raised; our errors say what to do, so
+            # the user gets them as they are (the half-built cache is already discarded).
+            if isinstance(error.__cause__, KvasirSegError):
+                raise error.__cause__ from None
+            raise
 
     def _archive_path(self, dl_manager: datasets.DownloadManager) -> Path:
         """The archive to read: the user's ``data_dir``, else the official download."""
