@@ -105,6 +105,7 @@ class KvasirBuilder(datasets.GeneratorBasedBuilder):
                 gen_kwargs={"location": location, "shards": _shards(ids)},
             )
             for split, ids in splits.items()
+            if ids  # a partial archive may leave a split empty; datasets cannot serve those
         ]
 
     def _generate_examples(self, location: str, shards: list[list[str]]):
