@@ -6,6 +6,13 @@ downloads go to a server on 127.0.0.1 through the ``KVASIR_SEG_MIRROR`` variable
 
 from __future__ import annotations
 
+import os
+
+# Tests never reach the network: make the Hugging Face libraries fail fast instead of
+# trying. Set before any test module imports datasets or evaluate.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
 import functools
 import http.server
 import threading
@@ -26,7 +33,9 @@ def kvasir_seg_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def kvasir_seg_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same 12 examples as :func:`kvasir_seg_zip`, extracted."""
-    return write_archive("kvasir_seg", tmp_path_factory.mktemp("kvasir_seg_dir"), count=12, zipped=False)
+    return write_archive(
+        "kvasir_seg", tmp_path_factory.mktemp("kvasir_seg_dir"), count=12, zipped=False
+    )
 
 
 @pytest.fixture(scope="session")

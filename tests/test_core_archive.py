@@ -50,7 +50,10 @@ def test_zip_is_read_in_place_with_pairs_boxes_and_sizes(kvasir_seg_zip: Path) -
                 mask = Image.open(io.BytesIO(raw.read(f"Kvasir-SEG/masks/{example.image_id}.jpg")))
                 assert mask.mode == "RGB"
                 np.testing.assert_array_equal(example.mask, np.asarray(mask.convert("L")) > 127)
-                expected = [Box(b["xmin"], b["ymin"], b["xmax"], b["ymax"]) for b in entries[example.image_id]["bbox"]]
+                expected = [
+                    Box(b["xmin"], b["ymin"], b["xmax"], b["ymax"])
+                    for b in entries[example.image_id]["bbox"]
+                ]
                 assert list(example.bboxes) == expected
                 assert example.bbox_source == "official"
 
@@ -64,9 +67,16 @@ def test_fixture_has_multiple_and_degenerate_boxes(kvasir_seg_zip: Path) -> None
     assert any(b.xmin == 0 for b in boxes)
 
 
-def test_zip_folder_parent_and_extracted_folder_read_the_same(kvasir_seg_zip: Path, kvasir_seg_folder: Path) -> None:
+def test_zip_folder_parent_and_extracted_folder_read_the_same(
+    kvasir_seg_zip: Path, kvasir_seg_folder: Path
+) -> None:
     ids = {}
-    for location in (kvasir_seg_zip, kvasir_seg_zip.parent, kvasir_seg_folder, kvasir_seg_folder / "Kvasir-SEG"):
+    for location in (
+        kvasir_seg_zip,
+        kvasir_seg_zip.parent,
+        kvasir_seg_folder,
+        kvasir_seg_folder / "Kvasir-SEG",
+    ):
         with open_archive("kvasir_seg", location) as archive:
             ids[str(location)] = [(e.image_id, e.mask.sum(), e.bboxes) for e in archive.examples()]
     assert len({repr(v) for v in ids.values()}) == 1
@@ -105,10 +115,11 @@ def test_capsule_folders_are_found_by_pairing(tmp_path: Path, layout: str) -> No
 # ----------------------------------------------------------------------------- bad inputs
 
 
-def _expect(error: type[KvasirSegError], location: Path, *fragments: str, dataset: str = "kvasir_seg") -> str:
-    with pytest.raises(error) as caught:
-        with open_archive(dataset, location) as archive:
-            list(archive.examples())
+def _expect(
+    error: type[KvasirSegError], location: Path, *fragments: str, dataset: str = "kvasir_seg"
+) -> str:
+    with pytest.raises(error) as caught, open_archive(dataset, location) as archive:
+        list(archive.examples())
     message = str(caught.value)
     for fragment in fragments:
         assert fragment in message, message
@@ -116,7 +127,12 @@ def _expect(error: type[KvasirSegError], location: Path, *fragments: str, datase
 
 
 def test_missing_path(tmp_path: Path) -> None:
-    _expect(ArchiveError, tmp_path / "nowhere", "does not exist", "https://datasets.simula.no/downloads/kvasir-seg.zip")
+    _expect(
+        ArchiveError,
+        tmp_path / "nowhere",
+        "does not exist",
+        "https://datasets.simula.no/downloads/kvasir-seg.zip",
+    )
 
 
 def test_image_without_mask(folder: Path) -> None:
@@ -155,7 +171,11 @@ def test_missing_box_file(folder: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "fragment"),
-    [(b"{not json", "not valid JSON"), (b"[]", "expected an object"), (b'{"a": {"bbox": [{"xmin": 1}]}}', "malformed")],
+    [
+        (b"{not json", "not valid JSON"),
+        (b"[]", "expected an object"),
+        (b'{"a": {"bbox": [{"xmin": 1}]}}', "malformed"),
+    ],
 )
 def test_malformed_box_file(folder: Path, content: bytes, fragment: str) -> None:
     _box_file(folder).write_bytes(content)
@@ -220,7 +240,9 @@ def test_unknown_layout(tmp_path: Path) -> None:
 def test_two_mask_folders_are_ambiguous(tmp_path: Path) -> None:
     root = write_archive("kvasir_capsule_seg", tmp_path, count=3, zipped=False)
     shutil.copytree(root / "Kvasir_Capsule_Seg" / "masks", root / "Kvasir_Capsule_Seg" / "gt_copy")
-    _expect(LayoutError, root, "several folders look like mask folders", dataset="kvasir_capsule_seg")
+    _expect(
+        LayoutError, root, "several folders look like mask folders", dataset="kvasir_capsule_seg"
+    )
 
 
 def test_duplicate_stems(folder: Path) -> None:

@@ -13,7 +13,9 @@ from kvasir_seg.download import download_archive, verify_archive
 from kvasir_seg.errors import ChecksumError, DownloadError
 
 
-def test_download_from_mirror_is_verified_and_renamed(http_mirror: Path, capsule_zip: Path, tmp_path: Path) -> None:
+def test_download_from_mirror_is_verified_and_renamed(
+    http_mirror: Path, capsule_zip: Path, tmp_path: Path
+) -> None:
     payload = capsule_zip.read_bytes()
     (http_mirror / KVASIR_CAPSULE_SEG.filename).write_bytes(payload)
     spec = replace(KVASIR_CAPSULE_SEG, sha256=hashlib.sha256(payload).hexdigest())
@@ -26,7 +28,9 @@ def test_download_from_mirror_is_verified_and_renamed(http_mirror: Path, capsule
     assert download_archive(spec, tmp_path / "cache", progress=False) == path
 
 
-def test_checksum_mismatch_leaves_nothing_behind(http_mirror: Path, kvasir_seg_zip: Path, tmp_path: Path) -> None:
+def test_checksum_mismatch_leaves_nothing_behind(
+    http_mirror: Path, kvasir_seg_zip: Path, tmp_path: Path
+) -> None:
     (http_mirror / KVASIR_SEG.filename).write_bytes(kvasir_seg_zip.read_bytes())
     with pytest.raises(ChecksumError) as caught:
         download_archive(KVASIR_SEG, tmp_path / "cache", progress=False)
@@ -34,7 +38,9 @@ def test_checksum_mismatch_leaves_nothing_behind(http_mirror: Path, kvasir_seg_z
     assert not list((tmp_path / "cache").iterdir())
 
 
-def test_unreachable_server_says_what_to_download_and_where(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_unreachable_server_says_what_to_download_and_where(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("KVASIR_SEG_MIRROR", "http://127.0.0.1:9/")  # discard port: refused
     with pytest.raises(DownloadError) as caught:
         download_archive(KVASIR_SEG, tmp_path, progress=False, timeout=5)
@@ -48,7 +54,9 @@ def test_server_error_is_a_download_error(http_mirror: Path, tmp_path: Path) -> 
         download_archive(KVASIR_CAPSULE_SEG, tmp_path, progress=False)
 
 
-def test_verify_logs_the_digest_when_none_is_published(capsule_zip: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_verify_logs_the_digest_when_none_is_published(
+    capsule_zip: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level("INFO")
     digest = verify_archive(KVASIR_CAPSULE_SEG, capsule_zip)
     assert digest == hashlib.sha256(capsule_zip.read_bytes()).hexdigest()

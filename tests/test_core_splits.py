@@ -40,7 +40,9 @@ def test_partial_archive_is_partial_with_a_warning(caplog: pytest.LogCaptureFixt
 
 def test_ids_in_no_split_are_an_error() -> None:
     with pytest.raises(LayoutError, match="in no split"):
-        assign_splits(KVASIR_SEG.config("official"), [*TRAIN, "cjnotanofficialid000000000"], "kvasir_seg")
+        assign_splits(
+            KVASIR_SEG.config("official"), [*TRAIN, "cjnotanofficialid000000000"], "kvasir_seg"
+        )
 
 
 def test_sessile_examples_know_their_kvasir_seg_split() -> None:

@@ -33,8 +33,13 @@ def _raw_bytes(ds: datasets.Dataset, column: str) -> list[bytes]:
 def test_official_config_serves_the_archive_unchanged(kvasir_seg_zip: Path, tmp_path: Path) -> None:
     ds = _load(kvasir_seg_zip, tmp_path, "kvasir_seg")
     assert isinstance(ds, datasets.DatasetDict) and set(ds) == {"train", "validation"}
-    train, val = read_id_list("kvasir_seg/official/train.txt"), read_id_list("kvasir_seg/official/val.txt")
-    assert set(ds["train"]["image_id"]) <= set(train) and set(ds["validation"]["image_id"]) <= set(val)
+    train, val = (
+        read_id_list("kvasir_seg/official/train.txt"),
+        read_id_list("kvasir_seg/official/val.txt"),
+    )
+    assert set(ds["train"]["image_id"]) <= set(train) and set(ds["validation"]["image_id"]) <= set(
+        val
+    )
     assert ds["train"].num_rows + ds["validation"].num_rows == 12
     with zipfile.ZipFile(kvasir_seg_zip) as raw:
         entries = json.loads(raw.read("Kvasir-SEG/kavsir_bboxes.json"))
@@ -45,9 +50,14 @@ def test_official_config_serves_the_archive_unchanged(kvasir_seg_zip: Path, tmp_
                 assert images[index] == raw.read(f"Kvasir-SEG/images/{image_id}.jpg")
                 jpeg_mask = Image.open(io.BytesIO(raw.read(f"Kvasir-SEG/masks/{image_id}.jpg")))
                 assert row["mask"].mode == "1"
-                np.testing.assert_array_equal(np.asarray(row["mask"]), np.asarray(jpeg_mask.convert("L")) > 127)
+                np.testing.assert_array_equal(
+                    np.asarray(row["mask"]), np.asarray(jpeg_mask.convert("L")) > 127
+                )
                 assert (row["width"], row["height"]) == row["image"].size == jpeg_mask.size
-                expected = [{**{k: b[k] for k in ("xmin", "ymin", "xmax", "ymax")}, "label": 0} for b in entries[image_id]["bbox"]]
+                expected = [
+                    {**{k: b[k] for k in ("xmin", "ymin", "xmax", "ymax")}, "label": 0}
+                    for b in entries[image_id]["bbox"]
+                ]
                 assert row["bboxes"] == expected
                 assert row["bbox_source"] == "official"
 
@@ -70,7 +80,9 @@ def test_metadata_and_features(kvasir_seg_zip: Path, tmp_path: Path) -> None:
     assert isinstance(info.features["mask"], datasets.Image)
 
 
-def test_sessile_marks_kvasir_seg_split_and_derives_boxes(sessile_zip: Path, tmp_path: Path) -> None:
+def test_sessile_marks_kvasir_seg_split_and_derives_boxes(
+    sessile_zip: Path, tmp_path: Path
+) -> None:
     ds = load_dataset("kvasir_sessile", data_dir=sessile_zip, cache_dir=tmp_path)
     assert list(ds) == ["train"] and ds["train"].num_rows == 8
     official = dict.fromkeys(read_id_list("kvasir_seg/official/train.txt"), "train")
@@ -90,7 +102,9 @@ def test_sessile_with_a_box_file_uses_it(tmp_path: Path) -> None:
 
 
 def test_capsule_from_the_folder_holding_the_zip(capsule_zip: Path, tmp_path: Path) -> None:
-    ds = load_dataset("kvasir_capsule_seg", split="train", data_dir=capsule_zip.parent, cache_dir=tmp_path)
+    ds = load_dataset(
+        "kvasir_capsule_seg", split="train", data_dir=capsule_zip.parent, cache_dir=tmp_path
+    )
     assert ds.num_rows == 10
     assert ds["video_id"] == ["131368cc17e44240"] * 10 and ds["frame"][:2] == [28955, 28956]
     assert ds.info.homepage == KVASIR_CAPSULE_SEG.homepage and "jha2021nanonet" in ds.info.citation
@@ -98,18 +112,32 @@ def test_capsule_from_the_folder_holding_the_zip(capsule_zip: Path, tmp_path: Pa
 
 def test_second_call_reuses_the_cache(tmp_path: Path) -> None:
     path = write_archive("kvasir_sessile", tmp_path / "archive", count=3)
-    first = load_dataset("kvasir_sessile", split="train", data_dir=path, cache_dir=tmp_path / "cache")
+    first = load_dataset(
+        "kvasir_sessile", split="train", data_dir=path, cache_dir=tmp_path / "cache"
+    )
     path.unlink()  # a rebuild would now fail
-    again = load_dataset("kvasir_sessile", split="train", data_dir=path, cache_dir=tmp_path / "cache")
+    again = load_dataset(
+        "kvasir_sessile", split="train", data_dir=path, cache_dir=tmp_path / "cache"
+    )
     assert again["image_id"] == first["image_id"] and again.cache_files == first.cache_files
 
 
-def test_streaming_builds_no_cache_and_serves_the_same_examples(capsule_zip: Path, tmp_path: Path) -> None:
-    stream = load_dataset("kvasir_capsule_seg", split="train", data_dir=capsule_zip, cache_dir=tmp_path / "s", streaming=True)
+def test_streaming_builds_no_cache_and_serves_the_same_examples(
+    capsule_zip: Path, tmp_path: Path
+) -> None:
+    stream = load_dataset(
+        "kvasir_capsule_seg",
+        split="train",
+        data_dir=capsule_zip,
+        cache_dir=tmp_path / "s",
+        streaming=True,
+    )
     assert isinstance(stream, datasets.IterableDataset)
     streamed = list(stream)
     assert not list((tmp_path / "s").rglob("*.arrow"))
-    built = load_dataset("kvasir_capsule_seg", split="train", data_dir=capsule_zip, cache_dir=tmp_path / "b")
+    built = load_dataset(
+        "kvasir_capsule_seg", split="train", data_dir=capsule_zip, cache_dir=tmp_path / "b"
+    )
     assert [r["image_id"] for r in streamed] == built["image_id"]
     np.testing.assert_array_equal(np.asarray(streamed[3]["mask"]), np.asarray(built[3]["mask"]))
     assert streamed[3]["bboxes"] == built[3]["bboxes"]
@@ -123,19 +151,25 @@ def test_num_proc_two_gives_the_same_dataset(kvasir_seg_zip: Path, tmp_path: Pat
 
 
 def test_builder_class_can_be_driven_directly(kvasir_seg_folder: Path, tmp_path: Path) -> None:
-    builder = KvasirSeg(config_name="pranet", data_dir=str(kvasir_seg_folder), cache_dir=str(tmp_path))
+    builder = KvasirSeg(
+        config_name="pranet", data_dir=str(kvasir_seg_folder), cache_dir=str(tmp_path)
+    )
     builder.download_and_prepare()  # an extracted folder has no checksum to verify
     assert builder.as_dataset(split="test").num_rows >= 3
 
 
-def test_download_into_the_cache_when_no_data_dir(http_mirror: Path, capsule_zip: Path, tmp_path: Path) -> None:
+def test_download_into_the_cache_when_no_data_dir(
+    http_mirror: Path, capsule_zip: Path, tmp_path: Path
+) -> None:
     (http_mirror / KVASIR_CAPSULE_SEG.filename).write_bytes(capsule_zip.read_bytes())
     ds = load_dataset("kvasir_capsule_seg", split="train", cache_dir=tmp_path)
     assert ds.num_rows == 10
     assert (tmp_path / "downloads" / "kvasir_seg" / KVASIR_CAPSULE_SEG.filename).is_file()
 
 
-def test_failed_download_names_the_url_and_where_to_put_the_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_failed_download_names_the_url_and_where_to_put_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("KVASIR_SEG_MIRROR", "http://127.0.0.1:9/")
     with pytest.raises(DownloadError) as caught:
         load_dataset("kvasir_sessile", cache_dir=tmp_path)
@@ -143,7 +177,9 @@ def test_failed_download_names_the_url_and_where_to_put_the_file(monkeypatch: py
     assert str(tmp_path / "downloads" / "kvasir_seg" / "kvasir-sessile.zip") in str(caught.value)
 
 
-def test_wrong_checksum_is_an_error_unless_checks_are_off(kvasir_seg_zip: Path, tmp_path: Path) -> None:
+def test_wrong_checksum_is_an_error_unless_checks_are_off(
+    kvasir_seg_zip: Path, tmp_path: Path
+) -> None:
     with pytest.raises(ChecksumError, match="expected sha256 03b30e21"):
         load_dataset("kvasir_seg", data_dir=kvasir_seg_zip, cache_dir=tmp_path)
     assert _load(kvasir_seg_zip, tmp_path, "kvasir_seg", split="validation").num_rows == 3
@@ -166,4 +202,7 @@ def test_a_failed_build_is_never_served_as_a_cache(tmp_path: Path) -> None:
         load_dataset("kvasir_sessile", data_dir=folder, cache_dir=cache)
     assert not list(cache.rglob("dataset_info.json"))
     last.write_bytes(good)
-    assert load_dataset("kvasir_sessile", split="train", data_dir=folder, cache_dir=cache).num_rows == 5
+    assert (
+        load_dataset("kvasir_sessile", split="train", data_dir=folder, cache_dir=cache).num_rows
+        == 5
+    )

@@ -36,7 +36,9 @@ def real_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root.parent
 
 
-def test_real_samples_load_with_thresholded_masks_and_official_boxes(real_folder: Path, tmp_path: Path) -> None:
+def test_real_samples_load_with_thresholded_masks_and_official_boxes(
+    real_folder: Path, tmp_path: Path
+) -> None:
     ds = load_dataset("kvasir_seg", data_dir=real_folder, cache_dir=tmp_path)
     entries = json.loads(BOX_FILE.read_text())
     rows = [row for split in ds.values() for row in split]
@@ -54,7 +56,9 @@ def test_real_samples_load_with_thresholded_masks_and_official_boxes(real_folder
         ]
 
 
-def test_derived_boxes_match_the_official_convention_on_real_masks(real_folder: Path, tmp_path: Path) -> None:
+def test_derived_boxes_match_the_official_convention_on_real_masks(
+    real_folder: Path, tmp_path: Path
+) -> None:
     """Where a mask component and an official box describe the same polyp, they agree exactly."""
     ds = load_dataset("kvasir_seg", data_dir=real_folder, cache_dir=tmp_path)
     matched = 0

@@ -1,0 +1,136 @@
+"""Time the Hugging Face builder against the floor, in one run, and print the ratios.
+
+    python benchmarks/bench_hf.py            # full scale: 1000 pairs at real sizes
+    python benchmarks/bench_hf.py --count 100
+
+Figures:
+- floor: one plain loop that reads every member from the zip, thresholds each JPEG mask
+  and PNG-encodes it (the work any builder must do);
+- build: ``load_dataset`` building the Arrow cache, on one process and with ``num_proc=2``
+  (target: at most 1.25x the floor on one process);
+- iterate: every example decoded to numpy through the dataset, against two plain PIL loops:
+  one over the archive itself (decode the JPEG image and the JPEG mask, threshold: what a
+  user does without this package) and one over the very bytes the cache stores (the pure
+  overhead of ``datasets``). Target: at least 0.9x the plain loop's speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import datasets
+import numpy as np
+from PIL import Image
+
+from kvasir_seg.synthetic import write_archive
+from kvasir_seg_hf import load_dataset
+
+
+def timed(label: str, work: Callable[[], object], repeat: int = 1) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - start)
+    print(f"  {label:<44} {best:8.2f} s")
+    return best
+
+
+def floor(zip_path: Path) -> None:
+    """The plain loop: read every member, threshold each mask, PNG-encode it."""
+    with zipfile.ZipFile(zip_path) as archive:
+        for name in archive.namelist():
+            data = archive.read(name)
+            if "/masks/" in name:
+                mask = np.asarray(Image.open(io.BytesIO(data)).convert("L")) > 127
+                Image.fromarray(mask).save(io.BytesIO(), format="PNG")
+
+
+def plain_archive_loop(zip_path: Path) -> None:
+    with zipfile.ZipFile(zip_path) as archive:
+        for name in archive.namelist():
+            if "/images/" in name:
+                np.asarray(Image.open(io.BytesIO(archive.read(name))).convert("RGB"))
+                mask = archive.read(name.replace("/images/", "/masks/"))
+                _ = np.asarray(Image.open(io.BytesIO(mask)).convert("L")) > 127
+
+
+def plain_decode(pairs: list[tuple[bytes, bytes]]) -> None:
+    for image, mask in pairs:
+        np.asarray(Image.open(io.BytesIO(image)).convert("RGB"))
+        np.asarray(Image.open(io.BytesIO(mask)))
+
+
+def iterate(ds: datasets.Dataset) -> None:
+    for row in ds.with_format("numpy"):
+        row["image"], row["mask"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1000)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    datasets.disable_progress_bars()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        start = time.perf_counter()
+        zip_path = write_archive("kvasir_seg", root / "archive", count=args.count, junk=False)
+        print(
+            f"synthetic Kvasir-SEG: {args.count} pairs, {zip_path.stat().st_size / 2**20:.1f} MiB "
+            f"(written in {time.perf_counter() - start:.1f} s)"
+        )
+        options = {"data_dir": zip_path, "verification_mode": "no_checks"}
+
+        print("build")
+        t_floor = timed(
+            "floor (zip read + threshold + PNG encode)", lambda: floor(zip_path), repeat=2
+        )
+        t_build = timed(
+            "load_dataset, one process",
+            lambda: load_dataset("kvasir_seg", cache_dir=root / "c1", **options),
+        )
+        t_build2 = timed(
+            "load_dataset, num_proc=2",
+            lambda: load_dataset("kvasir_seg", cache_dir=root / "c2", num_proc=2, **options),
+        )
+        t_cached = timed(
+            "load_dataset again (cache reuse)",
+            lambda: load_dataset("kvasir_seg", cache_dir=root / "c1", **options),
+        )
+
+        ds = datasets.concatenate_datasets(
+            list(load_dataset("kvasir_seg", cache_dir=root / "c1", **options).values())
+        )
+        raw = ds.cast_column("image", datasets.Image(decode=False)).cast_column(
+            "mask", datasets.Image(decode=False)
+        )
+        pairs = [(r["image"]["bytes"], r["mask"]["bytes"]) for r in raw]
+        print("iterate (decode every image and mask to numpy)")
+        t_archive = timed(
+            "plain PIL loop over the archive", lambda: plain_archive_loop(zip_path), repeat=2
+        )
+        t_plain = timed(
+            "plain PIL loop over the cached bytes", lambda: plain_decode(pairs), repeat=2
+        )
+        t_iter = timed("Dataset.with_format('numpy')", lambda: iterate(ds), repeat=2)
+
+        print("ratios")
+        print(f"  build / floor, one process      {t_build / t_floor:5.2f}x   (target <= 1.25)")
+        print(f"  build / floor, num_proc=2       {t_build2 / t_floor:5.2f}x")
+        print(f"  cached load / build             {t_cached / t_build:5.3f}x")
+        print(f"  iteration speed / archive loop  {t_archive / t_iter:5.2f}x   (target >= 0.9)")
+        print(
+            f"  iteration speed / bytes loop    {t_plain / t_iter:5.2f}x   (datasets' own overhead)"
+        )
+
+
+if __name__ == "__main__":
+    main()
