@@ -90,10 +90,12 @@ def download_archive(
     verify: bool = True,
     progress: bool = True,
     timeout: float = 60.0,
+    force: bool = False,
 ) -> Path:
     """Download ``spec``'s archive into ``directory`` (once) and return its path.
 
-    An existing complete file is verified and reused; a ``.part`` file is resumed.
+    An existing complete file is verified and reused (``force=True`` fetches it again); a
+    ``.part`` file is resumed.
     Raises :class:`DownloadError` (with instructions to download by hand) when the server
     cannot be reached, and :class:`ChecksumError` when the file is not the official one
     (unless ``verify`` is False, which only logs the mismatch).
@@ -101,6 +103,8 @@ def download_archive(
     directory = Path(directory).expanduser()
     directory.mkdir(parents=True, exist_ok=True)
     destination = directory / spec.filename
+    if force:
+        destination.unlink(missing_ok=True)
     if destination.is_file():
         verify_archive(spec, destination, strict=verify)
         return destination

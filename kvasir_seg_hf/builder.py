@@ -88,9 +88,14 @@ class KvasirBuilder(datasets.GeneratorBasedBuilder):
             if path.is_file():
                 verify_archive(spec, path, strict=self.verify_checksums)
             return path
-        cache = getattr(dl_manager, "download_config", None)
-        root = Path(getattr(cache, "cache_dir", None) or datasets.config.DOWNLOADED_DATASETS_PATH)
-        return download_archive(spec, root / "kvasir_seg", verify=self.verify_checksums)
+        config = getattr(dl_manager, "download_config", None)
+        root = Path(getattr(config, "cache_dir", None) or datasets.config.DOWNLOADED_DATASETS_PATH)
+        return download_archive(
+            spec,
+            root / "kvasir_seg",
+            verify=self.verify_checksums,
+            force=bool(getattr(config, "force_download", False)),
+        )
 
     def _split_generators(
         self, dl_manager: datasets.DownloadManager

@@ -13,7 +13,13 @@ import pytest
 from PIL import Image
 
 from kvasir_seg.catalog import KVASIR_CAPSULE_SEG, KVASIR_SEG, KVASIR_SESSILE
-from kvasir_seg.errors import ArchiveError, ChecksumError, DownloadError, KvasirSegError
+from kvasir_seg.errors import (
+    ArchiveError,
+    ChecksumError,
+    DownloadError,
+    KvasirSegError,
+    LayoutError,
+)
 from kvasir_seg.masks import boxes_from_mask
 from kvasir_seg.splits import read_id_list
 from kvasir_seg.synthetic import write_archive
@@ -206,3 +212,34 @@ def test_a_failed_build_is_never_served_as_a_cache(tmp_path: Path) -> None:
         load_dataset("kvasir_sessile", split="train", data_dir=folder, cache_dir=cache).num_rows
         == 5
     )
+
+
+def test_force_redownload_fetches_the_archive_again(http_mirror: Path, tmp_path: Path) -> None:
+    first = write_archive("kvasir_capsule_seg", tmp_path / "v1", count=4)
+    (http_mirror / KVASIR_CAPSULE_SEG.filename).write_bytes(first.read_bytes())
+    assert load_dataset("kvasir_capsule_seg", split="train", cache_dir=tmp_path / "c").num_rows == 4
+    second = write_archive("kvasir_capsule_seg", tmp_path / "v2", count=6)
+    (http_mirror / KVASIR_CAPSULE_SEG.filename).write_bytes(second.read_bytes())
+    again = load_dataset(
+        "kvasir_capsule_seg",
+        split="train",
+        cache_dir=tmp_path / "c",
+        download_mode="force_redownload",
+    )
+    assert again.num_rows == 6
+
+
+@pytest.mark.parametrize(
+    ("damage", "error", "fragment"),
+    [
+        (lambda z: z.write_bytes(z.read_bytes()[:1000]), ArchiveError, "truncated"),
+        (lambda z: z.write_bytes(b"PK\x05\x06" + bytes(18)), LayoutError, "holds no images"),
+    ],
+)
+def test_bad_archives_surface_our_errors_through_load_dataset(
+    tmp_path: Path, damage: object, error: type[Exception], fragment: str
+) -> None:
+    path = write_archive("kvasir_capsule_seg", tmp_path / "a", count=3)
+    damage(path)  # type: ignore[operator]
+    with pytest.raises(error, match=fragment):
+        load_dataset("kvasir_capsule_seg", data_dir=path, cache_dir=tmp_path / "c")
