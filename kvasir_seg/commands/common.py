@@ -1,0 +1,217 @@
+"""What the subcommands share: parsers with examples, dataset arguments, archive lookup.
+
+>>> from kvasir_seg.commands.common import specs_from_names
+>>> [spec.name for spec in specs_from_names(["all"])]
+['kvasir_seg', 'kvasir_sessile', 'kvasir_capsule_seg']
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, NoReturn
+
+from kvasir_seg.catalog import DATASETS, DatasetSpec, get_spec
+from kvasir_seg.errors import KvasirSegError
+
+PROG = "kvasir-seg"
+
+#: Environment variable naming the folder where ``download`` puts the archives and where
+#: the other commands look for them when ``--data-dir`` is not given.
+DATA_VARIABLE = "KVASIR_SEG_DATA"
+
+DATASET_NAMES = ", ".join(DATASETS)
+
+Runner = Callable[[argparse.Namespace], int]
+
+
+class UsageError(KvasirSegError):
+    """A command line that parses but asks for something impossible."""
+
+
+class CommandParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit with status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def add_command(
+    subparsers: Any,
+    name: str,
+    *,
+    summary: str,
+    description: str,
+    examples: Iterable[str],
+    parents: list[argparse.ArgumentParser],
+    run: Runner,
+) -> argparse.ArgumentParser:
+    """Add subcommand ``name`` with a help text ending in runnable examples."""
+    epilog = "examples:\n" + "\n".join(f"  {PROG} {example}" for example in examples)
+    parser = subparsers.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=epilog,
+        parents=parents,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(run=run)
+    return parser
+
+
+def dataset_name(value: str) -> str:
+    """argparse type of a dataset name: one of the three (hyphens accepted), or ``all``."""
+    if value.strip().lower() == "all":
+        return "all"
+    try:
+        return get_spec(value).name
+    except KvasirSegError:
+        raise argparse.ArgumentTypeError(
+            f"unknown dataset {value!r}; choose one of: {DATASET_NAMES} (or all)"
+        ) from None
+
+
+def single_dataset(value: str) -> str:
+    """argparse type of exactly one dataset name (``all`` is refused)."""
+    name = dataset_name(value)
+    if name == "all":
+        raise argparse.ArgumentTypeError(f"name one dataset: {DATASET_NAMES}")
+    return name
+
+
+def specs_from_names(names: Iterable[str]) -> list[DatasetSpec]:
+    """The specs of ``names`` in catalog order, without repeats; ``all`` means every one."""
+    wanted = set(names)
+    return [spec for spec in DATASETS.values() if "all" in wanted or spec.name in wanted]
+
+
+def add_dataset_arguments(parser: argparse.ArgumentParser) -> None:
+    """``NAME... | all``, for commands that work on several datasets."""
+    parser.add_argument(
+        "names",
+        nargs="+",
+        type=dataset_name,
+        metavar="NAME",
+        help=f"dataset(s): {DATASET_NAMES}, or all",
+    )
+
+
+def add_config_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="C",
+        help=f"config of the dataset ({what}); kvasir_seg has official and pranet",
+    )
+
+
+def add_archive_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--data-dir`` and ``--no-verify``: where the archive is and whether to check it."""
+    parser.add_argument(
+        "--data-dir",
+        metavar="PATH",
+        help=(
+            "the downloaded zip, the folder holding it, or the folder it extracts to "
+            f"(default: ${DATA_VARIABLE} or {_default_data_dir_text()}; downloaded there "
+            "when missing)"
+        ),
+    )
+    parser.add_argument(
+        "--no-verify",
+        dest="verify",
+        action="store_false",
+        help="use an archive whose SHA-256 does not match the published one (only warn)",
+    )
+
+
+def add_json_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON document on stdout for scripts"
+    )
+
+
+def _default_data_dir_text() -> str:
+    return "~/.cache/kvasir_seg/archives"
+
+
+def default_data_dir() -> Path:
+    """Where ``download`` puts archives by default: ``$KVASIR_SEG_DATA`` or a user cache."""
+    configured = os.environ.get(DATA_VARIABLE, "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME", "").strip() or "~/.cache"
+    return Path(cache).expanduser() / "kvasir_seg" / "archives"
+
+
+def resolve_archive(
+    spec: DatasetSpec, data_dir: str | None, *, verify: bool, progress: bool
+) -> Path:
+    """The archive of ``spec`` to read: from ``data_dir``, else the default folder.
+
+    A zip is checked against the published SHA-256 (a mismatch only warns when ``verify``
+    is False). With no ``data_dir`` and nothing in the default folder, the archive is
+    downloaded there first.
+    """
+    from kvasir_seg.archive import locate_archive
+    from kvasir_seg.download import download_archive, verify_archive
+
+    if data_dir is None:
+        folder = default_data_dir()
+        extracted = folder / spec.root_folder if spec.root_folder else None
+        if extracted is not None and extracted.is_dir() and not (folder / spec.filename).exists():
+            return extracted
+        return download_archive(spec, folder, verify=verify, progress=progress)
+    path = locate_archive(spec, data_dir)
+    if path.is_file():
+        verify_archive(spec, path, strict=verify)
+    return path
+
+
+def print_json(document: Any) -> None:
+    """Print ``document`` as indented JSON on stdout."""
+    json.dump(document, sys.stdout, indent=2, sort_keys=False)
+    sys.stdout.write("\n")
+
+
+def human_size(size: int | None) -> str:
+    """``46227172`` -> ``'44.1 MiB (46,227,172 bytes)'``; None -> ``'size not published'``."""
+    if size is None:
+        return "size not published"
+    value, unit = float(size), "bytes"
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            break
+        value /= 1024
+    if unit == "bytes":
+        return f"{size:,} bytes"
+    return f"{value:.1f} {unit} ({size:,} bytes)"
+
+
+def print_table(rows: list[list[str]], header: list[str]) -> None:
+    """Print ``rows`` as left-aligned columns under ``header``."""
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = (str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip())
+
+
+def split_ids(archive: Any, config: str | None, split: str | None) -> tuple[str, list[str]]:
+    """(split name, its ids) in ``archive``; ``split=None`` means the config's last split.
+
+    The last split is the one to look at or score: ``validation`` (official), ``test``
+    (pranet), ``train`` for the datasets that have one split only.
+    """
+    splits = archive.assign_splits(config)
+    name = split if split is not None else list(splits)[-1]
+    if name not in splits:
+        known = ", ".join(splits)
+        config_name = archive.spec.config(config).name
+        raise UsageError(
+            f"{archive.spec.name} config {config_name!r} has no split {name!r}; choose one of: "
+            f"{known}."
+        )
+    return name, splits[name]

@@ -1,0 +1,117 @@
+"""``kvasir-seg export``: Parquet shards and a dataset card, optionally pushed to the Hub."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from kvasir_seg.catalog import get_spec
+from kvasir_seg.commands.common import (
+    PROG,
+    add_archive_arguments,
+    add_command,
+    add_config_argument,
+    add_json_argument,
+    print_json,
+    print_table,
+    resolve_archive,
+    single_dataset,
+)
+
+
+def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
+    parser = add_command(
+        subparsers,
+        "export",
+        summary="write Parquet shards and a dataset card (optionally push to the Hub)",
+        description=(
+            "Build the dataset through the Hugging Face builder and write DIR/data/<config>/"
+            "<split>-*.parquet plus DIR/README.md, a dataset card whose YAML declares the "
+            "configs, splits and features, so that plain datasets.load_dataset(DIR) loads it "
+            "without this package. --push-to-hub uploads the folder with huggingface_hub "
+            "(log in first with `hf auth login` or set HF_TOKEN). The terms of use allow "
+            "research and education only: push to a private repository."
+        ),
+        examples=[
+            "export kvasir_seg --to kvasir-seg-parquet",
+            "export kvasir_sessile --to sessile --push-to-hub me/kvasir-sessile --private",
+        ],
+        parents=parents,
+        run=run,
+    )
+    parser.add_argument("name", type=single_dataset, metavar="NAME", help="the dataset")
+    parser.add_argument("--to", required=True, metavar="DIR", help="the folder to write")
+    add_config_argument(parser, "default: every config")
+    add_archive_arguments(parser)
+    parser.add_argument(
+        "--cache-dir", metavar="PATH", help="the Hugging Face cache to build in (default: its own)"
+    )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the data/ folder and README.md of a non-empty DIR",
+    )
+    parser.add_argument(
+        "--push-to-hub", metavar="REPO", help="then upload DIR to this Hub dataset repository"
+    )
+    parser.add_argument(
+        "--private",
+        action="store_true",
+        help="with --push-to-hub: create the repository private (refused if it is public)",
+    )
+    add_json_argument(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kvasir_seg.errors import KvasirSegError
+    from kvasir_seg.export import export_dataset, push_to_hub
+
+    if args.private and not args.push_to_hub:
+        raise KvasirSegError("--private only applies with --push-to-hub REPO.")
+    spec = get_spec(args.name)
+    if not args.progress:
+        import datasets
+
+        datasets.disable_progress_bars()
+    archive = resolve_archive(spec, args.data_dir, verify=args.verify, progress=args.progress)
+    result = export_dataset(
+        spec.name,
+        args.to,
+        configs=[args.config] if args.config else None,
+        data_dir=archive,
+        cache_dir=args.cache_dir,
+        verify=args.verify,
+        overwrite=args.overwrite,
+    )
+    url = None
+    if args.push_to_hub:
+        if not args.private:
+            print(
+                f"{PROG}: warning: {args.push_to_hub} will be public unless it exists as a "
+                "private repository; the terms of use allow research and education only.",
+                file=sys.stderr,
+            )
+        url = push_to_hub(result.directory, args.push_to_hub, private=args.private)
+    if args.json:
+        print_json(
+            {
+                "name": spec.name,
+                "directory": str(result.directory),
+                "files": result.files,
+                "examples": result.examples,
+                "hub_url": url,
+            }
+        )
+        return 0
+    rows = [
+        [config, split, str(result.examples[config][split]), ", ".join(paths)]
+        for config, splits in result.files.items()
+        for split, paths in splits.items()
+    ]
+    print_table(rows, ["config", "split", "examples", "files"])
+    print(f"dataset card: {result.directory / 'README.md'}")
+    print(f"load it with: datasets.load_dataset({str(result.directory)!r})")
+    if url:
+        print(f"uploaded to: {url}")
+    return 0

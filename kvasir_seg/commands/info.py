@@ -1,0 +1,127 @@
+"""``kvasir-seg info``: the datasets at a glance, and their citations."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import textwrap
+from typing import Any
+
+from kvasir_seg.catalog import DatasetSpec
+from kvasir_seg.commands.common import (
+    add_command,
+    add_json_argument,
+    dataset_name,
+    human_size,
+    print_json,
+    specs_from_names,
+)
+
+_BIBTEX_KEY = re.compile(r"@\w+\{([^,]+),")
+
+
+def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
+    parser = add_command(
+        subparsers,
+        "info",
+        summary="the datasets at a glance; --bibtex for their citations",
+        description=(
+            "Show each dataset's splits and example counts, its archive (file, size, whether "
+            "a SHA-256 is pinned), its homepage and its terms of use."
+        ),
+        examples=["info", "info kvasir_seg --json", "info kvasir_sessile --bibtex > refs.bib"],
+        parents=parents,
+        run=run,
+    )
+    parser.add_argument(
+        "name",
+        nargs="?",
+        default="all",
+        type=dataset_name,
+        metavar="NAME",
+        help="one dataset (default: all three)",
+    )
+    parser.add_argument(
+        "--bibtex", action="store_true", help="print the BibTeX entries to cite, nothing else"
+    )
+    add_json_argument(parser)
+
+
+def describe(spec: DatasetSpec) -> dict[str, Any]:
+    """What ``info`` reports about ``spec``, as plain data."""
+    return {
+        "name": spec.name,
+        "title": spec.title,
+        "examples": spec.expected_examples,
+        "configs": {
+            config.name: {
+                split.name: split.expected_count
+                if split.expected_count is not None
+                else spec.expected_examples
+                for split in config.splits
+            }
+            for config in spec.configs
+        },
+        "archive": spec.filename,
+        "url": spec.url,
+        "size_bytes": spec.size_bytes,
+        "sha256": spec.sha256,
+        "checksum_pinned": spec.sha256 is not None,
+        "homepage": spec.homepage,
+        "terms_of_use": spec.terms_of_use,
+        "description": spec.description,
+    }
+
+
+def bibtex_entries(specs: list[DatasetSpec]) -> list[str]:
+    """The BibTeX entries of ``specs``, each once (Kvasir-SEG's is shared by two)."""
+    seen: dict[str, str] = {}
+    for spec in specs:
+        for entry in re.split(r"\n\s*\n", spec.citation.strip()):
+            match = _BIBTEX_KEY.match(entry.strip())
+            seen.setdefault(match.group(1) if match else entry, entry.strip())
+    return list(seen.values())
+
+
+def run(args: argparse.Namespace) -> int:
+    specs = specs_from_names([args.name])
+    if args.bibtex:
+        entries = bibtex_entries(specs)
+        if args.json:
+            print_json(entries)
+        else:
+            print("\n\n".join(entries))
+        return 0
+    described = [describe(spec) for spec in specs]
+    if args.json:
+        print_json(described if args.name == "all" else described[0])
+        return 0
+    print("\n\n".join(_text(spec, facts) for spec, facts in zip(specs, described, strict=True)))
+    return 0
+
+
+def _text(spec: DatasetSpec, facts: dict[str, Any]) -> str:
+    configs = [
+        f"{name}: " + ", ".join(f"{split} {count}" for split, count in splits.items())
+        for name, splits in facts["configs"].items()
+    ]
+    checksum = (
+        f"pinned, sha256 {spec.sha256}"
+        if spec.sha256
+        else "not published (the SHA-256 of your copy is shown by `download`)"
+    )
+    rows = [
+        ("examples", str(spec.expected_examples)),
+        ("splits", configs[0]),
+        *(("", line) for line in configs[1:]),
+        ("archive", f"{spec.filename}, {human_size(spec.size_bytes)}"),
+        ("checksum", checksum),
+        ("url", spec.url),
+        ("homepage", spec.homepage),
+    ]
+    lines = [f"{spec.title} ({spec.name})"]
+    lines += [f"  {label:<10}{value}" for label, value in rows]
+    terms = textwrap.wrap(spec.terms_of_use, width=76)
+    lines.append(f"  {'terms':<10}{terms[0]}")
+    lines += [f"  {'':<10}{line}" for line in terms[1:]]
+    return "\n".join(lines)
