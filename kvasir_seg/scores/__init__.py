@@ -1,0 +1,159 @@
+"""Segmentation scores for polyp masks: a streaming engine and the ``evaluate`` module's maths.
+
+Two protocols, each following the convention of the papers that report it:
+
+- ``"default"`` (:class:`DefaultAccumulator`): thresholded masks, per-image Dice, IoU,
+  precision, recall, specificity, accuracy and F2 averaged over images as the dataset
+  authors (NanoNet) report them, the same pooled over all pixels, and ``evaluate``'s
+  two-class ``mean_iou``;
+- ``"pranet"`` (:class:`PraNetAccumulator`): the benchmark tables' mDice, mIoU, S-measure,
+  E-measure, weighted F-measure and MAE, equal to the PraNet toolbox / ``pysodmetrics``.
+
+Stream images through an accumulator (only per-image statistics are kept), or score lists
+at once:
+
+    >>> import numpy as np
+    >>> reference = np.zeros((6, 6), np.uint8); reference[1:4, 1:4] = 255
+    >>> prediction = (reference / 255.0) * 0.9
+    >>> scores = compute_scores([prediction], [reference], image_ids=["img-1"], per_image=True)
+    >>> scores["dice"], scores["per_image"]["img-1"]["tp"]
+    (1.0, 9)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from kvasir_seg.errors import MetricInputError
+from kvasir_seg.scores.accumulator import ScoreAccumulator
+from kvasir_seg.scores.confusion import ConfusionCounts, DefaultAccumulator
+from kvasir_seg.scores.pranet import PraNetAccumulator, PraNetImageStatistics
+from kvasir_seg.scores.timing import fps, time_inference, timed_predictions
+
+#: The protocols ``compute_scores`` and ``new_accumulator`` know.
+PROTOCOLS = ("default", "pranet")
+
+__all__ = [
+    "PROTOCOLS",
+    "ConfusionCounts",
+    "DefaultAccumulator",
+    "PraNetAccumulator",
+    "PraNetImageStatistics",
+    "ScoreAccumulator",
+    "compute_scores",
+    "evaluate_module_path",
+    "fps",
+    "new_accumulator",
+    "time_inference",
+    "timed_predictions",
+]
+
+_SCRIPT = "kvasir_seg.py"
+
+
+def new_accumulator(protocol: str = "default", threshold: float = 0.5) -> ScoreAccumulator:
+    """An empty accumulator for ``protocol`` (``threshold`` is the default protocol's).
+
+    >>> new_accumulator("pranet").protocol
+    'pranet'
+    """
+    if protocol == "default":
+        return DefaultAccumulator(threshold=threshold)
+    if protocol == "pranet":
+        return PraNetAccumulator()
+    raise MetricInputError(f"Unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}.")
+
+
+def _length(values: Any) -> int | None:
+    try:
+        return len(values)
+    except TypeError:
+        return None
+
+
+def _check_lengths(**columns: Any) -> None:
+    lengths = {name: _length(values) for name, values in columns.items() if values is not None}
+    known = {name: n for name, n in lengths.items() if n is not None}
+    if len(set(known.values())) > 1:
+        found = ", ".join(f"{n} {name}" for name, n in known.items())
+        raise MetricInputError(f"Lists of unequal length: {found}; give one entry per image.")
+
+
+def _strict_rows(*columns: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
+    """``zip(*columns, strict=True)`` whose length mismatch is a :class:`MetricInputError`."""
+    rows = zip(*columns, strict=True)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except ValueError as error:
+            if not str(error).startswith("zip()"):
+                raise
+            raise MetricInputError(
+                f"Lists of unequal length ({error}); give one entry per image."
+            ) from None
+        yield row
+
+
+def compute_scores(
+    predictions: Iterable[Any],
+    references: Iterable[Any],
+    *,
+    protocol: str = "default",
+    threshold: float = 0.5,
+    image_ids: Iterable[Hashable] | None = None,
+    inference_times: Iterable[float] | None = None,
+    per_image: bool = False,
+) -> dict[str, Any]:
+    """Score predictions against references in one call (a loop over an accumulator).
+
+    ``predictions`` and ``references`` are lists (or any iterables, consumed lazily) of
+    masks as :mod:`kvasir_seg.scores.inputs` describes. ``image_ids`` key the
+    ``per_image`` output; ``inference_times`` (seconds per image) add ``fps``.
+
+        >>> import numpy as np
+        >>> masks = [np.eye(4, dtype=bool), np.ones((3, 5), np.uint8)]
+        >>> compute_scores(masks, masks)["iou"]
+        1.0
+    """
+    _check_lengths(
+        predictions=predictions,
+        references=references,
+        image_ids=image_ids,
+        inference_times=inference_times,
+    )
+    accumulator = new_accumulator(protocol, threshold)
+    extras = {"image_id": image_ids, "inference_time": inference_times}
+    given = {name: values for name, values in extras.items() if values is not None}
+    for prediction, reference, *values in _strict_rows(predictions, references, *given.values()):
+        accumulator.update(prediction, reference, **dict(zip(given, values, strict=True)))
+    if not len(accumulator):
+        raise MetricInputError("No predictions and references were given: the lists are empty.")
+    return accumulator.result(per_image=per_image)
+
+
+def evaluate_module_path() -> Path:
+    """Path of the ``evaluate`` metric script, for ``evaluate.load(str(path))``.
+
+    An installed wheel carries the module inside the package (``kvasir_seg/evaluate_module/``);
+    a source checkout has it at ``metrics/kvasir_seg/``. The script's own path is returned
+    rather than its folder because ``evaluate.load`` on a folder looks for a script named
+    after the folder, which the wheel's ``evaluate_module/`` is not.
+
+        >>> evaluate_module_path().name
+        'kvasir_seg.py'
+    """
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "evaluate_module" / _SCRIPT
+    if installed.is_file():
+        return installed
+    checkout = package.parent / "metrics" / "kvasir_seg" / _SCRIPT
+    if checkout.is_file():
+        return checkout
+    raise FileNotFoundError(
+        f"The evaluate module was found neither at {installed} (installed package) nor at "
+        f"{checkout} (source checkout); reinstall kvasir-seg."
+    )

@@ -1,0 +1,163 @@
+"""The default protocol: confusion counts of thresholded masks, and the scores made of them.
+
+Per image the prediction is thresholded (``> threshold``, 0.5 by default) and compared with
+the reference; only the four counts are kept. ``result()`` reports three families, each
+following a named convention:
+
+- ``dice``, ``iou``, ``precision``, ``recall``, ``specificity``, ``accuracy``, ``f2``: the
+  **mean over images** of per-image scores, as the dataset authors report them (NanoNet:
+  scikit-learn's ``jaccard_score``, ``f1_score``, ``recall_score``,
+  ``precision_score(zero_division=1)``, ``accuracy_score``,
+  ``fbeta_score(beta=2, zero_division=1)`` per image, then the mean);
+- ``pooled_*``: the same formulas on the counts **summed over all pixels** of all images;
+- ``two_class_mean_iou``: Hugging Face ``evaluate``'s ``mean_iou`` on 0/1 label maps with
+  ``num_labels=2``: pooled counts, IoU of background and of polyp, their mean (a class that
+  never occurs in prediction nor reference is left out, as ``nanmean`` does).
+
+When a ratio's denominator is zero the value is what scikit-learn returns as NanoNet called
+it: 0 for IoU, Dice, recall and specificity; 1 for precision and F2. So an image with an
+empty reference and an empty prediction scores dice 0, iou 0, recall 0, precision 1,
+specificity 1, accuracy 1, f2 1.
+
+    >>> import numpy as np
+    >>> scores = DefaultAccumulator(threshold=0.5)
+    >>> scores.update(np.array([[0.9, 0.2], [0.8, 0.1]]), np.array([[1, 0], [0, 0]], np.uint8))
+    >>> round(scores.result()["dice"], 4)
+    0.6667
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from kvasir_seg.scores.accumulator import Rows, ScoreAccumulator
+from kvasir_seg.scores.inputs import binarize_prediction, check_threshold, coerce_pair
+
+#: Score names of the default protocol, in output order.
+SCORE_NAMES = ("dice", "iou", "precision", "recall", "specificity", "accuracy", "f2")
+
+
+class ConfusionCounts(NamedTuple):
+    """Pixel counts of one image: true/false positives, false/true negatives."""
+
+    tp: int
+    fp: int
+    fn: int
+    tn: int
+
+    def to_columns(self) -> tuple[list[float], list[int]]:
+        """Flat (prediction-side, reference-side) records: ``[tp, fp]``, ``[polyp px, px]``."""
+        return [float(self.tp), float(self.fp)], [self.tp + self.fn, sum(self)]
+
+    @classmethod
+    def from_columns(cls, prediction: Sequence[float], reference: Sequence[int]) -> ConfusionCounts:
+        """Inverse of :meth:`to_columns`."""
+        tp, fp = int(prediction[0]), int(prediction[1])
+        polyp, pixels = int(reference[0]), int(reference[1])
+        return cls(tp, fp, polyp - tp, pixels - polyp - fp)
+
+
+def confusion_counts(predicted: np.ndarray, reference: np.ndarray) -> ConfusionCounts:
+    """Counts of two bool masks of the same shape.
+
+    >>> confusion_counts(np.array([True, True, False]), np.array([True, False, False]))
+    ConfusionCounts(tp=1, fp=1, fn=0, tn=1)
+    """
+    positives = np.count_nonzero(predicted)
+    polyp = np.count_nonzero(reference)
+    tp = np.count_nonzero(np.logical_and(predicted, reference))
+    fp = positives - tp
+    fn = polyp - tp
+    return ConfusionCounts(int(tp), int(fp), int(fn), int(reference.size - tp - fp - fn))
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray, when_zero: float) -> np.ndarray:
+    numerator = np.asarray(numerator, dtype=np.float64)
+    denominator = np.asarray(denominator, dtype=np.float64)
+    out = np.full(np.broadcast(numerator, denominator).shape, when_zero, dtype=np.float64)
+    np.divide(numerator, denominator, out=out, where=denominator != 0)
+    return out
+
+
+def scores_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
+    """The default-protocol scores of counts shaped (..., 4) as (tp, fp, fn, tn).
+
+    Works on one image (shape (4,)), many images (N, 4) or pooled sums alike.
+
+        >>> scores_from_counts(np.array([0, 0, 0, 10]))["precision"]
+        array(1.)
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    tp, fp, fn, tn = (counts[..., i] for i in range(4))
+    return {
+        "dice": _ratio(2 * tp, 2 * tp + fp + fn, 0.0),
+        "iou": _ratio(tp, tp + fp + fn, 0.0),
+        "precision": _ratio(tp, tp + fp, 1.0),
+        "recall": _ratio(tp, tp + fn, 0.0),
+        "specificity": _ratio(tn, tn + fp, 0.0),
+        "accuracy": _ratio(tp + tn, tp + fp + fn + tn, 0.0),
+        "f2": _ratio(5 * tp, 5 * tp + 4 * fn + fp, 1.0),
+    }
+
+
+def two_class_mean_iou(pooled: np.ndarray) -> float:
+    """``evaluate``'s ``mean_iou`` (2 labels) from pooled (tp, fp, fn, tn)."""
+    tp, fp, fn, tn = (int(v) for v in pooled)
+    # (intersection, union) of background and polyp; a class absent from both is skipped.
+    classes = [(tn, tn + fp + fn), (tp, tp + fp + fn)]
+    ious = [intersection / union for intersection, union in classes if union]
+    return sum(ious) / len(ious)
+
+
+class DefaultAccumulator(ScoreAccumulator[ConfusionCounts]):
+    """Streaming scores of the default protocol (see the module doc for conventions).
+
+    ``threshold`` applies to probabilities (floats, 8-bit maps); binary predictions are
+    used as they are.
+    """
+
+    protocol = "default"
+
+    def __init__(self, threshold: float = 0.5) -> None:
+        super().__init__()
+        self.threshold = check_threshold(threshold)
+        self._counts = Rows(4, np.int64)
+
+    def measure(self, prediction: Any, reference: Any) -> ConfusionCounts:
+        """The confusion counts of one pair, after every input check."""
+        prediction, reference = coerce_pair(prediction, reference)
+        return confusion_counts(binarize_prediction(prediction, self.threshold), reference)
+
+    def add_columns(
+        self, prediction: Sequence[float], reference: Sequence[int], **kwargs: Any
+    ) -> None:
+        """Fold a record from :meth:`ConfusionCounts.to_columns` (same keywords as ``add``)."""
+        self.add(ConfusionCounts.from_columns(prediction, reference), **kwargs)
+
+    def _fold(self, statistics: ConfusionCounts) -> None:
+        self._counts.append(statistics)
+
+    def _reduce(self) -> dict[str, float]:
+        counts = self._counts.view()
+        per_image = scores_from_counts(counts)
+        pooled_counts = counts.sum(axis=0)
+        pooled = scores_from_counts(pooled_counts)
+        result = {name: float(per_image[name].mean()) for name in SCORE_NAMES}
+        result.update({f"pooled_{name}": float(pooled[name]) for name in SCORE_NAMES})
+        result["two_class_mean_iou"] = two_class_mean_iou(pooled_counts)
+        return result
+
+    def _per_image_rows(self) -> list[dict[str, float]]:
+        counts = self._counts.view()
+        per_image = scores_from_counts(counts)
+        columns = {name: per_image[name].tolist() for name in SCORE_NAMES}
+        columns.update(
+            {name: counts[:, i].tolist() for i, name in enumerate(ConfusionCounts._fields)}
+        )
+        names = list(columns)
+        return [
+            dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)
+        ]

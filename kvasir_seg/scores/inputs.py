@@ -1,0 +1,241 @@
+"""Turn one prediction and one reference into checked numpy arrays.
+
+Accepted for both: a 2-D array (numpy, or anything ``numpy.asarray`` reads, e.g. a CPU
+tensor or nested lists), a PIL image, or an HxWx1 / 1xHxW array as the Hugging Face and
+TFDS builders return masks. Sizes may differ from one image to the next.
+
+References must be binary, and the value set decides how they are read, so a 0/255 mask
+is never taken for a 0/1 mask or the reverse:
+
+- bool: as is;
+- integers or floats whose values are all in {0, 1}: 1 is polyp;
+- integers or floats whose values are all in {0, 255}: 255 is polyp;
+- anything else (e.g. a JPEG mask with values 0..10 and 245..255): an error that says to
+  threshold it first (``kvasir_seg.masks.threshold_mask``).
+
+Predictions:
+
+- bool: a binary mask, used as is;
+- integers whose values are all 0 or 1: a binary mask, used as is;
+- other integers in 0..255: an 8-bit probability map (value / 255);
+- floats in [0, 1]: probabilities.
+
+The one ambiguous case is an integer map whose values are all 0 or 1: it is read as a
+binary mask, never as probabilities of at most 1/255. Pass ``map / 255`` as floats if that
+is what you mean.
+
+    >>> import numpy as np
+    >>> reference = as_reference(np.array([[0, 255], [255, 0]], dtype=np.uint8))
+    >>> reference.tolist()
+    [[False, True], [True, False]]
+    >>> binarize_prediction(np.array([[0.2, 0.7], [0.5, 0.9]]), threshold=0.5).tolist()
+    [[False, True], [False, True]]
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from kvasir_seg.errors import MetricInputError
+
+_THRESHOLD_HINT = (
+    "threshold it first, e.g. `kvasir_seg.masks.threshold_mask(mask)` (luminance > 127) "
+    "for the archives' JPEG masks"
+)
+
+
+def as_mask_array(value: Any, role: str) -> np.ndarray:
+    """``value`` as a 2-D numpy array (no copy when possible); ``role`` names it in errors.
+
+    >>> as_mask_array(np.zeros((4, 5, 1), dtype=np.uint8), "reference").shape
+    (4, 5)
+    """
+    if (
+        isinstance(value, np.ndarray)
+        and value.ndim == 2
+        and value.size
+        and value.dtype.kind in "biuf"
+    ):
+        return value
+    mode = None
+    if isinstance(value, Image.Image):
+        mode = value.mode
+        value = np.asarray(value)
+    else:
+        try:
+            value = np.asarray(value)
+        except ValueError as error:  # ragged nested lists
+            raise MetricInputError(
+                f"The {role} cannot be read as an array ({error}); give a 2-D array or a PIL image."
+            ) from None
+    if value.ndim == 3 and 1 in (value.shape[0], value.shape[-1]):
+        value = value[..., 0] if value.shape[-1] == 1 else value[0]
+    if value.ndim != 2:
+        found = f"PIL mode {mode!r}, " if mode else ""
+        raise MetricInputError(
+            f"The {role} has shape {value.shape} ({found}{value.ndim}-D); expected one mask of "
+            "shape HxW (HxWx1 and 1xHxW are accepted). A multi-channel mask must be reduced "
+            "to one channel first, e.g. PIL `image.convert('L')` and a threshold."
+        )
+    if value.size == 0:
+        raise MetricInputError(
+            f"The {role} is empty (shape {value.shape}); expected HxW with H, W > 0."
+        )
+    if value.dtype.kind not in "biuf":
+        raise MetricInputError(
+            f"The {role} has dtype {value.dtype}; expected bool, integers or floats."
+        )
+    return value
+
+
+def check_same_shape(prediction: np.ndarray, reference: np.ndarray) -> None:
+    """Raise :class:`MetricInputError` unless both masks have the same HxW shape."""
+    if prediction.shape != reference.shape:
+        raise MetricInputError(
+            f"Prediction shape {prediction.shape} does not match reference shape "
+            f"{reference.shape}; resize the prediction to the reference's size (e.g. "
+            "nearest-neighbour for masks, bilinear for probability maps) before scoring."
+        )
+
+
+def check_threshold(threshold: float) -> float:
+    """``threshold`` as a float in [0, 1], or :class:`MetricInputError`."""
+    try:
+        value = float(threshold)
+    except (TypeError, ValueError):
+        raise MetricInputError(
+            f"threshold must be a number in [0, 1], got {threshold!r}."
+        ) from None
+    if not 0.0 <= value <= 1.0:
+        raise MetricInputError(f"threshold must be in [0, 1], got {threshold!r}.")
+    return value
+
+
+def _sample_values(array: np.ndarray, limit: int = 8) -> str:
+    values = np.unique(array)
+    shown = ", ".join(f"{v:g}" for v in values[:limit].tolist())
+    return "{" + shown + (", ..." if values.size > limit else "") + "}"
+
+
+def _check_finite_range(array: np.ndarray, low: float, high: float, role: str) -> tuple:
+    """(min, max) of ``array``; errors for NaN/inf or values outside [low, high]."""
+    lowest, highest = array.min(), array.max()
+    if array.dtype.kind == "f" and not (math.isfinite(lowest) and math.isfinite(highest)):
+        raise MetricInputError(
+            f"The {role} contains NaN or infinite values; fix the model output first."
+        )
+    if lowest < low or highest > high:
+        raise MetricInputError(
+            f"The {role} has values in [{lowest:g}, {highest:g}]; expected [{low:g}, {high:g}]. "
+            + (
+                "Logits must go through a sigmoid first."
+                if array.dtype.kind == "f"
+                else "Integer maps must be 0/1 masks or 8-bit maps in 0..255."
+            )
+        )
+    return lowest, highest
+
+
+def as_reference(value: Any) -> np.ndarray:
+    """A reference mask as a bool HxW array, read by its value set (see the module doc).
+
+    >>> as_reference(np.array([[0, 1], [1, 1]], dtype=np.uint8)).sum()
+    np.int64(3)
+    """
+    return reference_to_bool(as_mask_array(value, "reference"))
+
+
+def reference_to_bool(array: np.ndarray) -> np.ndarray:
+    """The bool mask of a 2-D reference array that :func:`as_mask_array` returned."""
+    if array.dtype == np.bool_:
+        return array
+    highest = array.max()
+    if array.dtype.kind == "f" and not math.isfinite(highest):
+        raise MetricInputError("The reference contains NaN or infinite values.")
+    lowest = 0 if array.dtype.kind == "u" else array.min()
+    if highest == 0 and lowest == 0:
+        return np.zeros(array.shape, dtype=bool)
+    if lowest >= 0 and highest in (1, 255):
+        if array.dtype == np.uint8 and highest == 1:
+            return array.view(np.bool_)
+        if array.dtype.kind in "iu" and highest == 1:
+            return array.astype(bool)
+        mask = array == highest
+        if np.count_nonzero(array) == np.count_nonzero(mask):
+            return mask
+    raise MetricInputError(
+        f"The reference is not a binary mask: its values are {_sample_values(array)} "
+        f"(dtype {array.dtype}); expected {{0, 1}} or {{0, 255}} or bool. Please {_THRESHOLD_HINT}."
+    )
+
+
+def prediction_array(value: Any) -> np.ndarray:
+    """A prediction as a checked 2-D array: bool, integers in 0..255, or floats in [0, 1]."""
+    return check_prediction_values(as_mask_array(value, "prediction"))
+
+
+def check_prediction_values(array: np.ndarray) -> np.ndarray:
+    """``array`` (2-D) unchanged, or :class:`MetricInputError` for values out of range."""
+    if array.dtype.kind == "f":
+        _check_finite_range(array, 0.0, 1.0, "prediction")
+    elif array.dtype.kind in "iu" and array.dtype != np.uint8:
+        _check_finite_range(array, 0, 255, "prediction")
+    return array
+
+
+def _is_binary_integer(array: np.ndarray) -> bool:
+    return array.dtype.kind in "iu" and array.max() <= 1
+
+
+def binarize_prediction(prediction: np.ndarray, threshold: float) -> np.ndarray:
+    """The bool mask of a prediction from :func:`prediction_array`.
+
+    Probabilities are positive when strictly above ``threshold`` (NanoNet's
+    ``prediction > 0.5``); an 8-bit map is compared as ``value / 255 > threshold``.
+    Binary masks (bool, 0/1 integers) are used as they are.
+    """
+    kind = prediction.dtype.kind
+    if kind == "b":
+        return prediction
+    if kind == "f":
+        return prediction > threshold
+    if _is_binary_integer(prediction):
+        return prediction.view(np.bool_) if prediction.dtype == np.uint8 else prediction != 0
+    # Smallest 8-bit value v with v / 255 > threshold, found with the same float arithmetic.
+    positive = np.arange(256) / 255 > threshold
+    if not positive.any():
+        return np.zeros(prediction.shape, dtype=bool)
+    return prediction >= int(np.argmax(positive))
+
+
+def prediction_to_uint8(prediction: np.ndarray) -> np.ndarray:
+    """A prediction from :func:`prediction_array` as the 8-bit map the PraNet toolbox reads.
+
+    Binary masks become 0/255; 8-bit maps stay as they are; float probabilities are
+    quantised as a PNG writer would: ``round(p * 255)``.
+    """
+    kind = prediction.dtype.kind
+    if kind == "b":
+        return prediction.view(np.uint8) * np.uint8(255)
+    if kind == "f":
+        return np.rint(prediction * 255.0).astype(np.uint8)
+    if _is_binary_integer(prediction):
+        return (prediction != 0).view(np.uint8) * np.uint8(255)
+    return prediction if prediction.dtype == np.uint8 else prediction.astype(np.uint8)
+
+
+def coerce_pair(prediction: Any, reference: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(prediction array, bool reference) for one image, with every check done.
+
+    >>> p, r = coerce_pair([[0.9, 0.1]], [[255, 0]])
+    >>> p.dtype.kind, r.tolist()
+    ('f', [[True, False]])
+    """
+    prediction = as_mask_array(prediction, "prediction")
+    reference = as_mask_array(reference, "reference")
+    check_same_shape(prediction, reference)
+    return check_prediction_values(prediction), reference_to_bool(reference)
