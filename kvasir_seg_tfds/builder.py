@@ -1,0 +1,88 @@
+"""The TFDS builder shared by the three datasets.
+
+Each dataset folder's ``<name>_dataset_builder.py`` only names its spec; configs, manual
+download instructions, features and generation all come from here and from the catalog.
+The builder reads the archive through the core reader, so it serves exactly the examples
+the Hugging Face builders serve.
+
+    >>> import tensorflow_datasets as tfds
+    >>> import kvasir_seg_tfds
+    >>> builder = tfds.builder("kvasir_seg/pranet", data_dir="/tmp/tfds")  # doctest: +SKIP
+    >>> builder.download_and_prepare(  # doctest: +SKIP
+    ...     download_config=tfds.download.DownloadConfig(manual_dir="~/Downloads")
+    ... )
+    >>> test = builder.as_dataset(split="test")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import tensorflow_datasets as tfds
+
+from kvasir_seg.archive import open_archive
+from kvasir_seg.catalog import VERSION as DATASET_VERSION
+from kvasir_seg.catalog import DatasetSpec
+from kvasir_seg_tfds.features import features_for, to_record
+from kvasir_seg_tfds.metadata import description, manual_download_instructions
+from kvasir_seg_tfds.sources import archive_path
+
+logger = logging.getLogger(__name__)
+
+
+def configs_for(spec: DatasetSpec) -> list[tfds.core.BuilderConfig]:
+    """One TFDS builder config per config of the spec (same names as on the HF side)."""
+    return [tfds.core.BuilderConfig(name=c.name, description=c.description) for c in spec.configs]
+
+
+class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
+    """Base builder: a subclass sets ``SPEC``; its configs and instructions follow from it.
+
+    The base itself is not registered; each ``Builder`` subclass registers under its
+    folder's name (``kvasir_seg``, ``kvasir_sessile``, ``kvasir_capsule_seg``).
+    """
+
+    SPEC: ClassVar[DatasetSpec]
+    VERSION = tfds.core.Version(DATASET_VERSION)
+    RELEASE_NOTES: ClassVar[dict[str, str]] = {
+        DATASET_VERSION: "First release: images, thresholded masks, boxes, official split lists."
+    }
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        spec = cls.__dict__.get("SPEC")
+        if spec is not None:
+            cls.BUILDER_CONFIGS = configs_for(spec)
+            cls.DEFAULT_BUILDER_CONFIG_NAME = spec.default_config.name
+            cls.MANUAL_DOWNLOAD_INSTRUCTIONS = manual_download_instructions(spec)
+        super().__init_subclass__(**kwargs)
+
+    def _info(self) -> tfds.core.DatasetInfo:
+        spec = self.SPEC
+        return self.dataset_info_from_configs(
+            description=description(spec),
+            features=features_for(spec),
+            supervised_keys=("image", "mask"),
+            homepage=spec.homepage,
+            citation=spec.citation,
+            license=spec.terms_of_use,
+        )
+
+    def _split_generators(
+        self, dl_manager: tfds.download.DownloadManager
+    ) -> dict[str, Iterator[tuple[str, dict[str, Any]]]]:
+        spec = self.SPEC
+        path = archive_path(spec, dl_manager, registered=spec.url in (self.url_infos or {}))
+        with open_archive(spec, path) as archive:
+            splits = archive.assign_splits(self.builder_config.name)
+        # A partial archive (a fixture, a subset) may leave a split empty: leave it out.
+        return {name: self._generate_examples(path, ids) for name, ids in splits.items() if ids}
+
+    def _generate_examples(
+        self, location: Path, ids: list[str]
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        with open_archive(self.SPEC, location) as archive:
+            for example in archive.examples(ids):
+                yield example.image_id, to_record(example)

@@ -1,0 +1,97 @@
+"""The TFDS features of the three datasets, and the record a core example becomes.
+
+The records hold what the Hugging Face builders hold, in TFDS's conventions: the image is
+the archive's JPEG, unchanged; the mask an 8-bit PNG with values 0/1 (it decodes to the
+same array through TensorFlow and through ``tfds.data_source``); boxes are normalised
+``(ymin, xmin, ymax, xmax)`` in [0, 1].
+
+    >>> from kvasir_seg.catalog import get_spec
+    >>> from kvasir_seg_tfds.features import features_for
+    >>> sorted(features_for(get_spec("kvasir_capsule_seg")))[:3]
+    ['bbox_source', 'bboxes', 'frame']
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import tensorflow_datasets as tfds
+
+from kvasir_seg.archive import Example
+from kvasir_seg.catalog import DatasetSpec
+from kvasir_seg.masks import Box, encode_mask_png
+
+BOX_LABELS = ["polyp"]
+
+#: What the per-dataset fields of the catalog mean.
+_EXTRA_DOCS = {
+    "kvasir_seg_official_split": "Split of this id in Kvasir-SEG's official config, or none.",
+    "kvasir_seg_pranet_split": "Split of this id in Kvasir-SEG's PraNet config, or none.",
+    "video_id": "Capsule video the frame comes from.",
+    "frame": "Frame number in the video (-1 when the file name does not say).",
+}
+
+
+def features_for(spec: DatasetSpec) -> tfds.features.FeaturesDict:
+    """The features of ``spec``: the shared ones plus the dataset's extra fields."""
+    shared: dict[str, tfds.features.FeatureConnector] = {
+        "image_id": tfds.features.Text(doc="The archive's file name, without extension."),
+        "image": tfds.features.Image(
+            encoding_format="jpeg", doc="The archive's RGB JPEG, bytes unchanged."
+        ),
+        "mask": tfds.features.Image(
+            shape=(None, None, 1),
+            doc="Polyp mask, 1 = polyp, 0 = background (the archive's JPEG mask, luminance > 127).",
+        ),
+        "bboxes": tfds.features.Sequence(
+            {
+                "bbox": tfds.features.BBoxFeature(
+                    doc="Normalised (ymin, xmin, ymax, xmax), clipped to [0, 1]."
+                ),
+                "label": tfds.features.ClassLabel(names=BOX_LABELS),
+            }
+        ),
+        "bbox_source": tfds.features.Text(
+            doc='"official" (the archive\'s box file) or "mask" (derived from the mask).'
+        ),
+        "height": tfds.features.Scalar(np.int32, doc="Image height in pixels."),
+        "width": tfds.features.Scalar(np.int32, doc="Image width in pixels."),
+    }
+    for name, dtype in spec.extra_fields:
+        doc = _EXTRA_DOCS.get(name)
+        shared[name] = (
+            tfds.features.Text(doc=doc)
+            if dtype == "string"
+            else tfds.features.Scalar(np.dtype(dtype), doc=doc)
+        )
+    return tfds.features.FeaturesDict(shared)
+
+
+def normalised_bbox(box: Box, width: int, height: int) -> tfds.features.BBox:
+    """A pixel box in TFDS's normalised convention, clipped to [0, 1].
+
+    >>> normalised_bbox(Box(xmin=0, ymin=10, xmax=50, ymax=20), width=100, height=40)
+    BBox(ymin=0.25, xmin=0.0, ymax=0.5, xmax=0.5)
+    """
+    ymin, xmin, ymax, xmax = np.clip(
+        [box.ymin / height, box.xmin / width, box.ymax / height, box.xmax / width], 0.0, 1.0
+    ).tolist()
+    return tfds.features.BBox(ymin=ymin, xmin=xmin, ymax=ymax, xmax=xmax)
+
+
+def to_record(example: Example) -> dict[str, Any]:
+    """The TFDS record of a core example (see the module docstring for the conventions)."""
+    return {
+        "image_id": example.image_id,
+        "image": example.image_bytes,
+        "mask": encode_mask_png(example.mask, one_bit=False),
+        "bboxes": [
+            {"bbox": normalised_bbox(box, example.width, example.height), "label": 0}
+            for box in example.bboxes
+        ],
+        "bbox_source": example.bbox_source,
+        "height": example.height,
+        "width": example.width,
+        **example.extra,
+    }

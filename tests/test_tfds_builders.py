@@ -1,0 +1,249 @@
+"""The TFDS builders: registration, metadata, where the archive comes from, and bad inputs.
+
+Builds here use the array_record format and ``as_data_source``, so none of these tests
+needs TensorFlow (the TFRecord path is covered by the parity and client tests).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+tfds = pytest.importorskip("tensorflow_datasets")
+requests = pytest.importorskip("requests")
+
+from tensorflow_datasets.core.download import checksums  # noqa: E402
+from tensorflow_datasets.core.download.download_manager import (  # noqa: E402
+    NonMatchingChecksumError,
+)
+
+from kvasir_seg.catalog import DATASETS, KVASIR_SEG, get_spec  # noqa: E402
+from kvasir_seg.download import sha256_of  # noqa: E402
+from kvasir_seg.errors import (  # noqa: E402
+    ArchiveError,
+    ChecksumError,
+    DownloadError,
+    LayoutError,
+)
+from kvasir_seg.splits import read_id_list  # noqa: E402
+from kvasir_seg.synthetic import write_archive  # noqa: E402
+from kvasir_seg_tfds import BUILDERS, ChecksumMismatchError  # noqa: E402
+from kvasir_seg_tfds.metadata import metadata_files  # noqa: E402
+
+PACKAGE = Path(__file__).resolve().parents[1] / "kvasir_seg_tfds"
+
+
+def _build(name: str, data_dir: Path, manual_dir: Path | None = None) -> tfds.core.DatasetBuilder:
+    """``tfds.builder(name)`` prepared in array_record from ``manual_dir`` (if given)."""
+    builder = tfds.builder(name, data_dir=data_dir, file_format="array_record")
+    builder.download_and_prepare(
+        download_config=tfds.download.DownloadConfig(manual_dir=manual_dir)
+    )
+    return builder
+
+
+def _ids(builder: tfds.core.DatasetBuilder, split: str) -> set[str]:
+    return {example["image_id"].decode() for example in builder.as_data_source(split=split)}
+
+
+def _alone(path: Path, tmp_path: Path) -> Path:
+    """A fresh manual_dir holding only a copy of ``path``."""
+    folder = tmp_path / "manual"
+    folder.mkdir()
+    shutil.copy(path, folder / path.name)
+    return folder
+
+
+# --------------------------------------------------------------------------- registration
+
+
+@pytest.mark.parametrize("name", sorted(DATASETS))
+def test_import_registers_each_dataset_with_the_hf_configs(name: str, tmp_path: Path) -> None:
+    builder = tfds.builder(name, data_dir=tmp_path)
+    spec = get_spec(name)
+    assert builder.name == name and type(builder) is BUILDERS[name]
+    assert [c.name for c in builder.BUILDER_CONFIGS] == [c.name for c in spec.configs]
+    assert builder.builder_config.name == spec.default_config.name
+    assert str(builder.version) == "1.0.0"
+
+
+def test_config_is_chosen_by_name(tmp_path: Path) -> None:
+    assert tfds.builder("kvasir_seg/pranet", data_dir=tmp_path).builder_config.name == "pranet"
+    with pytest.raises(ValueError, match="BuilderConfig nanonet not found"):
+        tfds.builder("kvasir_seg/nanonet", data_dir=tmp_path)
+
+
+@pytest.mark.parametrize("name", sorted(DATASETS))
+def test_folder_files_are_current_with_the_catalog(name: str) -> None:
+    folder = PACKAGE / name
+    for file_name, text in metadata_files(get_spec(name)).items():
+        assert (folder / file_name).read_text(encoding="utf-8") == text, (
+            f"{folder / file_name} is stale: run python -m kvasir_seg_tfds.make_dummy_data"
+        )
+    assert any((folder / "dummy_data").rglob("*.jpg"))
+    assert sum(f.stat().st_size for f in (folder / "dummy_data").rglob("*")) < 1_000_000
+
+
+def test_info_carries_description_terms_citation_and_features(tmp_path: Path) -> None:
+    info = tfds.builder("kvasir_seg", data_dir=tmp_path).info
+    assert "1000 colonoscopy images" in info.description
+    assert "Research and educational use only" in info.description
+    assert "Research and educational use only" in info.redistribution_info.license
+    assert info.homepage == KVASIR_SEG.homepage and "jha2020kvasir" in info.citation
+    assert info.supervised_keys == ("image", "mask")
+    features = info.features
+    assert features["mask"].shape == (None, None, 1) and features["image"].shape == (None, None, 3)
+    assert features["bboxes"]["label"].names == ["polyp"]
+    capsule = tfds.builder("kvasir_capsule_seg", data_dir=tmp_path).info.features
+    assert {"video_id", "frame"} <= set(capsule)
+
+
+def test_checksums_register_the_official_url_with_its_file_name() -> None:
+    infos = BUILDERS["kvasir_seg"].url_infos
+    assert infos[KVASIR_SEG.url].checksum == KVASIR_SEG.sha256
+    assert int(infos[KVASIR_SEG.url].size) == KVASIR_SEG.size_bytes
+    assert infos[KVASIR_SEG.url].filename == KVASIR_SEG.filename
+    # No checksum is published for the other two: nothing can be registered for them.
+    assert BUILDERS["kvasir_sessile"].url_infos == {} == BUILDERS["kvasir_capsule_seg"].url_infos
+
+
+# --------------------------------------------------------------------------- manual_dir
+
+
+def test_extracted_folder_in_manual_dir(kvasir_seg_folder: Path, tmp_path: Path) -> None:
+    builder = _build("kvasir_seg", tmp_path / "data", manual_dir=kvasir_seg_folder)
+    train, validation = _ids(builder, "train"), _ids(builder, "validation")
+    assert len(train) + len(validation) == 12
+    assert train <= set(read_id_list("kvasir_seg/official/train.txt"))
+    assert validation <= set(read_id_list("kvasir_seg/official/val.txt"))
+    # manual_dir may also be the extracted root folder itself.
+    again = _build(
+        "kvasir_seg/pranet", tmp_path / "data2", manual_dir=kvasir_seg_folder / "Kvasir-SEG"
+    )
+    assert _ids(again, "train") | _ids(again, "test") == train | validation
+
+
+def test_registered_zip_in_manual_dir_is_picked_up_and_verified_by_tfds(
+    kvasir_seg_zip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Register the synthetic zip's own checksum in place of the official one: TFDS finds the
+    # file in manual_dir by its registered name and verifies it (nothing is downloaded).
+    info = checksums.compute_url_info(kvasir_seg_zip)
+    info.filename = KVASIR_SEG.filename
+    monkeypatch.setattr(BUILDERS["kvasir_seg"], "url_infos", {KVASIR_SEG.url: info})
+    builder = _build("kvasir_seg", tmp_path / "data", manual_dir=_alone(kvasir_seg_zip, tmp_path))
+    assert builder.info.splits.total_num_examples == 12
+    assert builder.info.download_size == kvasir_seg_zip.stat().st_size
+
+
+def test_wrong_checksum_in_manual_dir_is_a_clear_error(
+    kvasir_seg_zip: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ChecksumMismatchError) as caught:
+        _build("kvasir_seg", tmp_path / "data", manual_dir=_alone(kvasir_seg_zip, tmp_path))
+    assert isinstance(caught.value, ChecksumError) and isinstance(
+        caught.value, NonMatchingChecksumError
+    )
+    message = str(caught.value)
+    assert KVASIR_SEG.sha256 in message and sha256_of(kvasir_seg_zip) in message
+    assert "manual_dir" in message and KVASIR_SEG.url in message
+    assert not (tmp_path / "data" / "kvasir_seg" / "official" / "1.0.0").exists()
+
+
+def test_unregistered_zip_in_manual_dir_is_read_and_its_checksum_logged(
+    sessile_zip: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="kvasir_seg_tfds"):
+        builder = _build(
+            "kvasir_sessile", tmp_path / "data", manual_dir=_alone(sessile_zip, tmp_path)
+        )
+    assert builder.info.splits["train"].num_examples == 8
+    assert sha256_of(sessile_zip) in caplog.text and "unverified" in caplog.text
+
+
+def test_capsule_zip_and_its_unknown_layout(capsule_zip: Path, tmp_path: Path) -> None:
+    builder = _build("kvasir_capsule_seg", tmp_path / "data", manual_dir=capsule_zip.parent)
+    examples = list(builder.as_data_source(split="train"))
+    assert len(examples) == 10
+    assert {e["video_id"] for e in examples} == {b"131368cc17e44240"}
+    assert sorted(e["frame"] for e in examples) == list(range(28955, 28965))
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [("kvasir_sessile", ArchiveError), ("kvasir_seg", ChecksumMismatchError)],
+)
+def test_truncated_zip_in_manual_dir(name: str, error: type[Exception], tmp_path: Path) -> None:
+    spec = get_spec(name)
+    manual = tmp_path / "manual"
+    data = write_archive(name, tmp_path / "src", count=4).read_bytes()
+    manual.mkdir()
+    (manual / spec.filename).write_bytes(data[: len(data) // 2])
+    with pytest.raises(
+        error, match=spec.filename if error is ChecksumMismatchError else "truncated"
+    ):
+        _build(name, tmp_path / "data", manual_dir=manual)
+
+
+def test_a_layout_it_does_not_know(tmp_path: Path) -> None:
+    folder = write_archive("kvasir_seg", tmp_path / "src", count=4, zipped=False)
+    shutil.rmtree(folder / "Kvasir-SEG" / "masks")
+    with pytest.raises(LayoutError, match="Kvasir-SEG"):
+        _build("kvasir_seg", tmp_path / "data", manual_dir=folder)
+
+
+def test_a_manual_dir_without_the_dataset(kvasir_seg_zip: Path, tmp_path: Path) -> None:
+    with pytest.raises(LayoutError, match="kvasir-sessile.zip"):
+        _build("kvasir_sessile", tmp_path / "data", manual_dir=_alone(kvasir_seg_zip, tmp_path))
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+def test_download_from_a_mirror_is_verified_by_the_core(
+    http_mirror: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    zip_path = write_archive("kvasir_sessile", http_mirror, count=4)
+    with caplog.at_level(logging.WARNING, logger="kvasir_seg_tfds"):
+        builder = _build("kvasir_sessile", tmp_path / "data")
+    assert builder.info.splits["train"].num_examples == 4
+    assert sha256_of(zip_path) in caplog.text
+    write_archive("kvasir_seg", http_mirror, count=4)
+    with pytest.raises(ChecksumMismatchError, match=KVASIR_SEG.sha256):
+        _build("kvasir_seg", tmp_path / "data")
+
+
+def test_failed_download_says_how_to_use_manual_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(self: object, url: str) -> Path:
+        raise requests.exceptions.SSLError("certificate verify failed: CERTIFICATE_VERIFY_FAILED")
+
+    monkeypatch.setattr(tfds.download.DownloadManager, "download", refuse)
+    with pytest.raises(DownloadError) as caught:
+        _build("kvasir_seg", tmp_path / "data")
+    message = str(caught.value)
+    assert KVASIR_SEG.url in message and "CERTIFICATE_VERIFY_FAILED" in message
+    assert "DownloadConfig(manual_dir=" in message and KVASIR_SEG.filename in message
+
+
+def test_mask_values_are_zero_and_one(kvasir_seg_folder: Path, tmp_path: Path) -> None:
+    builder = _build("kvasir_seg", tmp_path / "data", manual_dir=kvasir_seg_folder)
+    for example in builder.as_data_source(split="validation"):
+        mask = example["mask"]
+        assert mask.dtype == np.uint8 and mask.shape == (example["height"], example["width"], 1)
+        assert set(np.unique(mask)) <= {0, 1}
+        boxes = example["bboxes"]["bbox"]
+        assert len(boxes) and all(((b >= 0) & (b <= 1)).all() for b in boxes)
+
+
+def test_zip_members_are_not_extracted(sessile_zip: Path, tmp_path: Path) -> None:
+    _build("kvasir_sessile", tmp_path / "data", manual_dir=_alone(sessile_zip, tmp_path))
+    leftovers = [p for p in (tmp_path / "data").rglob("*.jpg")]
+    assert leftovers == []
+    assert zipfile.is_zipfile(tmp_path / "manual" / sessile_zip.name)
