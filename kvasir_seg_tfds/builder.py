@@ -16,6 +16,7 @@ the Hugging Face builders serve.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,6 +60,19 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
             cls.MANUAL_DOWNLOAD_INSTRUCTIONS = manual_download_instructions(spec)
         super().__init_subclass__(**kwargs)
 
+    def __init__(self, *, file_format: str | None = None, **kwargs: Any) -> None:
+        """As TFDS's builder; without TensorFlow, an unprepared dataset defaults to array_record.
+
+        TFRecord files cannot be written without TensorFlow, and ``tfds.data_source`` only
+        asks for array_record when given no ``data_dir``: this keeps
+        ``tfds.data_source(name, split="train", data_dir=...)`` working for PyTorch and JAX
+        users who do not have TensorFlow.
+        """
+        super().__init__(file_format=file_format, **kwargs)
+        if file_format is None and not self.is_prepared() and not _tensorflow_installed():
+            logger.info("%s: TensorFlow is not installed, so building in array_record", self.name)
+            self.info.set_file_format("array_record", override=True)
+
     def _info(self) -> tfds.core.DatasetInfo:
         spec = self.SPEC
         return self.dataset_info_from_configs(
@@ -86,3 +100,7 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
         with open_archive(self.SPEC, location) as archive:
             for example in archive.examples(ids):
                 yield example.image_id, to_record(example)
+
+
+def _tensorflow_installed() -> bool:
+    return importlib.util.find_spec("tensorflow") is not None

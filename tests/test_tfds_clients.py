@@ -1,0 +1,135 @@
+"""Real clients: a Keras training step fed by ``tfds.load``, and ``tfds.data_source`` without TF.
+
+The data_source checks run in a fresh interpreter, once with TensorFlow importable (it
+must not be imported) and once with its import blocked (the array_record build and the
+reads must not need it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+tfds = pytest.importorskip("tensorflow_datasets")
+
+from kvasir_seg.synthetic import write_archive  # noqa: E402
+
+SIZE = 64
+
+#: Hides TensorFlow as if it were not installed: ``find_spec`` gives None and ``import``
+#: fails. (``sys.modules["tensorflow"] = None`` would not do: TFDS takes any
+#: ``tensorflow`` key in ``sys.modules`` for a loaded TensorFlow.)
+HIDE_TENSORFLOW = """
+import importlib.machinery
+
+_find_spec = importlib.machinery.PathFinder.find_spec
+
+def _without_tensorflow(name, path=None, target=None):
+    if name.partition(".")[0] == "tensorflow":
+        return None
+    return _find_spec(name, path, target)
+
+importlib.machinery.PathFinder.find_spec = _without_tensorflow
+"""
+
+READ_WITH_DATA_SOURCE = """
+import json, sys
+import numpy as np
+import tensorflow_datasets as tfds
+import kvasir_seg_tfds
+
+manual_dir, data_dir = sys.argv[1], (sys.argv[2:] or [None])[0]
+source = tfds.data_source(
+    "kvasir_sessile",
+    split="train",
+    data_dir=data_dir,
+    download_and_prepare_kwargs={
+        "download_config": tfds.download.DownloadConfig(manual_dir=manual_dir)
+    },
+)
+examples = [source[i] for i in range(len(source))]
+print(json.dumps({
+    "count": len(examples),
+    "mask_values": sorted({int(v) for e in examples for v in np.unique(e["mask"])}),
+    "shapes_agree": all(
+        e["image"].shape[:2] == e["mask"].shape[:2] == (e["height"], e["width"])
+        for e in examples
+    ),
+    "tensorflow_imported": "tensorflow" in sys.modules,
+}))
+"""
+
+
+@pytest.mark.parametrize("tensorflow", ["installed", "absent"])
+def test_data_source_builds_and_reads_without_tensorflow(tensorflow: str, tmp_path: Path) -> None:
+    """Installed: the documented call (TFDS asks for array_record) never imports TF.
+
+    Absent: even with a ``data_dir`` (where TFDS would default to TFRecord) the builder
+    picks array_record, and the build and the reads work.
+    """
+    folder = write_archive("kvasir_sessile", tmp_path / "manual", count=6, zipped=False)
+    data_dir = tmp_path / "data"
+    if tensorflow == "installed":
+        script, args = READ_WITH_DATA_SOURCE, [str(folder)]
+    else:
+        script, args = HIDE_TENSORFLOW + READ_WITH_DATA_SOURCE, [str(folder), str(data_dir)]
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        env={**os.environ, "TFDS_DATA_DIR": str(data_dir)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {
+        "count": 6,
+        "mask_values": [0, 1],
+        "shapes_agree": True,
+        "tensorflow_imported": False,
+    }
+    assert list(data_dir.rglob("*.array_record*"))
+
+
+def test_keras_fits_a_step_on_tfds_load(kvasir_seg_folder: Path, tmp_path: Path) -> None:
+    tf = pytest.importorskip("tensorflow")
+    import kvasir_seg_tfds  # noqa: F401  (registers the builders)
+
+    train = tfds.load(
+        "kvasir_seg",
+        split="train",
+        as_supervised=True,
+        data_dir=tmp_path,
+        download_and_prepare_kwargs={
+            "download_config": tfds.download.DownloadConfig(manual_dir=kvasir_seg_folder)
+        },
+    )
+
+    def to_fixed_size(image: tf.Tensor, mask: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        image = tf.image.resize(image, (SIZE, SIZE)) / 255.0
+        mask = tf.image.resize(mask, (SIZE, SIZE), method="nearest")
+        return image, tf.cast(mask, tf.float32)
+
+    batches = train.map(to_fixed_size).batch(4).prefetch(tf.data.AUTOTUNE)
+    images, masks = next(iter(batches))
+    assert images.shape == (4, SIZE, SIZE, 3) and masks.shape == (4, SIZE, SIZE, 1)
+    assert set(np.unique(masks.numpy())) <= {0.0, 1.0} and masks.numpy().max() == 1.0
+
+    tf.keras.utils.set_random_seed(0)
+    model = tf.keras.Sequential(
+        [
+            tf.keras.Input((SIZE, SIZE, 3)),
+            tf.keras.layers.Conv2D(4, 3, padding="same", activation="relu"),
+            tf.keras.layers.Conv2D(1, 1, activation="sigmoid"),
+        ]
+    )
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    history = model.fit(batches, epochs=1, steps_per_epoch=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
