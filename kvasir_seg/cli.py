@@ -21,7 +21,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from kvasir_seg import __version__
 from kvasir_seg.commands import evaluate, export, fetch, info, prepare, show
@@ -34,6 +35,7 @@ USER_ERROR = 2
 INTERRUPTED = 130
 
 _COMMANDS = (info, fetch, prepare, evaluate, show, export)
+_OUR_LOGGERS = ("kvasir_seg", "kvasir_seg_hf", "kvasir_seg_tfds")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,15 +66,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(verbose: bool, quiet: bool) -> None:
+@contextmanager
+def _logging_to_stderr(verbose: bool, quiet: bool) -> Iterator[None]:
+    """Show the libraries' warnings (``--verbose``: their info too) as one-line messages.
+
+    Everything is put back on exit, so that :func:`main` can be called in-process.
+    """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
     level = logging.INFO if verbose else logging.ERROR if quiet else logging.WARNING
-    for name in ("kvasir_seg", "kvasir_seg_hf", "kvasir_seg_tfds"):
-        logging.getLogger(name).setLevel(level)
-    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    handler.setLevel(level)
+    loggers = [logging.getLogger(name) for name in ("", *_OUR_LOGGERS)]
+    saved = [logger.level for logger in loggers]
+    loggers[0].addHandler(handler)
+    loggers[0].setLevel(min(level, logging.WARNING))
+    for logger in loggers[1:]:
+        logger.setLevel(level)
+    try:
+        yield
+    finally:
+        loggers[0].removeHandler(handler)
+        for logger, previous in zip(loggers, saved, strict=True):
+            logger.setLevel(previous)
 
 
 class _Formatter(logging.Formatter):
@@ -101,9 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.progress = not args.quiet
-    _configure_logging(args.verbose, args.quiet)
     try:
-        return args.run(args)
+        with _logging_to_stderr(args.verbose, args.quiet):
+            return args.run(args)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return INTERRUPTED

@@ -139,9 +139,12 @@ def _provenance(spec: DatasetSpec, builder: Any) -> str:
     if not data_dir:
         return f"the official {spec.filename}"
     path = locate_archive(spec, data_dir)
-    if path.is_file():
-        return f"{spec.filename} with SHA-256 {sha256_of(path)}"
-    return f"an extracted copy of {spec.filename}"
+    if not path.is_file():
+        return f"an extracted copy of {spec.filename}"
+    digest = sha256_of(path)
+    if spec.sha256 is not None and digest != spec.sha256:
+        return f"a {spec.filename} with SHA-256 {digest}, NOT the published {spec.sha256}"
+    return f"{spec.filename} with SHA-256 {digest}"
 
 
 def dataset_card(
@@ -178,6 +181,9 @@ def dataset_card(
 
 def _card_body(spec: DatasetSpec, result: ExportResult, provenance: str) -> str:
     default = next(iter(result.files))
+    loading = "\n".join(
+        f'{name} = load_dataset("path/to/this/folder/or/repo", "{name}")' for name in result.files
+    )
     config_lines = "\n".join(
         f"| `{name}` | "
         + ", ".join(f"{split} {count}" for split, count in result.examples[name].items())
@@ -204,7 +210,8 @@ Homepage: {spec.homepage}
 ```python
 from datasets import load_dataset
 
-dataset = load_dataset("path/to/this/folder/or/repo")  # config `{default}`
+dataset = load_dataset("path/to/this/folder/or/repo")  # the default config, `{default}`
+{loading}
 ```
 
 ## Fields

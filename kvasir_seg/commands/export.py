@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from typing import Any
 
@@ -75,15 +76,16 @@ def run(args: argparse.Namespace) -> int:
 
         datasets.disable_progress_bars()
     archive = resolve_archive(spec, args.data_dir, verify=args.verify, progress=args.progress)
-    result = export_dataset(
-        spec.name,
-        args.to,
-        configs=[args.config] if args.config else None,
-        data_dir=archive,
-        cache_dir=args.cache_dir,
-        verify=args.verify,
-        overwrite=args.overwrite,
-    )
+    with contextlib.redirect_stdout(sys.stderr):  # stdout holds the report only
+        result = export_dataset(
+            spec.name,
+            args.to,
+            configs=[args.config] if args.config else None,
+            data_dir=archive,
+            cache_dir=args.cache_dir,
+            verify=args.verify,
+            overwrite=args.overwrite,
+        )
     url = None
     if args.push_to_hub:
         if not args.private:

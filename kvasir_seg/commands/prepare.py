@@ -7,7 +7,12 @@ slow ``load_dataset`` call: afterwards both ecosystems load from their caches.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import os
+import sys
+import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -92,14 +97,17 @@ def run(args: argparse.Namespace) -> int:
     for spec in specs:
         archive = resolve_archive(spec, args.data_dir, verify=args.verify, progress=args.progress)
         configs = [spec.config(args.config)] if args.config else list(spec.configs)
-        for config in configs:
-            for backend in backends:
-                cache_dir = _cache_dir(args.cache_dir, backend, len(backends) > 1)
+        for config, backend in itertools.product(configs, backends):
+            cache_dir = _cache_dir(args.cache_dir, backend, len(backends) > 1)
+            # What the libraries print goes to stderr: stdout holds the report only.
+            with contextlib.redirect_stdout(sys.stderr):
                 if backend == "hf":
+                    # The cache's name depends on data_dir: pass the user's, so that the
+                    # same load_dataset(..., data_dir=...) call in Python finds this cache.
                     prepared = prepare_hf(
                         spec,
                         config.name,
-                        archive,
+                        args.data_dir or archive,
                         cache_dir,
                         verify=args.verify,
                         num_proc=args.num_proc,
@@ -113,30 +121,35 @@ def run(args: argparse.Namespace) -> int:
                         verify=args.verify,
                         file_format=args.file_format,
                     )
-                results.append(
-                    {"name": spec.name, "config": config.name, "backend": backend, **prepared}
-                )
+            results.append(
+                {"name": spec.name, "config": config.name, "backend": backend, **prepared}
+            )
     if args.json:
         print_json(results)
-    else:
-        rows = [
-            [
-                r["name"],
-                r["config"],
-                r["backend"],
-                ", ".join(f"{split} {count}" for split, count in r["splits"].items()),
-                r["location"],
-            ]
-            for r in results
+        return 0
+    rows = [
+        [
+            r["name"],
+            r["config"],
+            r["backend"],
+            ", ".join(f"{split} {count}" for split, count in r["splits"].items()),
+            r["location"],
         ]
-        print_table(rows, ["dataset", "config", "backend", "examples", "cache"])
+        for r in results
+    ]
+    print_table(rows, ["dataset", "config", "backend", "examples", "cache"])
+    print("load them with:")
+    for line in dict.fromkeys(r["load"] for r in results):
+        print(f"  {line}")
+    if "tfds" in backends:
+        print("  (tfds.load finds these builders after `import kvasir_seg_tfds`)")
     return 0
 
 
 def _cache_dir(cache_dir: str | None, backend: str, several: bool) -> str | None:
     if cache_dir is None:
         return None
-    path = Path(cache_dir).expanduser()
+    path = Path(cache_dir).expanduser().absolute()
     return str(path / _CACHE_SUBFOLDERS[backend] if several else path)
 
 
@@ -154,23 +167,36 @@ def _quiet_progress(backends: tuple[str, ...]) -> None:
 def prepare_hf(
     spec: DatasetSpec,
     config: str,
-    archive: Path,
+    data_dir: str | os.PathLike[str],
     cache_dir: str | None,
     *,
     verify: bool,
     num_proc: int | None = None,
 ) -> dict[str, Any]:
-    """Build the Hugging Face cache of one config; its splits and location."""
+    """Build the Hugging Face cache of one config; its splits, location and how to load it."""
     from kvasir_seg_hf import get_builder
 
-    builder = get_builder(spec.name, config, data_dir=archive, cache_dir=cache_dir)
+    builder = get_builder(spec.name, config, data_dir=data_dir, cache_dir=cache_dir)
     builder.download_and_prepare(
         verification_mode=None if verify else "no_checks", num_proc=num_proc
     )
     return {
         "splits": {name: info.num_examples for name, info in builder.info.splits.items()},
         "location": str(builder.cache_dir),
+        "load": _call(
+            "kvasir_seg_hf.load_dataset",
+            spec.name,
+            config,
+            data_dir=builder.config.data_dir,
+            cache_dir=cache_dir,
+        ),
     }
+
+
+def _call(function: str, *args: str, **kwargs: str | None) -> str:
+    """The Python call ``function(*args, **kwargs)``, leaving out None keywords."""
+    given = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items() if v is not None]
+    return f"{function}({', '.join(given)})"
 
 
 def _import_tfds() -> Any:
@@ -197,15 +223,39 @@ def prepare_tfds(
     verify: bool,
     file_format: str = "tfrecord",
 ) -> dict[str, Any]:
-    """Build the TFDS data of one config in ``data_dir``; its splits and location."""
+    """Build the TFDS data of one config in ``data_dir``; its splits, location, how to load."""
     tfds = _import_tfds()
     builder = tfds.builder(spec.name, config=config, data_dir=data_dir)
-    manual_dir = archive.parent if archive.is_file() else archive
-    builder.download_and_prepare(
-        download_config=tfds.download.DownloadConfig(manual_dir=str(manual_dir)),
-        file_format=file_format,
-    )
+    with tempfile.TemporaryDirectory(prefix="kvasir-seg-") as scratch:
+        manual_dir = _tfds_manual_dir(spec, archive, verify=verify, scratch=Path(scratch))
+        builder.download_and_prepare(
+            download_config=tfds.download.DownloadConfig(manual_dir=str(manual_dir)),
+            file_format=file_format,
+        )
     return {
         "splits": {name: info.num_examples for name, info in builder.info.splits.items()},
         "location": str(builder.data_dir),
+        "load": _call("tfds.load", f"{spec.name}/{config}", data_dir=data_dir),
     }
+
+
+def _tfds_manual_dir(spec: DatasetSpec, archive: Path, *, verify: bool, scratch: Path) -> Path:
+    """A ``manual_dir`` in which the TFDS builder finds ``archive``.
+
+    TFDS looks for the zip under its official name and verifies it itself, so a zip with
+    another name is linked under the official one in ``scratch``, and a zip that does not
+    match its published checksum (allowed by ``--no-verify``) is extracted there, since
+    TFDS reads an extracted folder without a checksum.
+    """
+    from kvasir_seg.download import sha256_of
+
+    if archive.is_dir():
+        return archive
+    if not verify and spec.sha256 is not None and sha256_of(archive) != spec.sha256:
+        with zipfile.ZipFile(archive) as opened:
+            opened.extractall(scratch)
+        return scratch
+    if archive.name == spec.filename:
+        return archive.parent
+    (scratch / spec.filename).symlink_to(archive.resolve())
+    return scratch

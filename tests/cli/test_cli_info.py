@@ -1,0 +1,96 @@
+"""``kvasir-seg info``, ``--help`` of every command, and how user errors look."""
+
+from __future__ import annotations
+
+import pytest
+
+from kvasir_seg.catalog import DATASETS
+from kvasir_seg.cli import build_parser, main
+
+COMMANDS = ["info", "download", "prepare", "evaluate", "show", "export"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([command, "--help"])
+    assert exited.value.code == 0
+    text = capsys.readouterr().out
+    assert f"usage: kvasir-seg {command}" in text
+    assert f"examples:\n  kvasir-seg {command}" in text
+
+
+def test_top_level_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--help"])
+    text = capsys.readouterr().out
+    for command in COMMANDS:
+        assert command in text
+
+
+def test_info_text_json_and_bibtex(kvasir_seg_cli) -> None:
+    text = kvasir_seg_cli("info").stdout
+    for spec in DATASETS.values():
+        assert f"{spec.title} ({spec.name})" in text and spec.homepage in text
+    assert "official: train 880, validation 120" in text
+    assert "pranet: train 900, test 100" in text
+    assert "Research and educational use only" in text
+
+    facts = kvasir_seg_cli("info", "kvasir-seg", "--json").json()
+    assert facts["configs"] == {
+        "official": {"train": 880, "validation": 120},
+        "pranet": {"train": 900, "test": 100},
+    }
+    assert facts["checksum_pinned"] is True and facts["size_bytes"] == 46_227_172
+    everything = kvasir_seg_cli("info", "--json").json()
+    assert [d["name"] for d in everything] == list(DATASETS)
+    assert [d["checksum_pinned"] for d in everything] == [True, False, False]
+    assert everything[2]["configs"] == {"default": {"train": 55}}
+
+    bibtex = kvasir_seg_cli("info", "--bibtex").stdout
+    # Kvasir-SEG's entry is cited by two datasets but printed once.
+    assert bibtex.count("@inproceedings{jha2020kvasir,") == 1
+    assert "@article{jha2021comprehensive," in bibtex and "jha2021nanonet" in bibtex
+    keys = kvasir_seg_cli("info", "kvasir_capsule_seg", "--bibtex", "--json").json()
+    assert len(keys) == 1 and keys[0].startswith("@inproceedings{jha2021nanonet,")
+
+
+def test_user_errors_are_one_line_without_traceback(kvasir_seg_cli, tmp_path) -> None:
+    kvasir_seg_cli("info", "kvasir_foo", ok=False).assert_user_error(
+        "unknown dataset 'kvasir_foo'", "kvasir_seg, kvasir_sessile, kvasir_capsule_seg"
+    )
+    kvasir_seg_cli(ok=False).assert_user_error("COMMAND")
+    kvasir_seg_cli(
+        "show", "kvasir_seg", "--config", "nope", "--out", tmp_path / "x.png", ok=False
+    ).assert_user_error("no config 'nope'", "official, pranet")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = kvasir_seg_cli(
+        "evaluate",
+        "--dataset",
+        "kvasir_seg",
+        "--split",
+        "validation",
+        "--predictions",
+        empty,
+        ok=False,
+    )
+    assert result.returncode == 2
+    result.assert_user_error("holds no .png or .jpg predictions")
+    (empty / "some-id.png").write_bytes(b"")
+    kvasir_seg_cli(
+        "evaluate",
+        "--dataset",
+        "kvasir_seg",
+        "--split",
+        "validation",
+        "--predictions",
+        empty,
+        "--data-dir",
+        tmp_path / "nowhere",
+        ok=False,
+    ).assert_user_error(
+        "nowhere does not exist", "https://datasets.simula.no/downloads/kvasir-seg.zip"
+    )
