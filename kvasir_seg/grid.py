@@ -15,14 +15,15 @@ magenta             ``FALSE_POSITIVE`` predicted polyp that is background
 azure               ``FALSE_NEGATIVE`` polyp the prediction missed
 ==================  =================  ==============================================
 
-A legend strip at the bottom names the colours in use.
+A legend at the bottom names the colours in use, in cells of ``LEGEND_CELL_WIDTH``
+pixels, as many per row as the grid is wide.
 
     >>> import numpy as np
     >>> from PIL import Image
     >>> mask = np.zeros((40, 60), dtype=bool); mask[10:20, 10:30] = True
     >>> tile = Tile(Image.new("RGB", (60, 40)), mask, boxes=[], caption="example")
-    >>> render_grid([tile], columns=4, tile_size=64).size
-    (64, 106)
+    >>> render_grid([tile, tile], columns=4, tile_size=128).size
+    (256, 170)
 """
 
 from __future__ import annotations
@@ -43,13 +44,15 @@ TRUE_POSITIVE = (0, 230, 0)
 FALSE_POSITIVE = (255, 0, 255)
 FALSE_NEGATIVE = (0, 140, 255)
 
-#: Height of the caption strip under each tile and of the legend strip, in pixels.
+#: Height of the caption strip under each tile, in pixels.
 CAPTION_HEIGHT = 20
-LEGEND_HEIGHT = 22
+#: Size of one legend entry (swatch and label), in pixels.
+LEGEND_CELL_WIDTH = 120
+LEGEND_ROW_HEIGHT = 22
 #: Opacity of the true/false positive/negative fills.
 FILL_ALPHA = 0.45
 
-_BACKGROUND = (24, 24, 24)
+BACKGROUND = (24, 24, 24)
 _TEXT = (240, 240, 240)
 
 
@@ -64,25 +67,31 @@ class Tile:
     caption: str = ""
 
 
-def grid_size(count: int, columns: int, tile_size: int) -> tuple[int, int]:
+def grid_size(
+    count: int, columns: int, tile_size: int, *, predictions: bool = False
+) -> tuple[int, int]:
     """(width, height) of the grid of ``count`` tiles in (at most) ``columns`` columns."""
     used = max(1, min(columns, count))
     rows = max(1, math.ceil(count / used))
-    return used * tile_size, rows * (tile_size + CAPTION_HEIGHT) + LEGEND_HEIGHT
+    width = used * tile_size
+    per_row = max(1, width // LEGEND_CELL_WIDTH)
+    legend_rows = math.ceil(len(_legend(predictions)) / per_row)
+    return width, rows * (tile_size + CAPTION_HEIGHT) + legend_rows * LEGEND_ROW_HEIGHT
 
 
 def render_grid(tiles: Sequence[Tile], *, columns: int = 4, tile_size: int = 256) -> Image.Image:
     """All ``tiles`` in rows of ``columns``, plus a legend of the colours used."""
-    width, height = grid_size(len(tiles), columns, tile_size)
-    canvas = Image.new("RGB", (width, height), _BACKGROUND)
+    with_predictions = any(tile.prediction is not None for tile in tiles)
+    width, height = grid_size(len(tiles), columns, tile_size, predictions=with_predictions)
+    canvas = Image.new("RGB", (width, height), BACKGROUND)
     used = max(1, min(columns, len(tiles)))
     for index, tile in enumerate(tiles):
         row, column = divmod(index, used)
         canvas.paste(
             render_tile(tile, tile_size), (column * tile_size, row * (tile_size + CAPTION_HEIGHT))
         )
-    with_predictions = any(tile.prediction is not None for tile in tiles)
-    _draw_legend(canvas, with_predictions)
+    rows = math.ceil(len(tiles) / used)
+    _draw_legend(canvas, _legend(with_predictions), top=rows * (tile_size + CAPTION_HEIGHT))
     return canvas
 
 
@@ -114,7 +123,7 @@ def render_tile(tile: Tile, tile_size: int = 256) -> Image.Image:
     for box in tile.boxes:
         corners = [box.xmin * scale, box.ymin * scale, box.xmax * scale, box.ymax * scale]
         draw.rectangle([round(c) for c in corners], outline=BOX, width=2)
-    result = Image.new("RGB", (tile_size, tile_size + CAPTION_HEIGHT), _BACKGROUND)
+    result = Image.new("RGB", (tile_size, tile_size + CAPTION_HEIGHT), BACKGROUND)
     result.paste(drawn, ((tile_size - shown[0]) // 2, (tile_size - shown[1]) // 2))
     _draw_caption(result, tile.caption, tile_size)
     return result
@@ -147,22 +156,25 @@ def _draw_caption(tile: Image.Image, caption: str, tile_size: int) -> None:
     draw.text((4, tile_size + 3), text, fill=_TEXT, font=font)
 
 
-def _draw_legend(canvas: Image.Image, with_predictions: bool) -> None:
-    entries = (
-        [
+def _legend(with_predictions: bool) -> list[tuple[tuple[int, int, int], str]]:
+    if with_predictions:
+        return [
             (TRUE_POSITIVE, "true positive"),
             (FALSE_POSITIVE, "false positive"),
             (FALSE_NEGATIVE, "false negative"),
             (BOX, "box"),
         ]
-        if with_predictions
-        else [(MASK_OUTLINE, "mask outline"), (BOX, "box")]
-    )
+    return [(MASK_OUTLINE, "mask outline"), (BOX, "box")]
+
+
+def _draw_legend(
+    canvas: Image.Image, entries: list[tuple[tuple[int, int, int], str]], top: int
+) -> None:
     draw = ImageDraw.Draw(canvas)
     font = _font()
-    top = canvas.height - LEGEND_HEIGHT
-    x = 6
-    for colour, label in entries:
-        draw.rectangle([x, top + 5, x + 11, top + 16], fill=colour)
-        draw.text((x + 16, top + 4), label, fill=_TEXT, font=font)
-        x += 16 + int(draw.textlength(label, font=font)) + 14
+    per_row = max(1, canvas.width // LEGEND_CELL_WIDTH)
+    for index, (colour, label) in enumerate(entries):
+        row, column = divmod(index, per_row)
+        x, y = 6 + column * LEGEND_CELL_WIDTH, top + row * LEGEND_ROW_HEIGHT
+        draw.rectangle([x, y + 5, x + 11, y + 16], fill=colour)
+        draw.text((x + 16, y + 4), label, fill=_TEXT, font=font)
