@@ -146,7 +146,11 @@ def evaluate_module_path() -> Path:
         >>> evaluate_module_path().name
         'kvasir_seg.py'
     """
-    package = Path(__file__).resolve().parent.parent
+    return _locate_script(Path(__file__).resolve().parent.parent)
+
+
+def _locate_script(package: Path) -> Path:
+    """The script inside the installed ``package`` folder, else in the checkout around it."""
     installed = package / "evaluate_module" / _SCRIPT
     if installed.is_file():
         return installed
