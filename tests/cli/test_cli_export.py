@@ -1,0 +1,181 @@
+"""``kvasir-seg export``: Parquet and a card that plain ``load_dataset`` reloads; the push."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import datasets
+import numpy as np
+import pytest
+import yaml
+
+import kvasir_seg_hf
+from kvasir_seg.cli import main
+from kvasir_seg.errors import KvasirSegError
+from kvasir_seg.export import push_to_hub
+
+
+def _rows(dataset: datasets.Dataset) -> list[dict[str, Any]]:
+    """The rows with images as their stored bytes and masks as arrays, for comparison."""
+    raw = dataset.cast_column("image", datasets.Image(decode=False))
+    rows = []
+    for row in raw:
+        row["image"] = row["image"]["bytes"]
+        row["mask"] = np.asarray(dataset[len(rows)]["mask"])
+        rows.append(row)
+    return rows
+
+
+def _assert_same(exported: datasets.DatasetDict, built: datasets.DatasetDict) -> None:
+    assert set(exported) == set(built)
+    for split in built:
+        assert exported[split].features == built[split].features
+        ours, theirs = _rows(exported[split]), _rows(built[split])
+        assert [r["image_id"] for r in ours] == [r["image_id"] for r in theirs]
+        for mine, reference in zip(ours, theirs, strict=True):
+            np.testing.assert_array_equal(mine.pop("mask"), reference.pop("mask"))
+            assert mine == reference  # image bytes, boxes, sizes, extra fields
+
+
+def _card(folder: Path) -> tuple[dict[str, Any], str]:
+    _, front, body = (folder / "README.md").read_text().split("---\n", 2)
+    return yaml.safe_load(front), body
+
+
+def test_export_reloads_with_plain_load_dataset(
+    kvasir_seg_zip: Path, sessile_zip: Path, tmp_path: Path, kvasir_seg_cli
+) -> None:
+    out = tmp_path / "kvasir-seg-parquet"
+    report = kvasir_seg_cli(
+        "export",
+        "kvasir_seg",
+        "--to",
+        out,
+        "--data-dir",
+        kvasir_seg_zip,
+        "--no-verify",
+        "--json",
+        "-q",
+    ).json()
+    assert report["files"]["official"]["train"] == ["data/official/train-00000-of-00001.parquet"]
+    assert report["examples"] == {
+        "official": {"train": 9, "validation": 3},
+        "pranet": {"train": 9, "test": 3},
+    }
+    cache = tmp_path / "reload"
+    for config in ("official", "pranet"):
+        built = kvasir_seg_hf.load_dataset(
+            "kvasir_seg",
+            config,
+            data_dir=kvasir_seg_zip,
+            cache_dir=cache,
+            verification_mode="no_checks",
+        )
+        args = (str(out),) if config == "official" else (str(out), config)  # official: default
+        _assert_same(datasets.load_dataset(*args, cache_dir=cache), built)
+
+    metadata, body = _card(out)
+    assert metadata["license"] == "other" and metadata["pretty_name"] == "Kvasir-SEG"
+    assert [c["config_name"] for c in metadata["configs"]] == ["official", "pranet"]
+    assert metadata["configs"][0]["default"] is True
+    infos = {info["config_name"]: info for info in metadata["dataset_info"]}
+    assert {f["name"]: f.get("dtype") for f in infos["pranet"]["features"]}["image"] == "image"
+    assert [(s["name"], s["num_examples"]) for s in infos["pranet"]["splits"]] == [
+        ("train", 9),
+        ("test", 3),
+    ]
+    assert "@inproceedings{jha2020kvasir," in body and "Research and educational use" in body
+    assert "NOT the published" in body  # the synthetic zip is not the official archive
+
+    sessile = tmp_path / "sessile"
+    kvasir_seg_cli("export", "kvasir_sessile", "--to", sessile, "--data-dir", sessile_zip, "-q")
+    built = kvasir_seg_hf.load_dataset("kvasir_sessile", data_dir=sessile_zip, cache_dir=cache)
+    reloaded = datasets.load_dataset(str(sessile), cache_dir=cache)
+    _assert_same(reloaded, built)
+    assert "kvasir_seg_official_split" in reloaded["train"].features
+
+
+def test_export_refuses_a_non_empty_folder_unless_overwrite(
+    capsule_zip: Path, tmp_path: Path, kvasir_seg_cli
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    args = ["export", "kvasir_capsule_seg", "--to", out, "--data-dir", capsule_zip, "-q"]
+    kvasir_seg_cli(*args, ok=False).assert_user_error("is not empty", "--overwrite")
+    kvasir_seg_cli(*args, "--private", ok=False).assert_user_error("--private only applies")
+    text = kvasir_seg_cli(*args, "--overwrite").stdout
+    assert "data/default/train-00000-of-00001.parquet" in text
+    assert (out / "notes.txt").read_text() == "mine", "only data/ and README.md are replaced"
+
+
+class _FakeHub:
+    """Stands in for ``huggingface_hub.HfApi``: records calls, never touches the network."""
+
+    calls: list[tuple[str, dict[str, Any]]] = []
+    public_repos: set[str] = set()
+
+    def __init__(self, token: str | None = None) -> None:
+        self.token = token
+
+    def create_repo(self, repo_id: str, **kwargs: Any) -> str:
+        self.calls.append(("create_repo", {"repo_id": repo_id, **kwargs}))
+        return f"https://huggingface.co/datasets/{repo_id}"
+
+    def repo_info(self, repo_id: str, **kwargs: Any) -> Any:
+        return type("Info", (), {"private": repo_id not in self.public_repos})()
+
+    def upload_folder(self, **kwargs: Any) -> None:
+        self.calls.append(("upload_folder", kwargs))
+
+
+@pytest.fixture
+def fake_hub(monkeypatch: pytest.MonkeyPatch) -> type[_FakeHub]:
+    import huggingface_hub
+
+    monkeypatch.setattr(_FakeHub, "calls", [])
+    monkeypatch.setattr(_FakeHub, "public_repos", {"me/public"})
+    monkeypatch.setattr(huggingface_hub, "HfApi", _FakeHub)
+    return _FakeHub
+
+
+def test_push_to_hub_creates_a_private_repo_and_uploads_the_folder(
+    capsule_zip: Path,
+    tmp_path: Path,
+    fake_hub: type[_FakeHub],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    out = tmp_path / "capsule"
+    status = main(
+        [
+            "export",
+            "kvasir_capsule_seg",
+            "--to",
+            str(out),
+            "--data-dir",
+            str(capsule_zip),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--push-to-hub",
+            "me/capsule",
+            "--private",
+            "-q",
+        ]
+    )
+    assert status == 0
+    assert "uploaded to: https://huggingface.co/datasets/me/capsule" in capsys.readouterr().out
+    (create, created), (upload, uploaded) = fake_hub.calls
+    assert create == "create_repo" and created["private"] is True
+    assert created["repo_type"] == "dataset" and created["exist_ok"] is True
+    assert upload == "upload_folder" and uploaded["repo_id"] == "me/capsule"
+    assert uploaded["folder_path"] == str(out) and uploaded["repo_type"] == "dataset"
+
+    fake_hub.calls.clear()
+    with pytest.raises(KvasirSegError, match="already exists and is public"):
+        push_to_hub(out, "me/public", private=True)
+    assert [name for name, _ in fake_hub.calls] == ["create_repo"], "nothing was uploaded"
+    with pytest.raises(KvasirSegError, match="holds no README.md"):
+        push_to_hub(tmp_path, "me/empty")
