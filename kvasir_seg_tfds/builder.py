@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from collections.abc import Iterator
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import tensorflow_datasets as tfds
 
@@ -32,6 +35,13 @@ from kvasir_seg_tfds.metadata import description, manual_download_instructions
 from kvasir_seg_tfds.sources import archive_path
 
 logger = logging.getLogger(__name__)
+
+#: Threads that read, decode and encode examples while TFDS serialises and writes the
+#: previous ones (PIL and zlib release the GIL while they work).
+READ_THREADS = min(4, os.cpu_count() or 1)
+
+_In = TypeVar("_In")
+_Out = TypeVar("_Out")
 
 
 def configs_for(spec: DatasetSpec) -> list[tfds.core.BuilderConfig]:
@@ -97,10 +107,38 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     def _generate_examples(
         self, location: Path, ids: list[str]
     ) -> Iterator[tuple[str, dict[str, Any]]]:
-        with open_archive(self.SPEC, location) as archive:
-            for example in archive.examples(ids):
-                yield example.image_id, to_record(example)
+        with (
+            open_archive(self.SPEC, location) as archive,
+            ThreadPoolExecutor(READ_THREADS, thread_name_prefix="kvasir-read") as pool,
+        ):
+
+            def keyed_record(image_id: str) -> tuple[str, dict[str, Any]]:
+                return image_id, to_record(archive.read_example(image_id))
+
+            yield from in_order(pool, keyed_record, ids)
 
 
 def _tensorflow_installed() -> bool:
     return importlib.util.find_spec("tensorflow") is not None
+
+
+def in_order(
+    pool: ThreadPoolExecutor, work: Callable[[_In], _Out], items: Iterable[_In], ahead: int = 16
+) -> Iterator[_Out]:
+    """``map(work, items)`` on ``pool``, in order, with at most ``ahead`` results pending.
+
+    >>> with ThreadPoolExecutor(2) as pool:
+    ...     list(in_order(pool, str.upper, ["a", "b", "c"], ahead=2))
+    ['A', 'B', 'C']
+    """
+    pending: deque[Future[_Out]] = deque()
+    try:
+        for item in items:
+            pending.append(pool.submit(work, item))
+            if len(pending) >= ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
