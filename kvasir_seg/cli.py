@@ -26,7 +26,7 @@ from contextlib import contextmanager
 
 from kvasir_seg import __version__
 from kvasir_seg.commands import evaluate, export, fetch, info, prepare, show
-from kvasir_seg.commands.common import PROG, CommandParser
+from kvasir_seg.commands.common import PROG, CommandParser, add_command
 from kvasir_seg.errors import KvasirSegError
 
 #: Exit status of an error the user can fix (bad input, missing file, failed check).
@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers.required = True
     for command in _COMMANDS:
-        command.register(subparsers, [common])
+        add_command(subparsers, command, [common])
     return parser
 
 

@@ -11,8 +11,10 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable
+import textwrap
+from collections.abc import Iterable
 from pathlib import Path
+from types import ModuleType
 from typing import Any, NoReturn
 
 from kvasir_seg.catalog import DATASETS, DatasetSpec, get_spec
@@ -25,8 +27,6 @@ PROG = "kvasir-seg"
 DATA_VARIABLE = "KVASIR_SEG_DATA"
 
 DATASET_NAMES = ", ".join(DATASETS)
-
-Runner = Callable[[argparse.Namespace], int]
 
 
 class UsageError(KvasirSegError):
@@ -41,27 +41,31 @@ class CommandParser(argparse.ArgumentParser):
 
 
 def add_command(
-    subparsers: Any,
-    name: str,
-    *,
-    summary: str,
-    description: str,
-    examples: Iterable[str],
-    parents: list[argparse.ArgumentParser],
-    run: Runner,
+    subparsers: Any, command: ModuleType, parents: list[argparse.ArgumentParser]
 ) -> argparse.ArgumentParser:
-    """Add subcommand ``name`` with a help text ending in runnable examples."""
-    epilog = "examples:\n" + "\n".join(f"  {PROG} {example}" for example in examples)
+    """Add the subcommand a module of :mod:`kvasir_seg.commands` describes.
+
+    The module holds ``NAME``, ``SUMMARY``, ``DESCRIPTION``, ``EXAMPLES`` (command lines
+    without the program name, shown at the end of ``--help``), ``add_arguments(parser)``
+    and ``run(args) -> int``.
+    """
+    epilog = "examples:\n" + "\n".join(f"  {PROG} {example}" for example in command.EXAMPLES)
     parser = subparsers.add_parser(
-        name,
-        help=summary,
-        description=description,
+        command.NAME,
+        help=command.SUMMARY,
+        description=textwrap.fill(command.DESCRIPTION, width=78),
         epilog=epilog,
         parents=parents,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.set_defaults(run=run)
+    command.add_arguments(parser)
+    parser.set_defaults(run=command.run)
     return parser
+
+
+def add_flag(parser: argparse.ArgumentParser, name: str, help_text: str) -> None:
+    """An on/off option, off by default."""
+    parser.add_argument(name, action="store_true", help=help_text)
 
 
 def dataset_name(value: str) -> str:
@@ -128,10 +132,31 @@ def add_archive_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_json_argument(parser: argparse.ArgumentParser) -> None:
+#: Probability above which a predicted pixel is polyp, unless --threshold says otherwise.
+DEFAULT_THRESHOLD = 0.5
+
+
+def add_prediction_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    """``--predictions DIR`` and ``--threshold T`` (None when not given)."""
     parser.add_argument(
-        "--json", action="store_true", help="print one JSON document on stdout for scripts"
+        "--predictions",
+        required=required,
+        metavar="DIR",
+        help="folder of predicted masks named <image_id>.png or .jpg",
     )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        metavar="T",
+        help=(
+            f"a pixel is polyp when its probability is above T (default {DEFAULT_THRESHOLD}; "
+            "8-bit maps are read as value/255, binary masks as they are)"
+        ),
+    )
+
+
+def add_json_argument(parser: argparse.ArgumentParser) -> None:
+    add_flag(parser, "--json", "print one JSON document on stdout for scripts")
 
 
 def _default_data_dir_text() -> str:

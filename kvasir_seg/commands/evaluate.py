@@ -15,12 +15,14 @@ from typing import Any
 
 from kvasir_seg.catalog import get_spec
 from kvasir_seg.commands.common import (
+    DEFAULT_THRESHOLD,
     PROG,
     UsageError,
     add_archive_arguments,
-    add_command,
     add_config_argument,
+    add_flag,
     add_json_argument,
+    add_prediction_arguments,
     print_json,
     print_table,
     resolve_archive,
@@ -29,67 +31,43 @@ from kvasir_seg.commands.common import (
 )
 
 PROTOCOLS = ("default", "pranet")
-DEFAULT_THRESHOLD = 0.5
 
 
-def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
-    parser = add_command(
-        subparsers,
-        "evaluate",
-        summary="score a folder of predicted masks against a split",
-        description=(
-            "Score predicted masks (PNG or JPEG files named <image_id>.png/.jpg, binary masks "
-            "or 0..255 probability maps, each the size of its image) against the ground truth "
-            "of one split. Protocol `default`: per image, prediction > threshold, then Dice, "
-            "IoU, precision, recall, specificity, accuracy and F2 averaged over images "
-            "(the dataset authors' convention), plus pooled scores. Protocol `pranet`: the "
-            "benchmark tables' mDice, mIoU, S-measure, E-measure, weighted F-measure and MAE. "
-            "Missing, extra or wrongly sized predictions are listed and nothing is scored, "
-            "unless --allow-missing / --allow-extra say otherwise."
-        ),
-        examples=[
-            "evaluate --dataset kvasir_seg --split validation --predictions preds/",
-            "evaluate --dataset kvasir_seg --config pranet --split test --predictions preds/ "
-            "--protocol pranet --json",
-            "evaluate --dataset kvasir_sessile --split train --predictions preds/ "
-            "--per-image scores.csv",
-        ],
-        parents=parents,
-        run=run,
-    )
+NAME = "evaluate"
+SUMMARY = "score a folder of predicted masks against a split"
+DESCRIPTION = (
+    "Score predicted masks (PNG or JPEG files named <image_id>.png/.jpg, binary masks "
+    "or 0..255 probability maps, each the size of its image) against the ground truth "
+    "of one split. Protocol `default`: per image, prediction > threshold, then Dice, "
+    "IoU, precision, recall, specificity, accuracy and F2 averaged over images "
+    "(the dataset authors' convention), plus pooled scores. Protocol `pranet`: the "
+    "benchmark tables' mDice, mIoU, S-measure, E-measure, weighted F-measure and MAE. "
+    "Missing, extra or wrongly sized predictions are listed and nothing is scored, "
+    "unless --allow-missing / --allow-extra say otherwise."
+)
+EXAMPLES = [
+    "evaluate --dataset kvasir_seg --split validation --predictions preds/",
+    "evaluate --dataset kvasir_seg --config pranet --split test --predictions preds/ "
+    "--protocol pranet --json",
+    "evaluate --dataset kvasir_sessile --split train --predictions preds/ --per-image scores.csv",
+]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dataset", required=True, type=single_dataset, metavar="NAME", help="the dataset"
     )
     add_config_argument(parser, "default: the dataset's first")
     parser.add_argument("--split", required=True, metavar="S", help="the split to score")
-    parser.add_argument(
-        "--predictions", required=True, metavar="DIR", help="folder of <image_id>.png/.jpg files"
-    )
+    add_prediction_arguments(parser, required=True)
     parser.add_argument(
         "--protocol", choices=PROTOCOLS, default="default", help="scoring convention"
     )
     parser.add_argument(
-        "--threshold",
-        type=float,
-        metavar="T",
-        help=(
-            f"default protocol: a pixel is polyp when its probability is above T (default "
-            f"{DEFAULT_THRESHOLD}; 8-bit maps are read as value/255; binary masks as they are)"
-        ),
-    )
-    parser.add_argument(
         "--per-image", metavar="FILE.csv", help="also write one row of scores per image"
     )
-    parser.add_argument(
-        "--allow-missing",
-        action="store_true",
-        help="score the images that have a prediction; leave the others out",
-    )
-    parser.add_argument(
-        "--allow-extra",
-        action="store_true",
-        help="ignore predictions for images that are not in the split",
-    )
+    add_flag(parser, "--allow-missing", "score the images that have a prediction; skip the rest")
+    add_flag(parser, "--allow-extra", "ignore predictions for images that are not in the split")
     add_archive_arguments(parser)
     add_json_argument(parser)
 

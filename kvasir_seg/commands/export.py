@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from typing import Any
 
 from kvasir_seg.catalog import get_spec
 from kvasir_seg.commands.common import (
     PROG,
     add_archive_arguments,
-    add_command,
     add_config_argument,
+    add_flag,
     add_json_argument,
     print_json,
     print_table,
@@ -20,27 +19,23 @@ from kvasir_seg.commands.common import (
     single_dataset,
 )
 
+NAME = "export"
+SUMMARY = "write Parquet shards and a dataset card (optionally push to the Hub)"
+DESCRIPTION = (
+    "Build the dataset through the Hugging Face builder and write DIR/data/<config>/"
+    "<split>-*.parquet plus DIR/README.md, a dataset card whose YAML declares the "
+    "configs, splits and features, so that plain datasets.load_dataset(DIR) loads it "
+    "without this package. --push-to-hub uploads the folder with huggingface_hub "
+    "(log in first with `hf auth login` or set HF_TOKEN). The terms of use allow "
+    "research and education only: push to a private repository."
+)
+EXAMPLES = [
+    "export kvasir_seg --to kvasir-seg-parquet",
+    "export kvasir_sessile --to sessile --push-to-hub me/kvasir-sessile --private",
+]
 
-def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
-    parser = add_command(
-        subparsers,
-        "export",
-        summary="write Parquet shards and a dataset card (optionally push to the Hub)",
-        description=(
-            "Build the dataset through the Hugging Face builder and write DIR/data/<config>/"
-            "<split>-*.parquet plus DIR/README.md, a dataset card whose YAML declares the "
-            "configs, splits and features, so that plain datasets.load_dataset(DIR) loads it "
-            "without this package. --push-to-hub uploads the folder with huggingface_hub "
-            "(log in first with `hf auth login` or set HF_TOKEN). The terms of use allow "
-            "research and education only: push to a private repository."
-        ),
-        examples=[
-            "export kvasir_seg --to kvasir-seg-parquet",
-            "export kvasir_sessile --to sessile --push-to-hub me/kvasir-sessile --private",
-        ],
-        parents=parents,
-        run=run,
-    )
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", type=single_dataset, metavar="NAME", help="the dataset")
     parser.add_argument("--to", required=True, metavar="DIR", help="the folder to write")
     add_config_argument(parser, "default: every config")
@@ -48,19 +43,11 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--cache-dir", metavar="PATH", help="the Hugging Face cache to build in (default: its own)"
     )
-    parser.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="replace the data/ folder and README.md of a non-empty DIR",
-    )
+    add_flag(parser, "--overwrite", "replace the data/ folder and README.md of a non-empty DIR")
     parser.add_argument(
         "--push-to-hub", metavar="REPO", help="then upload DIR to this Hub dataset repository"
     )
-    parser.add_argument(
-        "--private",
-        action="store_true",
-        help="with --push-to-hub: create the repository private (refused if it is public)",
-    )
+    add_flag(parser, "--private", "with --push-to-hub: a private repository (refused if public)")
     add_json_argument(parser)
 
 

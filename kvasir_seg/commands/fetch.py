@@ -11,7 +11,6 @@ from typing import Any
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.commands.common import (
     DATA_VARIABLE,
-    add_command,
     add_dataset_arguments,
     add_json_argument,
     default_data_dir,
@@ -26,23 +25,20 @@ from kvasir_seg.errors import KvasirSegError
 logger = logging.getLogger(__name__)
 
 
-def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
-    parser = add_command(
-        subparsers,
-        "download",
-        summary="fetch the official archives (verified, resumable)",
-        description=(
-            "Download the official zips with a progress bar. Each is written to "
-            "<name>.zip.part and renamed only once complete and verified against its "
-            "published SHA-256; an interrupted download resumes where it stopped. A file "
-            "already in place is verified and kept. On failure the message says which URL "
-            "to open in a browser and where to save the file. "
-            f"${MIRROR_VARIABLE} replaces the official server by a mirror."
-        ),
-        examples=["download all", "download kvasir_seg --to ~/data/kvasir"],
-        parents=parents,
-        run=run,
-    )
+NAME = "download"
+SUMMARY = "fetch the official archives (verified, resumable)"
+DESCRIPTION = (
+    "Download the official zips with a progress bar. Each is written to "
+    "<name>.zip.part and renamed only once complete and verified against its "
+    "published SHA-256; an interrupted download resumes where it stopped. A file "
+    "already in place is verified and kept. On failure the message says which URL "
+    "to open in a browser and where to save the file. "
+    f"${MIRROR_VARIABLE} replaces the official server by a mirror."
+)
+EXAMPLES = ["download all", "download kvasir_seg --to ~/data/kvasir"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_dataset_arguments(parser)
     parser.add_argument(
         "--to",

@@ -9,7 +9,7 @@ from typing import Any
 
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.commands.common import (
-    add_command,
+    add_flag,
     add_json_argument,
     dataset_name,
     human_size,
@@ -20,19 +20,16 @@ from kvasir_seg.commands.common import (
 _BIBTEX_KEY = re.compile(r"@\w+\{([^,]+),")
 
 
-def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
-    parser = add_command(
-        subparsers,
-        "info",
-        summary="the datasets at a glance; --bibtex for their citations",
-        description=(
-            "Show each dataset's splits and example counts, its archive (file, size, whether "
-            "a SHA-256 is pinned), its homepage and its terms of use."
-        ),
-        examples=["info", "info kvasir_seg --json", "info kvasir_sessile --bibtex > refs.bib"],
-        parents=parents,
-        run=run,
-    )
+NAME = "info"
+SUMMARY = "the datasets at a glance; --bibtex for their citations"
+DESCRIPTION = (
+    "Show each dataset's splits and example counts, its archive (file, size, whether "
+    "a SHA-256 is pinned), its homepage and its terms of use."
+)
+EXAMPLES = ["info", "info kvasir_seg --json", "info kvasir_sessile --bibtex > refs.bib"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "name",
         nargs="?",
@@ -41,9 +38,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         metavar="NAME",
         help="one dataset (default: all three)",
     )
-    parser.add_argument(
-        "--bibtex", action="store_true", help="print the BibTeX entries to cite, nothing else"
-    )
+    add_flag(parser, "--bibtex", "print the BibTeX entries to cite, nothing else")
     add_json_argument(parser)
 
 

@@ -20,7 +20,6 @@ from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.commands.common import (
     UsageError,
     add_archive_arguments,
-    add_command,
     add_config_argument,
     add_dataset_arguments,
     add_json_argument,
@@ -34,25 +33,22 @@ BACKENDS = ("hf", "tfds")
 _CACHE_SUBFOLDERS = {"hf": "huggingface", "tfds": "tensorflow_datasets"}
 
 
-def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
-    parser = add_command(
-        subparsers,
-        "prepare",
-        summary="build the Hugging Face and/or TFDS caches",
-        description=(
-            "Read each archive once through the builders and write the caches that "
-            "kvasir_seg_hf.load_dataset() and tfds.load() then read (the replacement for "
-            "`tfds build`, which needs apache-beam). Every config is prepared unless --config "
-            "names one. Prints where each cache is."
-        ),
-        examples=[
-            "prepare all",
-            "prepare kvasir_seg --config pranet --backend tfds --file-format array_record",
-            "prepare kvasir_sessile --data-dir ~/Downloads --cache-dir /data/caches",
-        ],
-        parents=parents,
-        run=run,
-    )
+NAME = "prepare"
+SUMMARY = "build the Hugging Face and/or TFDS caches"
+DESCRIPTION = (
+    "Read each archive once through the builders and write the caches that "
+    "kvasir_seg_hf.load_dataset() and tfds.load() then read (the replacement for "
+    "`tfds build`, which needs apache-beam). Every config is prepared unless --config "
+    "names one. Prints where each cache is."
+)
+EXAMPLES = [
+    "prepare all",
+    "prepare kvasir_seg --config pranet --backend tfds --file-format array_record",
+    "prepare kvasir_sessile --data-dir ~/Downloads --cache-dir /data/caches",
+]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_dataset_arguments(parser)
     parser.add_argument(
         "--backend",

@@ -10,12 +10,13 @@ from typing import Any
 
 from kvasir_seg.catalog import get_spec
 from kvasir_seg.commands.common import (
+    DEFAULT_THRESHOLD,
     PROG,
     UsageError,
     add_archive_arguments,
-    add_command,
     add_config_argument,
     add_json_argument,
+    add_prediction_arguments,
     print_json,
     resolve_archive,
     single_dataset,
@@ -25,26 +26,23 @@ from kvasir_seg.commands.common import (
 DEFAULT_COUNT = 8
 
 
-def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
-    parser = add_command(
-        subparsers,
-        "show",
-        summary="draw a grid of examples (mask outline, boxes; predictions: TP/FP/FN)",
-        description=(
-            "Write a PNG grid of examples: each image scaled into a square tile with the "
-            "ground-truth mask outlined in cyan and the boxes in yellow. With --predictions, "
-            "each tile shows true positives in green, false positives in magenta and false "
-            "negatives in azure (translucent fill, opaque edge), captioned with the Dice, "
-            "worst Dice first; images with no prediction are left out."
-        ),
-        examples=[
-            "show kvasir_seg -n 12 --out examples.png",
-            "show kvasir_seg --config pranet --split test --predictions preds/ --out worst.png",
-            "show kvasir_capsule_seg --ids 131368cc17e44240_28955 --out frame.png",
-        ],
-        parents=parents,
-        run=run,
-    )
+NAME = "show"
+SUMMARY = "draw a grid of examples (mask outline, boxes; predictions: TP/FP/FN)"
+DESCRIPTION = (
+    "Write a PNG grid of examples: each image scaled into a square tile with the "
+    "ground-truth mask outlined in cyan and the boxes in yellow. With --predictions, "
+    "each tile shows true positives in green, false positives in magenta and false "
+    "negatives in azure (translucent fill, opaque edge), captioned with the Dice, "
+    "worst Dice first; images with no prediction are left out."
+)
+EXAMPLES = [
+    "show kvasir_seg -n 12 --out examples.png",
+    "show kvasir_seg --config pranet --split test --predictions preds/ --out worst.png",
+    "show kvasir_capsule_seg --ids 131368cc17e44240_28955 --out frame.png",
+]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", type=single_dataset, metavar="NAME", help="the dataset")
     add_config_argument(parser, "default: the dataset's first")
     parser.add_argument(
@@ -59,16 +57,7 @@ def register(subparsers: Any, parents: list[argparse.ArgumentParser]) -> None:
         help=f"how many examples (default: {DEFAULT_COUNT}, or all of --ids)",
     )
     parser.add_argument("--ids", nargs="+", metavar="ID", help="draw these image ids")
-    parser.add_argument(
-        "--predictions", metavar="DIR", help="folder of <image_id>.png/.jpg predicted masks"
-    )
-    parser.add_argument(
-        "--threshold",
-        type=float,
-        default=0.5,
-        metavar="T",
-        help="probability above which a predicted pixel is polyp (default: 0.5)",
-    )
+    add_prediction_arguments(parser, required=False)
     parser.add_argument("--out", required=True, metavar="FILE.png", help="the PNG to write")
     parser.add_argument(
         "--columns", type=int, default=4, metavar="K", help="tiles per row (default: 4)"
@@ -88,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
     from kvasir_seg.archive import open_archive
 
     _check_numbers(args)
+    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
     spec = get_spec(args.name)
     spec.config(args.config)
     archive_path = resolve_archive(spec, args.data_dir, verify=args.verify, progress=args.progress)
@@ -97,13 +87,13 @@ def run(args: argparse.Namespace) -> int:
             ids = _check_ids(args.ids, archive.ids)
         count = args.n or (len(ids) if args.ids else DEFAULT_COUNT)
         if args.predictions:
-            found, dice = _dice_worst_first(archive, ids, args.predictions, args.threshold)
+            found, dice = _dice_worst_first(archive, ids, args.predictions, threshold)
             chosen = list(dice)[:count]
         else:
             found, dice, chosen = {}, {}, ids[:count]
         if not chosen:
             raise UsageError(f"{spec.name} split {split!r} has no example to draw.")
-        tiles = [_tile(archive, image_id, found, dice, args.threshold) for image_id in chosen]
+        tiles = [_tile(archive, image_id, found, dice, threshold) for image_id in chosen]
     from kvasir_seg.grid import render_grid
 
     out = Path(args.out).expanduser()

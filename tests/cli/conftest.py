@@ -54,7 +54,9 @@ Runner = Callable[..., Result]
 def kvasir_seg_cli(tmp_path: Path) -> Runner:
     """``kvasir_seg_cli(*args, ok=True)``: run ``python -m kvasir_seg`` in a subprocess.
 
-    With ``ok=True`` the run must succeed; ``ok=False`` returns failures for the test.
+    String arguments are split on whitespace (``"show kvasir_seg -n 4"``); anything else
+    (paths, numbers) is one argument. With ``ok=True`` the run must succeed; ``ok=False``
+    returns failures for the test to look at.
     """
     home = tmp_path / "home"
 
@@ -69,7 +71,7 @@ def kvasir_seg_cli(tmp_path: Path) -> Runner:
             "KVASIR_SEG_MIRROR": os.environ.get("KVASIR_SEG_MIRROR", REFUSED),
         }
         completed = subprocess.run(
-            [sys.executable, "-m", "kvasir_seg", *map(str, args)],
+            [sys.executable, "-m", "kvasir_seg", *_words(args)],
             capture_output=True,
             text=True,
             env=env,
@@ -82,6 +84,10 @@ def kvasir_seg_cli(tmp_path: Path) -> Runner:
         return result
 
     return run
+
+
+def _words(args: tuple[object, ...]) -> list[str]:
+    return [word for arg in args for word in (arg.split() if isinstance(arg, str) else [str(arg)])]
 
 
 def _ground_truth(

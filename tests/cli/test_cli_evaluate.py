@@ -35,17 +35,11 @@ def test_perfect_predictions_in_every_encoding_score_one(
                 folder / f"{image_id}.png"
             )
     report = kvasir_seg_cli(
-        "evaluate",
-        "--dataset",
-        "kvasir-capsule-seg",
-        "--split",
-        "train",
-        "--data-dir",
+        "evaluate --dataset kvasir-capsule-seg --split train --data-dir",
         capsule_zip,
         "--predictions",
         folder,
-        "--json",
-        "-q",
+        "--json -q",
     ).json()
     assert report["num_images"] == 10 and report["protocol"] == "default"
     assert report["threshold"] == 0.5 and report["missing"] == [] == report["extra"]
@@ -54,19 +48,11 @@ def test_perfect_predictions_in_every_encoding_score_one(
 
     # Above the maps' 0.67, the last two images predict nothing: dice 0 for both.
     strict = kvasir_seg_cli(
-        "evaluate",
-        "--dataset",
-        "kvasir_capsule_seg",
-        "--split",
-        "train",
-        "--threshold",
-        "0.8",
-        "--data-dir",
+        "evaluate --dataset kvasir_capsule_seg --split train --threshold 0.8 --data-dir",
         capsule_zip,
         "--predictions",
         folder,
-        "--json",
-        "-q",
+        "--json -q",
     ).json()
     assert strict["scores"]["dice"] == pytest.approx(0.8)
 

@@ -48,15 +48,7 @@ def test_export_reloads_with_plain_load_dataset(
 ) -> None:
     out = tmp_path / "kvasir-seg-parquet"
     report = kvasir_seg_cli(
-        "export",
-        "kvasir_seg",
-        "--to",
-        out,
-        "--data-dir",
-        kvasir_seg_zip,
-        "--no-verify",
-        "--json",
-        "-q",
+        "export kvasir_seg --to", out, "--data-dir", kvasir_seg_zip, "--no-verify --json -q"
     ).json()
     assert report["files"]["official"]["train"] == ["data/official/train-00000-of-00001.parquet"]
     assert report["examples"] == {

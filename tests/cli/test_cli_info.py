@@ -68,25 +68,13 @@ def test_user_errors_are_one_line_without_traceback(kvasir_seg_cli, tmp_path) ->
     empty = tmp_path / "empty"
     empty.mkdir()
     result = kvasir_seg_cli(
-        "evaluate",
-        "--dataset",
-        "kvasir_seg",
-        "--split",
-        "validation",
-        "--predictions",
-        empty,
-        ok=False,
+        "evaluate --dataset kvasir_seg --split validation --predictions", empty, ok=False
     )
     assert result.returncode == 2
     result.assert_user_error("holds no .png or .jpg predictions")
     (empty / "some-id.png").write_bytes(b"")
     kvasir_seg_cli(
-        "evaluate",
-        "--dataset",
-        "kvasir_seg",
-        "--split",
-        "validation",
-        "--predictions",
+        "evaluate --dataset kvasir_seg --split validation --predictions",
         empty,
         "--data-dir",
         tmp_path / "nowhere",

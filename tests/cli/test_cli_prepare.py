@@ -26,15 +26,11 @@ def test_prepare_hf_builds_caches_that_load_dataset_reuses(
     downloads = _folder_with(tmp_path, sessile_zip, capsule_zip)
     cache = tmp_path / "cache"
     report = kvasir_seg_cli(
-        "prepare",
-        "kvasir_sessile",
-        "kvasir-capsule-seg",
-        "--data-dir",
+        "prepare kvasir_sessile kvasir-capsule-seg --data-dir",
         downloads,
         "--cache-dir",
         cache,
-        "--json",
-        "-q",
+        "--json -q",
     ).json()
     assert [(r["name"], r["config"], r["backend"], r["splits"]) for r in report] == [
         ("kvasir_sessile", "default", "hf", {"train": 8}),
@@ -70,14 +66,9 @@ def test_prepare_refuses_an_unofficial_zip_unless_told(
         "prepare", "kvasir_seg", "--config", "bogus", "--data-dir", kvasir_seg_zip, ok=False
     ).assert_user_error("no config 'bogus'")
     text = kvasir_seg_cli(
-        "prepare",
-        "kvasir_seg",
-        "--config",
-        "pranet",
-        "--data-dir",
+        "prepare kvasir_seg --config pranet --data-dir",
         kvasir_seg_zip,
-        "--no-verify",
-        "--cache-dir",
+        "--no-verify --cache-dir",
         tmp_path / "cache",
         "-q",
     ).stdout
@@ -95,20 +86,11 @@ def test_prepare_tfds_writes_array_record_for_both_configs(
     downloads = _folder_with(tmp_path, kvasir_seg_zip, sessile_zip)
     cache = tmp_path / "tfds"
     report = kvasir_seg_cli(
-        "prepare",
-        "kvasir_seg",
-        "kvasir_sessile",
-        "--backend",
-        "tfds",
-        "--no-verify",
-        "--data-dir",
+        "prepare kvasir_seg kvasir_sessile --backend tfds --no-verify --data-dir",
         downloads,
         "--cache-dir",
         cache,
-        "--file-format",
-        "array_record",
-        "--json",
-        "-q",
+        "--file-format array_record --json -q",
     ).json()
     assert [(r["name"], r["config"], r["splits"]) for r in report] == [
         ("kvasir_seg", "official", {"train": 9, "validation": 3}),

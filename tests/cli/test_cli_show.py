@@ -36,23 +36,13 @@ def test_grid_of_examples_has_outlines_and_boxes(
 ) -> None:
     out = tmp_path / "grid.png"
     report = kvasir_seg_cli(
-        "show",
-        "kvasir_seg",
-        "--split",
-        "train",
-        "-n",
-        "5",
-        "--columns",
-        "3",
-        "--tile-size",
+        "show kvasir_seg --split train -n 5 --columns 3 --tile-size",
         TILE,
         "--out",
         out,
         "--data-dir",
         kvasir_seg_zip,
-        "--no-verify",
-        "--json",
-        "-q",
+        "--no-verify --json -q",
     ).json()
     assert report["ids"] == sorted(ground_truth(kvasir_seg_zip, "kvasir_seg", "official"))[:5]
     with Image.open(out) as picture:
@@ -69,27 +59,19 @@ def test_grid_of_examples_has_outlines_and_boxes(
     assert np.all(_tile(grid, 5, columns=3) == BACKGROUND), "the sixth cell stays empty"
 
     chosen = kvasir_seg_cli(
-        "show",
-        "kvasir_seg",
-        "--ids",
+        "show kvasir_seg --ids",
         report["ids"][3],
         f"{report['ids'][1]}.jpg",
         "--out",
         tmp_path / "two.png",
         "--data-dir",
         kvasir_seg_zip,
-        "--no-verify",
-        "--json",
-        "-q",
+        "--no-verify --json -q",
     ).json()
     assert chosen["ids"] == [report["ids"][3], report["ids"][1]]
     assert chosen["size"] == [2 * 256, 256 + CAPTION_HEIGHT + LEGEND_ROW_HEIGHT]
     kvasir_seg_cli(
-        "show",
-        "kvasir_seg",
-        "--ids",
-        "nope",
-        "--out",
+        "show kvasir_seg --ids nope --out",
         tmp_path / "x.png",
         "--data-dir",
         kvasir_seg_zip,
@@ -109,15 +91,9 @@ def test_predictions_are_drawn_worst_dice_first_in_three_colours(
     write_masks(tmp_path / "predictions", predictions)
     out = tmp_path / "worst.png"
     result = kvasir_seg_cli(
-        "show",
-        "kvasir_capsule_seg",
-        "--predictions",
+        "show kvasir_capsule_seg --predictions",
         tmp_path / "predictions",
-        "-n",
-        "4",
-        "--columns",
-        "2",
-        "--tile-size",
+        "-n 4 --columns 2 --tile-size",
         TILE,
         "--out",
         out,
