@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -42,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of ``kvasir-seg`` and all its subcommands."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "-q", "--quiet", action="store_true", help="no progress bars, warnings only on errors"
+        "-q", "--quiet", action="store_true", help="no progress bars and no warnings, errors only"
     )
     common.add_argument(
         "-v", "--verbose", action="store_true", help="log what happens; tracebacks on failures"
@@ -122,6 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return INTERRUPTED
+    except BrokenPipeError:
+        # The reader of stdout went away (e.g. `| head`): stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as error:
         ours = _our_error(error)
         if args.verbose:

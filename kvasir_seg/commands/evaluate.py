@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,6 @@ from typing import Any
 from kvasir_seg.catalog import get_spec
 from kvasir_seg.commands.common import (
     DEFAULT_THRESHOLD,
-    PROG,
     UsageError,
     add_archive_arguments,
     add_config_argument,
@@ -31,6 +31,8 @@ from kvasir_seg.commands.common import (
 )
 
 PROTOCOLS = ("default", "pranet")
+
+logger = logging.getLogger(__name__)
 
 
 NAME = "evaluate"
@@ -107,10 +109,10 @@ def run(args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
         raise UsageError(_problem_summary(problems))
     if missing:
-        print(
-            f"{PROG}: warning: {len(missing)} of {len(ids)} images have no prediction and are "
-            "left out of the scores (--allow-missing)",
-            file=sys.stderr,
+        logger.warning(
+            "%d of %d images have no prediction and are left out of the scores (--allow-missing)",
+            len(missing),
+            len(ids),
         )
     result = scores.result(per_image=bool(args.per_image))
     per_image = result.pop("per_image", None)

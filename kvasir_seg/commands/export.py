@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import sys
 
 from kvasir_seg.catalog import get_spec
 from kvasir_seg.commands.common import (
-    PROG,
     add_archive_arguments,
     add_config_argument,
     add_flag,
@@ -18,6 +18,8 @@ from kvasir_seg.commands.common import (
     resolve_archive,
     single_dataset,
 )
+
+logger = logging.getLogger(__name__)
 
 NAME = "export"
 SUMMARY = "write Parquet shards and a dataset card (optionally push to the Hub)"
@@ -76,10 +78,10 @@ def run(args: argparse.Namespace) -> int:
     url = None
     if args.push_to_hub:
         if not args.private:
-            print(
-                f"{PROG}: warning: {args.push_to_hub} will be public unless it exists as a "
-                "private repository; the terms of use allow research and education only.",
-                file=sys.stderr,
+            logger.warning(
+                "%s will be public unless it exists as a private repository; the terms of use "
+                "allow research and education only (--private).",
+                args.push_to_hub,
             )
         url = push_to_hub(result.directory, args.push_to_hub, private=args.private)
     if args.json:

@@ -12,6 +12,7 @@ from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.commands.common import (
     DATA_VARIABLE,
     add_dataset_arguments,
+    add_flag,
     add_json_argument,
     default_data_dir,
     human_size,
@@ -51,13 +52,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_false",
         help="keep a file whose SHA-256 does not match the published one (only warn)",
     )
+    add_flag(parser, "--force", "download again even when a verified file is in place")
     add_json_argument(parser)
 
 
-def fetch(spec: DatasetSpec, directory: Path, *, verify: bool, progress: bool) -> dict[str, Any]:
+def fetch(
+    spec: DatasetSpec, directory: Path, *, verify: bool, progress: bool, force: bool = False
+) -> dict[str, Any]:
     """Download ``spec``'s archive into ``directory``; what happened, as plain data."""
-    present = (directory / spec.filename).is_file()
-    path = download_archive(spec, directory, verify=verify, progress=progress)
+    present = not force and (directory / spec.filename).is_file()
+    path = download_archive(spec, directory, verify=verify, progress=progress, force=force)
     digest = sha256_of(path)
     return {
         "name": spec.name,
@@ -77,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
     failures = 0
     for spec in specs_from_names(args.names):
         try:
-            results.append(fetch(spec, directory, verify=args.verify, progress=args.progress))
+            results.append(
+                fetch(spec, directory, verify=args.verify, progress=args.progress, force=args.force)
+            )
         except KvasirSegError as error:
             failures += 1
             print(f"kvasir-seg: error: {spec.name}: {error}", file=sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,6 @@ from typing import Any
 from kvasir_seg.catalog import get_spec
 from kvasir_seg.commands.common import (
     DEFAULT_THRESHOLD,
-    PROG,
     UsageError,
     add_archive_arguments,
     add_config_argument,
@@ -22,6 +22,8 @@ from kvasir_seg.commands.common import (
     single_dataset,
     split_ids,
 )
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_COUNT = 8
 
@@ -152,10 +154,10 @@ def _dice_worst_first(
             f"named like {ids[0]}.png)."
         )
     if missing:
-        print(
-            f"{PROG}: warning: {len(missing)} image(s) have no prediction and are left out "
-            f"(e.g. {', '.join(missing[:3])})",
-            file=sys.stderr,
+        logger.warning(
+            "%d image(s) have no prediction and are left out (e.g. %s)",
+            len(missing),
+            ", ".join(missing[:3]),
         )
     problems = PredictionProblems()
     scores = DefaultAccumulator(threshold=threshold)

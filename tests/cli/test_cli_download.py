@@ -93,6 +93,8 @@ def test_download_verifies_renames_and_reuses(
     text = kvasir_seg_cli("download", "kvasir_sessile", "--to", target).stdout
     assert "present" in text and "no published checksum" in text
     assert len(mirror.requests) == asked, "a complete file is reused without a request"
+    again = kvasir_seg_cli("download", "kvasir_sessile", "--to", target, "--force", "--json")
+    assert again.json()[0]["status"] == "downloaded" and len(mirror.requests) == asked + 1
 
 
 def test_checksum_mismatch_keeps_nothing_unless_told(

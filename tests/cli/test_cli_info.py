@@ -82,3 +82,20 @@ def test_user_errors_are_one_line_without_traceback(kvasir_seg_cli, tmp_path) ->
     ).assert_user_error(
         "nowhere does not exist", "https://datasets.simula.no/downloads/kvasir-seg.zip"
     )
+    # No --data-dir and nothing downloaded yet: the download is tried (here it cannot be),
+    # and the message says what to fetch by hand and where to put it.
+    kvasir_seg_cli("show kvasir_sessile --out", tmp_path / "x.png", ok=False).assert_user_error(
+        "Cannot download",
+        "open https://datasets.simula.no/downloads/kvasir-sessile.zip in a browser",
+        str(tmp_path / "home" / "archives" / "kvasir-sessile.zip"),
+    )
+
+
+def test_unknown_split_names_the_known_ones(capsule_zip, tmp_path, kvasir_seg_cli) -> None:
+    kvasir_seg_cli(
+        "show kvasir_capsule_seg --split test --data-dir",
+        capsule_zip,
+        "--out",
+        tmp_path / "x.png",
+        ok=False,
+    ).assert_user_error("config 'default' has no split 'test'; choose one of: train")
