@@ -104,6 +104,20 @@ class PredictionProblems:
     #: (image id, prediction (width, height), ground truth (width, height))
     wrong_size: list[tuple[str, tuple[int, int], tuple[int, int]]] = field(default_factory=list)
 
+    def __bool__(self) -> bool:
+        return bool(self.missing or self.extra or self.wrong_size)
+
+    def summary(self) -> str:
+        """One line: how many of each problem, and what to do about it."""
+        parts = []
+        if self.missing:
+            parts.append(f"{len(self.missing)} missing (--allow-missing to score the others)")
+        if self.extra:
+            parts.append(f"{len(self.extra)} extra (--allow-extra to ignore them)")
+        if self.wrong_size:
+            parts.append(f"{len(self.wrong_size)} of the wrong size (resize them to their image)")
+        return "predictions do not match the split: " + "; ".join(parts) + "."
+
     def lines(self, *, limit: int = 20) -> list[str]:
         """A readable report, at most ``limit`` ids per kind."""
         report = []

@@ -87,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
     if args.protocol == "pranet" and args.threshold is not None:
         raise UsageError("--threshold applies to --protocol default only (pranet sweeps 256).")
     threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+    scores = new_accumulator(args.protocol, threshold)  # checks the threshold first
     spec = get_spec(args.dataset)
     config = spec.config(args.config).name
     found = find_predictions(args.predictions)
@@ -98,16 +99,17 @@ def run(args: argparse.Namespace) -> int:
             missing=[] if args.allow_missing else missing,
             extra=[] if args.allow_extra else extra,
         )
-        scores = new_accumulator(args.protocol, threshold)
+        # Every prediction is size-checked, even when missing or extra ones already stop
+        # the scoring, so that one run lists every problem.
         for example, prediction in _progress(
             paired_examples(archive, ids, found, problems), len(ids) - len(missing), args
         ):
-            if not (problems.missing or problems.extra or problems.wrong_size):
+            if not problems:
                 scores.update(prediction, example.mask, image_id=example.image_id)
-    if problems.missing or problems.extra or problems.wrong_size:
+    if problems:
         for line in problems.lines():
             print(line, file=sys.stderr)
-        raise UsageError(_problem_summary(problems))
+        raise UsageError(problems.summary())
     if missing:
         logger.warning(
             "%d of %d images have no prediction and are left out of the scores (--allow-missing)",
@@ -140,17 +142,6 @@ def _progress(pairs: Any, total: int, args: argparse.Namespace) -> Any:
     from tqdm.auto import tqdm
 
     return tqdm(pairs, total=total, unit="image", desc="scoring", disable=not args.progress)
-
-
-def _problem_summary(problems: Any) -> str:
-    parts = []
-    if problems.missing:
-        parts.append(f"{len(problems.missing)} missing (--allow-missing to score the others)")
-    if problems.extra:
-        parts.append(f"{len(problems.extra)} extra (--allow-extra to ignore them)")
-    if problems.wrong_size:
-        parts.append(f"{len(problems.wrong_size)} of the wrong size (resize them to their image)")
-    return "predictions do not match the split: " + "; ".join(parts) + "."
 
 
 def _write_csv(path: Path, per_image: dict[str, dict[str, float]]) -> None:

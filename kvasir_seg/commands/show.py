@@ -85,8 +85,8 @@ def run(args: argparse.Namespace) -> int:
     archive_path = resolve_archive(spec, args.data_dir, verify=args.verify, progress=args.progress)
     with open_archive(spec, archive_path) as archive:
         split, ids = split_ids(archive, args.config, args.split)
-        if args.ids:
-            ids = _check_ids(args.ids, archive.ids)
+        if args.ids:  # any ids of the archive, whatever their split
+            split, ids = None, _check_ids(args.ids, archive.ids)
         count = args.n or (len(ids) if args.ids else DEFAULT_COUNT)
         if args.predictions:
             found, dice = _dice_worst_first(archive, ids, args.predictions, threshold)
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             found, dice, chosen = {}, {}, ids[:count]
         if not chosen:
-            raise UsageError(f"{spec.name} split {split!r} has no example to draw.")
+            raise UsageError(f"{spec.name} split {split!r} has no example in this archive.")
         tiles = [_tile(archive, image_id, found, dice, threshold) for image_id in chosen]
     from kvasir_seg.grid import render_grid
 
@@ -112,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
             }
         )
     else:
-        print(f"wrote {out} ({picture.width}x{picture.height}, {len(tiles)} examples of {split})")
+        where = f" of {split}" if split else ""
+        print(f"wrote {out} ({picture.width}x{picture.height}, {len(tiles)} examples{where})")
     return 0
 
 
@@ -163,12 +164,10 @@ def _dice_worst_first(
     scores = DefaultAccumulator(threshold=threshold)
     for example, prediction in paired_examples(archive, ids, found, problems):
         scores.update(prediction, example.mask, image_id=example.image_id)
-    if problems.wrong_size:
+    if problems:
         for line in problems.lines():
             print(line, file=sys.stderr)
-        raise UsageError(
-            f"{len(problems.wrong_size)} prediction(s) are not the size of their image."
-        )
+        raise UsageError(problems.summary())
     dice = {image_id: row["dice"] for image_id, row in scores.per_image().items()}
     return found, dict(sorted(dice.items(), key=lambda item: (item[1], item[0])))
 

@@ -68,7 +68,7 @@ def test_grid_of_examples_has_outlines_and_boxes(
         kvasir_seg_zip,
         "--no-verify --json -q",
     ).json()
-    assert chosen["ids"] == [report["ids"][3], report["ids"][1]]
+    assert chosen["ids"] == [report["ids"][3], report["ids"][1]] and chosen["split"] is None
     assert chosen["size"] == [2 * 256, 256 + CAPTION_HEIGHT + LEGEND_ROW_HEIGHT]
     kvasir_seg_cli(
         "show kvasir_seg --ids nope --out",
@@ -119,3 +119,14 @@ def test_predictions_are_drawn_worst_dice_first_in_three_colours(
     legend = grid[2 * (TILE + CAPTION_HEIGHT) :]
     for colour in (TRUE_POSITIVE, FALSE_POSITIVE, FALSE_NEGATIVE, BOX):
         assert _has(legend, colour), colour
+
+    Image.new("L", (10, 10)).save(tmp_path / "predictions" / f"{ids[0]}.png")
+    kvasir_seg_cli(
+        "show kvasir_capsule_seg --predictions",
+        tmp_path / "predictions",
+        "--out",
+        out,
+        "--data-dir",
+        capsule_zip,
+        ok=False,
+    ).assert_user_error("1 of the wrong size")
