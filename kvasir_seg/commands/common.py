@@ -25,6 +25,11 @@ PROG = "kvasir-seg"
 #: Environment variable naming the folder where ``download`` puts the archives and where
 #: the other commands look for them when ``--data-dir`` is not given.
 DATA_VARIABLE = "KVASIR_SEG_DATA"
+#: That folder when the variable is not set (under ``$XDG_CACHE_HOME`` when that is set).
+DEFAULT_DATA_DIR = "~/.cache/kvasir_seg/archives"
+
+#: Probability above which a predicted pixel is polyp, unless --threshold says otherwise.
+DEFAULT_THRESHOLD = 0.5
 
 DATASET_NAMES = ", ".join(DATASETS)
 
@@ -120,7 +125,7 @@ def add_archive_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help=(
             "the downloaded zip, the folder holding it, or the folder it extracts to "
-            f"(default: ${DATA_VARIABLE} or {_default_data_dir_text()}; downloaded there "
+            f"(default: ${DATA_VARIABLE} or {DEFAULT_DATA_DIR}; downloaded there "
             "when missing)"
         ),
     )
@@ -130,10 +135,6 @@ def add_archive_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_false",
         help="use an archive whose SHA-256 does not match the published one (only warn)",
     )
-
-
-#: Probability above which a predicted pixel is polyp, unless --threshold says otherwise.
-DEFAULT_THRESHOLD = 0.5
 
 
 def add_prediction_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
@@ -157,10 +158,6 @@ def add_prediction_arguments(parser: argparse.ArgumentParser, *, required: bool)
 
 def add_json_argument(parser: argparse.ArgumentParser) -> None:
     add_flag(parser, "--json", "print one JSON document on stdout for scripts")
-
-
-def _default_data_dir_text() -> str:
-    return "~/.cache/kvasir_seg/archives"
 
 
 def default_data_dir() -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.commands.common import (
     DATA_VARIABLE,
+    DEFAULT_DATA_DIR,
     add_dataset_arguments,
     add_flag,
     add_json_argument,
@@ -22,9 +22,6 @@ from kvasir_seg.commands.common import (
 )
 from kvasir_seg.download import MIRROR_VARIABLE, archive_url, download_archive, sha256_of
 from kvasir_seg.errors import KvasirSegError
-
-logger = logging.getLogger(__name__)
-
 
 NAME = "download"
 SUMMARY = "fetch the official archives (verified, resumable)"
@@ -44,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--to",
         metavar="DIR",
-        help=f"folder for the zips (default: ${DATA_VARIABLE} or ~/.cache/kvasir_seg/archives)",
+        help=f"folder for the zips (default: ${DATA_VARIABLE} or {DEFAULT_DATA_DIR})",
     )
     parser.add_argument(
         "--no-verify",

@@ -70,8 +70,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--file-format",
         choices=("tfrecord", "array_record"),
-        default="tfrecord",
-        help="TFDS file format (array_record is what tfds.data_source reads)",
+        help=(
+            "TFDS file format (default: tfrecord, or array_record without TensorFlow; "
+            "array_record is what tfds.data_source reads)"
+        ),
     )
     parser.add_argument(
         "--num-proc", type=int, metavar="N", help="Hugging Face: build with N processes"
@@ -217,7 +219,7 @@ def prepare_tfds(
     data_dir: str | None,
     *,
     verify: bool,
-    file_format: str = "tfrecord",
+    file_format: str | None = None,
 ) -> dict[str, Any]:
     """Build the TFDS data of one config in ``data_dir``; its splits, location, how to load."""
     tfds = _import_tfds()
