@@ -185,6 +185,7 @@ def stream(protocol: str, pairs: Iterator[tuple]) -> object:
     accumulator = new_accumulator(protocol)
     for prediction, reference in pairs:
         accumulator.update(prediction, reference)
+        del prediction, reference  # not alive while the next pair is made
     accumulator.result()
     return accumulator
 

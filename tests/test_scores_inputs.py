@@ -79,9 +79,10 @@ def test_a_jpeg_like_reference_is_refused() -> None:
         coerce_pair(POLYP, noisy)
 
 
-@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-def test_nan_and_inf_are_refused(bad: float) -> None:
-    prediction = np.zeros((2, 3))
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("bad", [np.nan, -np.nan, np.inf, -np.inf])
+def test_nan_and_inf_are_refused(bad: float, dtype: type) -> None:
+    prediction = np.zeros((2, 3), dtype=dtype)
     prediction[1, 1] = bad
     with pytest.raises(MetricInputError, match="NaN or infinite"):
         coerce_pair(prediction, POLYP)
@@ -103,6 +104,13 @@ def test_nan_and_inf_are_refused(bad: float) -> None:
 def test_predictions_out_of_range_are_refused(prediction: np.ndarray, message: str) -> None:
     with pytest.raises(MetricInputError, match=message):
         coerce_pair(prediction, POLYP)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_probabilities_in_the_closed_unit_interval_are_accepted(dtype: type) -> None:
+    prediction = np.array([[-0.0, 0.0, 1e-30, 0.5], [1.0, 0.25, 0.75, 0.999]], dtype=dtype)
+    checked, _ = coerce_pair(prediction, np.zeros((2, 4), bool))
+    assert checked is prediction
 
 
 def test_shape_mismatch_names_both_shapes() -> None:

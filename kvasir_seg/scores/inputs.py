@@ -178,9 +178,22 @@ def prediction_array(value: Any) -> np.ndarray:
     return check_prediction_values(as_mask_array(value, "prediction"))
 
 
+def _all_unit_floats(array: np.ndarray) -> bool:
+    """True if every value is in [+0, 1]: one pass over the bits instead of min and max.
+
+    Non-negative IEEE floats order like their bit patterns read as unsigned integers, and
+    anything negative (sign bit), infinite or NaN reads larger than the pattern of 1.0.
+    False may also mean -0.0, which the exact check then accepts.
+    """
+    bits = np.dtype(f"u{array.dtype.itemsize}")
+    return bool(array.view(bits).max() <= np.array(1.0, array.dtype).view(bits))
+
+
 def check_prediction_values(array: np.ndarray) -> np.ndarray:
     """``array`` (2-D) unchanged, or :class:`MetricInputError` for values out of range."""
     if array.dtype.kind == "f":
+        if array.dtype.itemsize in (2, 4, 8) and _all_unit_floats(array):
+            return array
         _check_finite_range(array, 0.0, 1.0, "prediction")
     elif array.dtype.kind in "iu" and array.dtype != np.uint8:
         _check_finite_range(array, 0, 255, "prediction")
