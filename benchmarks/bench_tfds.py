@@ -16,19 +16,18 @@ Figures:
 from __future__ import annotations
 
 import argparse
-import io
 import itertools
 import logging
 import tempfile
 import time
-import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
-from PIL import Image
+
+# The floor, plain decode loop and timer of the Hugging Face benchmark (this folder is on
+# sys.path when the script runs), so that both benchmarks measure against the same loops.
+from bench_hf import floor, plain_decode, timed
 from tensorflow_datasets.core.download import checksums
 
 from kvasir_seg.catalog import KVASIR_SEG
@@ -37,28 +36,6 @@ from kvasir_seg_tfds import KvasirSeg
 from kvasir_seg_tfds import builder as tfds_builder
 
 SPLITS = "train+validation"
-
-
-def timed(label: str, work: Callable[[], object], repeat: int = 1) -> float:
-    """The best of ``repeat`` wall-clock timings of ``work()``, printed."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    print(f"  {label:<52} {best:8.2f} s")
-    return best
-
-
-def floor(zip_path: Path) -> None:
-    """The plain loop of the HF benchmark: read all, threshold masks, encode them as PNG."""
-    with zipfile.ZipFile(zip_path) as archive:
-        for member in archive.infolist():
-            data = archive.read(member)
-            if "/masks/" not in member.filename:
-                continue
-            binary = np.asarray(Image.open(io.BytesIO(data)).convert("L")) > 127
-            Image.fromarray(binary).save(io.BytesIO(), format="PNG")
 
 
 def build(data_dir: Path, manual_dir: Path, file_format: str) -> tfds.core.DatasetBuilder:
@@ -75,12 +52,6 @@ def encoded_pairs(builder: tfds.core.DatasetBuilder) -> list[tuple[bytes, bytes]
     skip = {"image": tfds.decode.SkipDecoding(), "mask": tfds.decode.SkipDecoding()}
     ds = builder.as_dataset(split=SPLITS, decoders=skip)
     return [(ex["image"], ex["mask"]) for ex in tfds.as_numpy(ds)]
-
-
-def plain_decode(pairs: list[tuple[bytes, bytes]]) -> None:
-    for image, mask in pairs:
-        np.asarray(Image.open(io.BytesIO(image)).convert("RGB"))
-        np.asarray(Image.open(io.BytesIO(mask)))
 
 
 def tf_data_decode(builder: tfds.core.DatasetBuilder) -> None:
@@ -122,12 +93,12 @@ def main() -> None:
 
         print("build (best of 2, each into a fresh data_dir)")
         t_floor = timed("floor (zip read + threshold + PNG encode)", lambda: floor(zip_path), 2)
-        t_tfr = timed("download_and_prepare, TFRecord", lambda: fresh_build("tfrecord"), 2)
-        t_ar = timed("download_and_prepare, array_record", lambda: fresh_build("array_record"), 2)
-        threads, tfds_builder.READ_THREADS = tfds_builder.READ_THREADS, 1
-        t_one = timed(
-            "download_and_prepare, TFRecord, one read thread", lambda: fresh_build("tfrecord"), 2
+        t_tfr = timed("TFRecord build (download_and_prepare)", lambda: fresh_build("tfrecord"), 2)
+        t_ar = timed(
+            "array_record build (download_and_prepare)", lambda: fresh_build("array_record"), 2
         )
+        threads, tfds_builder.READ_THREADS = tfds_builder.READ_THREADS, 1
+        t_one = timed("TFRecord build, one read thread", lambda: fresh_build("tfrecord"), 2)
         tfds_builder.READ_THREADS = threads
 
         tfrecord, array_record = fresh_build("tfrecord"), fresh_build("array_record")
@@ -136,7 +107,7 @@ def main() -> None:
         t_plain = timed("plain PIL loop over the same bytes", lambda: plain_decode(pairs), 2)
         t_tf = timed("as_dataset (tf.data) + prefetch", lambda: tf_data_decode(tfrecord), 2)
         t_src = timed(
-            "as_data_source (array_record, no TF)", lambda: data_source_decode(array_record), 2
+            "as_data_source (array_record, PIL)", lambda: data_source_decode(array_record), 2
         )
 
         print("ratios")

@@ -247,3 +247,12 @@ def test_zip_members_are_not_extracted(sessile_zip: Path, tmp_path: Path) -> Non
     leftovers = [p for p in (tmp_path / "data").rglob("*.jpg")]
     assert leftovers == []
     assert zipfile.is_zipfile(tmp_path / "manual" / sessile_zip.name)
+
+
+def test_a_corrupt_member_fails_the_build_with_its_name(tmp_path: Path) -> None:
+    folder = write_archive("kvasir_seg", tmp_path / "src", count=6, zipped=False)
+    broken = sorted((folder / "Kvasir-SEG" / "masks").glob("*.jpg"))[3]
+    broken.write_bytes(b"\xff\xd8 not a jpeg")
+    with pytest.raises(ArchiveError, match=broken.stem):
+        _build("kvasir_seg", tmp_path / "data", manual_dir=folder)
+    assert not list((tmp_path / "data").rglob("*.array_record*"))
