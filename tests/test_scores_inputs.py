@@ -133,6 +133,18 @@ def test_multi_channel_and_wrong_rank_masks_are_refused(value: object) -> None:
         as_mask_array(value, "reference")
 
 
+def test_a_single_mask_instead_of_a_list_gets_a_hint() -> None:
+    with pytest.raises(MetricInputError, match="list of masks"):
+        compute_scores(np.zeros((3, 4)), np.zeros((3, 4), bool))
+
+
+def test_a_threshold_given_to_the_pranet_protocol_is_reported(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    new_accumulator("pranet", 0.3)
+    assert "ignored" in caplog.text
+
+
 @pytest.mark.parametrize(
     "value, message",
     [

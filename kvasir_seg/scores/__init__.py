@@ -22,6 +22,7 @@ at once:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Hashable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,8 @@ __all__ = [
 
 _SCRIPT = "kvasir_seg.py"
 
+logger = logging.getLogger(__name__)
+
 
 def new_accumulator(protocol: str = "default", threshold: float = 0.5) -> ScoreAccumulator:
     """An empty accumulator for ``protocol`` (``threshold`` is the default protocol's).
@@ -62,6 +65,10 @@ def new_accumulator(protocol: str = "default", threshold: float = 0.5) -> ScoreA
     if protocol == "default":
         return DefaultAccumulator(threshold=threshold)
     if protocol == "pranet":
+        if threshold != 0.5:
+            logger.warning(
+                "threshold=%s is ignored: the PraNet protocol scores 256 thresholds.", threshold
+            )
         return PraNetAccumulator()
     raise MetricInputError(f"Unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}.")
 
@@ -130,6 +137,7 @@ def compute_scores(
     given = {name: values for name, values in extras.items() if values is not None}
     for prediction, reference, *values in _strict_rows(predictions, references, *given.values()):
         accumulator.update(prediction, reference, **dict(zip(given, values, strict=True)))
+    logger.debug("Scored %d images with the %s protocol.", len(accumulator), protocol)
     if not len(accumulator):
         raise MetricInputError("No predictions and references were given: the lists are empty.")
     return accumulator.result(per_image=per_image)

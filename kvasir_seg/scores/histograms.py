@@ -93,14 +93,10 @@ class ImageHistogram:
 
 
 def quantised_counts(counts: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Re-bin per-value ``counts`` (..., 256) onto the toolbox's 256 threshold levels.
+    """Re-bin per-value ``counts`` (256,) onto the toolbox's 256 threshold levels.
 
     The toolbox bins the rescaled map as ``uint8(p * 255)`` (truncation); ``values`` are
     the rescaled probabilities from :func:`rescaled_values`.
     """
     levels = (values * 255).astype(np.uint8)
-    flat = counts.reshape(-1, 256)
-    rebinned = np.zeros_like(flat)
-    for row, source in zip(rebinned, flat, strict=True):
-        np.add.at(row, levels, source)
-    return rebinned.reshape(counts.shape)
+    return np.bincount(levels, weights=counts, minlength=256).astype(np.int64)

@@ -68,18 +68,24 @@ def as_mask_array(value: Any, role: str) -> np.ndarray:
     else:
         try:
             value = np.asarray(value)
-        except ValueError as error:  # ragged nested lists
+        except (TypeError, ValueError) as error:  # ragged lists, GPU tensors
             raise MetricInputError(
-                f"The {role} cannot be read as an array ({error}); give a 2-D array or a PIL image."
+                f"The {role} cannot be read as an array ({error}); give a 2-D numpy array "
+                "(tensors: move to the CPU first) or a PIL image."
             ) from None
     if value.ndim == 3 and 1 in (value.shape[0], value.shape[-1]):
         value = value[..., 0] if value.shape[-1] == 1 else value[0]
     if value.ndim != 2:
         found = f"PIL mode {mode!r}, " if mode else ""
+        hint = (
+            "A 1-D value is one row: was a single mask given where a list of masks is expected?"
+            if value.ndim < 2
+            else "A multi-channel mask must be reduced to one channel first, e.g. PIL "
+            "`image.convert('L')` and a threshold."
+        )
         raise MetricInputError(
             f"The {role} has shape {value.shape} ({found}{value.ndim}-D); expected one mask of "
-            "shape HxW (HxWx1 and 1xHxW are accepted). A multi-channel mask must be reduced "
-            "to one channel first, e.g. PIL `image.convert('L')` and a threshold."
+            f"shape HxW (HxWx1 and 1xHxW are accepted). {hint}"
         )
     if value.size == 0:
         raise MetricInputError(

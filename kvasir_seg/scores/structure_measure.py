@@ -111,4 +111,4 @@ def s_measure(
         return float(table.foreground @ values) / size
     score = alpha * _object_score(table, values, polyp / size)
     score += (1 - alpha) * _region_score(table, values, rescaled)
-    return max(0.0, score)
+    return float(max(0.0, score))
