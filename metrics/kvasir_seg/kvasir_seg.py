@@ -13,7 +13,7 @@ import datasets
 import evaluate
 
 from kvasir_seg.errors import MetricInputError
-from kvasir_seg.scores import PROTOCOLS, new_accumulator
+from kvasir_seg.scores import PROTOCOLS, ScoreAccumulator, new_accumulator
 
 _CITATION = """\
 @inproceedings{jha2020kvasir,
@@ -137,7 +137,7 @@ class KvasirSeg(evaluate.Metric):
             ],
         )
 
-    def _accumulator(self):
+    def _accumulator(self) -> ScoreAccumulator:
         return new_accumulator(self._settings["protocol"], self._settings["threshold"])
 
     def _measure(self, predictions: Any, references: Any) -> tuple[list, list]:
@@ -155,19 +155,21 @@ class KvasirSeg(evaluate.Metric):
         ]
         return [c[0] for c in columns], [c[1] for c in columns]
 
-    def add_batch(self, *, predictions=None, references=None, **kwargs):
+    def add_batch(self, *, predictions: Any = None, references: Any = None, **kwargs: Any) -> None:
         """Measure a batch of masks and store their per-image statistics."""
         if predictions is not None and not len(predictions):
             raise MetricInputError("Empty batch: give at least one prediction/reference pair.")
         prediction_columns, reference_columns = self._measure(predictions, references)
         super().add_batch(predictions=prediction_columns, references=reference_columns, **kwargs)
 
-    def add(self, *, prediction=None, reference=None, **kwargs):
+    def add(self, *, prediction: Any = None, reference: Any = None, **kwargs: Any) -> None:
         """Measure one pair of masks and store its statistics."""
         prediction_columns, reference_columns = self._measure([prediction], [reference])
         super().add(prediction=prediction_columns[0], reference=reference_columns[0], **kwargs)
 
-    def compute(self, *, predictions=None, references=None, **kwargs):
+    def compute(
+        self, *, predictions: Any = None, references: Any = None, **kwargs: Any
+    ) -> dict[str, Any] | None:
         """Compute the scores; ``protocol``/``threshold`` here apply to the masks given here."""
         requested = {name: kwargs.pop(name) for name in _SETTINGS if name in kwargs}
         changed = {k: v for k, v in requested.items() if v != self._settings[k]}
@@ -185,8 +187,13 @@ class KvasirSeg(evaluate.Metric):
             self._settings = saved
 
     def _compute(
-        self, predictions, references, image_ids=None, inference_times=None, per_image=False
-    ):
+        self,
+        predictions: list[list[float]],
+        references: list[list[int]],
+        image_ids: list | None = None,
+        inference_times: list[float] | None = None,
+        per_image: bool = False,
+    ) -> dict[str, Any]:
         count = len(predictions)
         for name, values in (("image_ids", image_ids), ("inference_times", inference_times)):
             if values is not None and len(values) != count:
