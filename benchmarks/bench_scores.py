@@ -95,7 +95,7 @@ def seconds(function: Callable[[], object], repeat: int = 1) -> tuple[float, obj
     return best, result
 
 
-def load_module(path: Path, cache: str, **settings: object):
+def load_module(path: str | Path, cache: str, **settings: object):
     import evaluate
 
     return evaluate.load(str(path), cache_dir=cache, **settings)

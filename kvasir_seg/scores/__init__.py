@@ -143,18 +143,19 @@ def compute_scores(
     return accumulator.result(per_image=per_image)
 
 
-def evaluate_module_path() -> Path:
-    """Path of the ``evaluate`` metric script, for ``evaluate.load(str(path))``.
+def evaluate_module_path() -> str:
+    """Path of the ``evaluate`` metric script, ready for ``evaluate.load(...)``.
 
     An installed wheel carries the module inside the package (``kvasir_seg/evaluate_module/``);
     a source checkout has it at ``metrics/kvasir_seg/``. The script's own path is returned
     rather than its folder because ``evaluate.load`` on a folder looks for a script named
-    after the folder, which the wheel's ``evaluate_module/`` is not.
+    after the folder, which the wheel's ``evaluate_module/`` is not; and a ``str`` because
+    ``evaluate.load`` does not take ``pathlib.Path``.
 
-        >>> evaluate_module_path().name
-        'kvasir_seg.py'
+    >>> evaluate_module_path().endswith("kvasir_seg.py")
+    True
     """
-    return _locate_script(Path(__file__).resolve().parent.parent)
+    return str(_locate_script(Path(__file__).resolve().parent.parent))
 
 
 def _locate_script(package: Path) -> Path:

@@ -90,7 +90,7 @@ Examples:
     >>> import numpy as np
     >>> import evaluate
     >>> from kvasir_seg.scores import evaluate_module_path
-    >>> metric = evaluate.load(str(evaluate_module_path()))
+    >>> metric = evaluate.load(evaluate_module_path())
     >>> reference = np.zeros((4, 4), dtype=np.uint8); reference[1:3, 1:3] = 255
     >>> prediction = np.zeros((4, 4), dtype=np.float32); prediction[1:3, 1:4] = 0.8
     >>> results = metric.compute(predictions=[prediction], references=[reference])
