@@ -30,7 +30,8 @@ POLYP = np.array([[0, 1, 1], [0, 1, 0]], dtype=bool)
         POLYP.astype(np.int64) * 255,
         POLYP.astype(np.float32),
         POLYP.astype(np.float64) * 255,
-        POLYP.astype(np.uint8)[..., None] * 255,  # TFDS: HxWx1
+        POLYP.astype(np.uint8)[..., None],  # TFDS builders: HxWx1, 0/1
+        POLYP.astype(np.uint8)[..., None] * 255,  # HxWx1, 0/255
         POLYP.astype(np.uint8)[None],  # 1xHxW
         Image.fromarray(POLYP),  # HF builders: mode "1"
         Image.fromarray(POLYP.astype(np.uint8) * 255),  # mode "L"
@@ -42,6 +43,12 @@ POLYP = np.array([[0, 1, 1], [0, 1, 0]], dtype=bool)
 )
 def test_references_are_read_by_their_value_set(reference: object) -> None:
     np.testing.assert_array_equal(as_reference(reference), POLYP)
+
+
+def test_predictions_may_come_as_hxwx1_like_the_masks() -> None:
+    probabilities = np.where(POLYP, 0.9, 0.1)[..., None]
+    scores = compute_scores([probabilities], [POLYP.astype(np.uint8)[..., None]])
+    assert scores["dice"] == 1.0
 
 
 def test_a_01_and_a_0255_reference_are_never_confused() -> None:
