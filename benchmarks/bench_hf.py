@@ -20,37 +20,17 @@ import argparse
 import io
 import logging
 import tempfile
-import time
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import datasets
 import numpy as np
 from PIL import Image
 
-from kvasir_seg.synthetic import write_archive
 from kvasir_seg_hf import load_dataset
 
-
-def timed(label: str, work: Callable[[], object], repeat: int = 1) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    print(f"  {label:<44} {best:8.2f} s")
-    return best
-
-
-def floor(zip_path: Path) -> None:
-    """The plain loop: read every member, threshold each mask, PNG-encode it."""
-    with zipfile.ZipFile(zip_path) as archive:
-        for name in archive.namelist():
-            data = archive.read(name)
-            if "/masks/" in name:
-                mask = np.asarray(Image.open(io.BytesIO(data)).convert("L")) > 127
-                Image.fromarray(mask).save(io.BytesIO(), format="PNG")
+# This folder is on sys.path when the script runs.
+from common import floor, plain_decode, synthetic_kvasir_seg, timed
 
 
 def plain_archive_loop(zip_path: Path) -> None:
@@ -60,12 +40,6 @@ def plain_archive_loop(zip_path: Path) -> None:
                 np.asarray(Image.open(io.BytesIO(archive.read(name))).convert("RGB"))
                 mask = archive.read(name.replace("/images/", "/masks/"))
                 _ = np.asarray(Image.open(io.BytesIO(mask)).convert("L")) > 127
-
-
-def plain_decode(pairs: list[tuple[bytes, bytes]]) -> None:
-    for image, mask in pairs:
-        np.asarray(Image.open(io.BytesIO(image)).convert("RGB"))
-        np.asarray(Image.open(io.BytesIO(mask)))
 
 
 def iterate(ds: datasets.Dataset) -> None:
@@ -81,12 +55,7 @@ def main() -> None:
     datasets.disable_progress_bars()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        start = time.perf_counter()
-        zip_path = write_archive("kvasir_seg", root / "archive", count=args.count, junk=False)
-        print(
-            f"synthetic Kvasir-SEG: {args.count} pairs, {zip_path.stat().st_size / 2**20:.1f} MiB "
-            f"(written in {time.perf_counter() - start:.1f} s)"
-        )
+        zip_path = synthetic_kvasir_seg(root / "archive", args.count)
         options = {"data_dir": zip_path, "verification_mode": "no_checks"}
 
         print("build")

@@ -19,21 +19,18 @@ import argparse
 import itertools
 import logging
 import tempfile
-import time
 from pathlib import Path
 
 import tensorflow as tf
 import tensorflow_datasets as tfds
-
-# The floor, plain decode loop and timer of the Hugging Face benchmark (this folder is on
-# sys.path when the script runs), so that both benchmarks measure against the same loops.
-from bench_hf import floor, plain_decode, timed
 from tensorflow_datasets.core.download import checksums
 
 from kvasir_seg.catalog import KVASIR_SEG
-from kvasir_seg.synthetic import write_archive
 from kvasir_seg_tfds import KvasirSeg
 from kvasir_seg_tfds import builder as tfds_builder
+
+# This folder is on sys.path when the script runs.
+from common import floor, plain_decode, synthetic_kvasir_seg, timed
 
 SPLITS = "train+validation"
 
@@ -75,12 +72,7 @@ def main() -> None:
     tfds.disable_progress_bar()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        start = time.perf_counter()
-        zip_path = write_archive("kvasir_seg", root / "manual", count=args.count, junk=False)
-        print(
-            f"synthetic Kvasir-SEG: {args.count} pairs, {zip_path.stat().st_size / 2**20:.1f} MiB "
-            f"(written in {time.perf_counter() - start:.1f} s)"
-        )
+        zip_path = synthetic_kvasir_seg(root / "manual", args.count)
         # Register the synthetic zip's checksum in place of the official one, so that TFDS
         # picks the zip up from manual_dir and verifies it exactly as it does the real one.
         info = checksums.compute_url_info(zip_path)

@@ -1,0 +1,56 @@
+"""What the benchmarks share: the timer, the synthetic archive, the floor and plain loops.
+
+Both builder benchmarks measure against these same loops, so their ratios compare.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from kvasir_seg.synthetic import write_archive
+
+
+def timed(label: str, work: Callable[[], object], repeat: int = 1) -> float:
+    """Run ``work`` ``repeat`` times, print and return the best wall time in seconds."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - start)
+    print(f"  {label:<44} {best:8.2f} s")
+    return best
+
+
+def synthetic_kvasir_seg(folder: Path, count: int) -> Path:
+    """Write a synthetic Kvasir-SEG zip of ``count`` pairs at real sizes; print its size."""
+    start = time.perf_counter()
+    zip_path = write_archive("kvasir_seg", folder, count=count, junk=False)
+    print(
+        f"synthetic Kvasir-SEG: {count} pairs, {zip_path.stat().st_size / 2**20:.1f} MiB "
+        f"(written in {time.perf_counter() - start:.1f} s)"
+    )
+    return zip_path
+
+
+def floor(zip_path: Path) -> None:
+    """The plain loop: read every member, threshold each mask, PNG-encode it."""
+    with zipfile.ZipFile(zip_path) as archive:
+        for name in archive.namelist():
+            data = archive.read(name)
+            if "/masks/" in name:
+                mask = np.asarray(Image.open(io.BytesIO(data)).convert("L")) > 127
+                Image.fromarray(mask).save(io.BytesIO(), format="PNG")
+
+
+def plain_decode(pairs: list[tuple[bytes, bytes]]) -> None:
+    """Decode stored (image, mask) bytes with PIL: the loop a reader competes with."""
+    for image, mask in pairs:
+        np.asarray(Image.open(io.BytesIO(image)).convert("RGB"))
+        np.asarray(Image.open(io.BytesIO(mask)))
