@@ -13,6 +13,17 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
+import atexit
+import shutil
+import tempfile
+
+# Nor do they write into the user's home: evaluate copies metric scripts into its modules
+# cache, Keras writes its config on import. Both go to a folder removed at exit.
+_SCRATCH_HOME = tempfile.mkdtemp(prefix="kvasir-seg-tests-")
+atexit.register(shutil.rmtree, _SCRATCH_HOME, ignore_errors=True)
+os.environ["HF_MODULES_CACHE"] = os.path.join(_SCRATCH_HOME, "hf-modules")
+os.environ["KERAS_HOME"] = os.path.join(_SCRATCH_HOME, "keras")
+
 import functools
 import http.server
 import threading
