@@ -96,7 +96,7 @@ def _print_results(results: list[dict[str, Any]]) -> None:
     rows = []
     for result in results:
         if result["status"] == "failed":
-            rows.append([result["name"], "FAILED", "", "see the error above"])
+            rows.append([result["name"], "FAILED", "", "see the error message"])
             continue
         if result["verified"]:
             check = "sha256 verified"
