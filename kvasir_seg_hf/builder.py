@@ -64,13 +64,21 @@ class KvasirBuilder(datasets.GeneratorBasedBuilder):
             license=spec.terms_of_use,
         )
 
-    def download_and_prepare(
-        self, *args: Any, verification_mode: Any = None, **kwargs: Any
-    ) -> None:
+    def set_verification_mode(self, verification_mode: Any = None) -> None:
+        """Whether the archive must match its published checksum (``"no_checks"``: only warn).
+
+        ``download_and_prepare`` sets it from its own argument; call this before
+        ``as_streaming_dataset``, which takes none.
+        """
         mode = datasets.VerificationMode(
             verification_mode or datasets.VerificationMode.BASIC_CHECKS
         )
         self.verify_checksums = mode != datasets.VerificationMode.NO_CHECKS
+
+    def download_and_prepare(
+        self, *args: Any, verification_mode: Any = None, **kwargs: Any
+    ) -> None:
+        self.set_verification_mode(verification_mode)
         try:
             super().download_and_prepare(*args, verification_mode=verification_mode, **kwargs)
         except datasets.exceptions.DatasetGenerationError as error:

@@ -77,6 +77,7 @@ def load_dataset(
     """
     builder = get_builder(path, name, data_dir=data_dir, cache_dir=cache_dir)
     if streaming:
+        builder.set_verification_mode(verification_mode)
         return builder.as_streaming_dataset(split=split)
     builder.download_and_prepare(
         download_mode=download_mode, verification_mode=verification_mode, num_proc=num_proc

@@ -149,6 +149,15 @@ def test_streaming_builds_no_cache_and_serves_the_same_examples(
     assert streamed[3]["bboxes"] == built[3]["bboxes"]
 
 
+def test_streaming_checks_the_archive_as_a_build_does(kvasir_seg_zip: Path, tmp_path: Path) -> None:
+    options = {"data_dir": kvasir_seg_zip, "cache_dir": tmp_path, "streaming": True}
+    with pytest.raises(ChecksumError, match="verification_mode='no_checks'"):
+        load_dataset("kvasir_seg", split="validation", **options)
+    stream = load_dataset("kvasir_seg", split="validation", **options, **NO_CHECKS)
+    built = _load(kvasir_seg_zip, tmp_path / "b", "kvasir_seg", split="validation")
+    assert [row["image_id"] for row in stream] == built["image_id"]
+
+
 def test_num_proc_two_gives_the_same_dataset(kvasir_seg_zip: Path, tmp_path: Path) -> None:
     one = _load(kvasir_seg_zip, tmp_path / "one", "kvasir_seg", "pranet", split="train")
     two = _load(kvasir_seg_zip, tmp_path / "two", "kvasir_seg", "pranet", split="train", num_proc=2)
