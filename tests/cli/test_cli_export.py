@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 import kvasir_seg_hf
-from kvasir_seg.cli import main
+from kvasir_seg.app.cli import main
 from kvasir_seg.errors import KvasirSegError
-from kvasir_seg.export import push_to_hub
+from kvasir_seg.app.export import push_to_hub
 
 
 def _rows(dataset: datasets.Dataset) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kvasir_seg.catalog import get_spec
-from kvasir_seg.commands.common import (
+from kvasir_seg.app.commands.common import (
     DEFAULT_THRESHOLD,
     UsageError,
     add_archive_arguments,
@@ -76,7 +76,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from kvasir_seg.archive import open_archive
-    from kvasir_seg.predictions import (
+    from kvasir_seg.app.predictions import (
         PredictionProblems,
         compare_ids,
         find_predictions,

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from kvasir_seg.catalog import DatasetSpec
-from kvasir_seg.commands.common import (
+from kvasir_seg.app.commands.common import (
     DATA_VARIABLE,
     DEFAULT_DATA_DIR,
     add_dataset_arguments,

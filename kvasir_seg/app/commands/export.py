@@ -8,7 +8,7 @@ import logging
 import sys
 
 from kvasir_seg.catalog import get_spec
-from kvasir_seg.commands.common import (
+from kvasir_seg.app.commands.common import (
     add_archive_arguments,
     add_config_argument,
     add_flag,
@@ -55,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from kvasir_seg.errors import KvasirSegError
-    from kvasir_seg.export import export_dataset, push_to_hub
+    from kvasir_seg.app.export import export_dataset, push_to_hub
 
     if args.private and not args.push_to_hub:
         raise KvasirSegError("--private only applies with --push-to-hub REPO.")

@@ -8,7 +8,7 @@ import textwrap
 from typing import Any
 
 from kvasir_seg.catalog import DatasetSpec
-from kvasir_seg.commands.common import (
+from kvasir_seg.app.commands.common import (
     add_flag,
     add_json_argument,
     dataset_name,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kvasir_seg.catalog import DatasetSpec
-from kvasir_seg.commands.common import (
+from kvasir_seg.app.commands.common import (
     UsageError,
     add_archive_arguments,
     add_config_argument,

@@ -1,6 +1,6 @@
 """What the subcommands share: parsers with examples, dataset arguments, archive lookup.
 
->>> from kvasir_seg.commands.common import specs_from_names
+>>> from kvasir_seg.app.commands.common import specs_from_names
 >>> [spec.name for spec in specs_from_names(["all"])]
 ['kvasir_seg', 'kvasir_sessile', 'kvasir_capsule_seg']
 """
@@ -48,7 +48,7 @@ class CommandParser(argparse.ArgumentParser):
 def add_command(
     subparsers: Any, command: ModuleType, parents: list[argparse.ArgumentParser]
 ) -> argparse.ArgumentParser:
-    """Add the subcommand a module of :mod:`kvasir_seg.commands` describes.
+    """Add the subcommand a module of :mod:`kvasir_seg.app.commands` describes.
 
     The module holds ``NAME``, ``SUMMARY``, ``DESCRIPTION``, ``EXAMPLES`` (command lines
     without the program name, shown at the end of ``--help``), ``add_arguments(parser)``
