@@ -1,11 +1,11 @@
 """Old import paths of modules that moved: each old module becomes an alias of the new one.
 
-    >>> import warnings
-    >>> with warnings.catch_warnings():
-    ...     warnings.simplefilter("ignore")
-    ...     import kvasir_seg.cli
-    >>> kvasir_seg.cli.__name__
-    'kvasir_seg.app.cli'
+>>> import warnings
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore")
+...     import kvasir_seg.cli
+>>> kvasir_seg.cli.__name__
+'kvasir_seg.app.cli'
 """
 
 from __future__ import annotations

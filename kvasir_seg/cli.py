@@ -1,4 +1,4 @@
-"""Moved to :mod:`kvasir_seg.app.cli`; this old path still works, with a DeprecationWarning."""
+"""Moved to :mod:`kvasir_seg.app.cli`; the old path still works (DeprecationWarning)."""
 
 from kvasir_seg._moved import alias
 

@@ -41,6 +41,7 @@ import numpy as np
 from PIL import Image
 
 from kvasir_seg.errors import MetricInputError
+from kvasir_seg.masks import canonical_bool
 
 _THRESHOLD_HINT = (
     "threshold it first, e.g. `kvasir_seg.masks.threshold_mask(mask)` (luminance > 127) "
@@ -60,7 +61,7 @@ def as_mask_array(value: Any, role: str) -> np.ndarray:
         and value.size
         and value.dtype.kind in "biuf"
     ):
-        return value
+        return canonical_bool(value) if value.dtype == np.bool_ else value
     mode = None
     if isinstance(value, Image.Image):
         mode = value.mode
@@ -95,7 +96,9 @@ def as_mask_array(value: Any, role: str) -> np.ndarray:
         raise MetricInputError(
             f"The {role} has dtype {value.dtype}; expected bool, integers or floats."
         )
-    return value
+    # numpy bools of a PIL mode "1" image may hold the byte 255: every bool array that
+    # goes on is canonical, since the protocols read bool bytes.
+    return canonical_bool(value) if value.dtype == np.bool_ else value
 
 
 def check_same_shape(prediction: np.ndarray, reference: np.ndarray) -> None:

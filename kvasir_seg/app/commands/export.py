@@ -7,7 +7,6 @@ import contextlib
 import logging
 import sys
 
-from kvasir_seg.catalog import get_spec
 from kvasir_seg.app.commands.common import (
     add_archive_arguments,
     add_config_argument,
@@ -18,6 +17,7 @@ from kvasir_seg.app.commands.common import (
     resolve_archive,
     single_dataset,
 )
+from kvasir_seg.catalog import get_spec
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kvasir_seg.errors import KvasirSegError
     from kvasir_seg.app.export import export_dataset, push_to_hub
+    from kvasir_seg.errors import KvasirSegError
 
     if args.private and not args.push_to_hub:
         raise KvasirSegError("--private only applies with --push-to-hub REPO.")

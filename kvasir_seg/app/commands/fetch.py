@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.app.commands.common import (
     DATA_VARIABLE,
     DEFAULT_DATA_DIR,
@@ -20,6 +19,7 @@ from kvasir_seg.app.commands.common import (
     print_table,
     specs_from_names,
 )
+from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.download import MIRROR_VARIABLE, archive_url, download_archive, sha256_of
 from kvasir_seg.errors import KvasirSegError
 

@@ -7,7 +7,6 @@ import re
 import textwrap
 from typing import Any
 
-from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.app.commands.common import (
     add_flag,
     add_json_argument,
@@ -16,6 +15,7 @@ from kvasir_seg.app.commands.common import (
     print_json,
     specs_from_names,
 )
+from kvasir_seg.catalog import DatasetSpec
 
 _BIBTEX_KEY = re.compile(r"@\w+\{([^,]+),")
 

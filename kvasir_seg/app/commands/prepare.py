@@ -16,7 +16,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.app.commands.common import (
     UsageError,
     add_archive_arguments,
@@ -28,6 +27,7 @@ from kvasir_seg.app.commands.common import (
     resolve_archive,
     specs_from_names,
 )
+from kvasir_seg.catalog import DatasetSpec
 
 BACKENDS = ("hf", "tfds")
 _CACHE_SUBFOLDERS = {"hf": "huggingface", "tfds": "tensorflow_datasets"}

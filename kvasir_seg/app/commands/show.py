@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kvasir_seg.catalog import get_spec
 from kvasir_seg.app.commands.common import (
     DEFAULT_THRESHOLD,
     UsageError,
@@ -22,6 +21,7 @@ from kvasir_seg.app.commands.common import (
     single_dataset,
     split_ids,
 )
+from kvasir_seg.catalog import get_spec
 
 logger = logging.getLogger(__name__)
 
