@@ -101,6 +101,11 @@ def opened_image(
             yield image
     except KvasirSegError:
         raise
+    except Image.DecompressionBombError as failure:
+        raise error(
+            f"{name}: {failure}, far beyond any real image: the file is damaged or not what it "
+            f"claims to be. {hint}".strip()
+        ) from failure
     except _DECODE_ERRORS as failure:
         detail = (
             "not an image format Pillow reads"

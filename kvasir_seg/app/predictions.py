@@ -1,11 +1,11 @@
 """A folder of predicted masks: find the files, pair them with image ids, decode them.
 
-A prediction is a PNG or JPEG named by the image id (``<image_id>.png``, ``.jpg`` or
-``.jpeg``), at the size of its ground truth. It may be a binary mask (1-bit, 0/1 or
-0/255) or an 8-bit probability map (0..255); what its values mean is decided by the
-metric engine's input rules (:mod:`kvasir_seg.scores.inputs`), not here. Colour files are
-read through their luminance, palette files whose indices are 0/1 as label maps, 16-bit
-grey PNGs as probabilities (value / 65535).
+A prediction is an image file named by the image id (``<image_id>.png``, ``.jpg``,
+``.jpeg``, ``.bmp``, ``.tif`` or ``.tiff``), at the size of its ground truth. A file means
+what the same values mean in memory (:mod:`kvasir_seg.scores.inputs`), whatever its bit
+depth: 0/1, 0/255 and 0/65535 are binary masks, other values probabilities (value / the
+bit depth's maximum). Palette, grey+alpha, RGBA and RGB files are read when they say one
+thing and refused when they do not (:func:`kvasir_seg.image_files.read_mask_file`).
 
     >>> from kvasir_seg.app.predictions import find_predictions, compare_ids
     >>> found = find_predictions("predictions/")  # doctest: +SKIP
@@ -21,21 +21,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from kvasir_seg.errors import MetricInputError
+from kvasir_seg.image_files import image_size, read_mask_file
 
 if TYPE_CHECKING:
     from kvasir_seg.archive import Example, KvasirArchive
 
-PREDICTION_SUFFIXES = (".png", ".jpg", ".jpeg")
+PREDICTION_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 
 
 def find_predictions(directory: str | os.PathLike[str]) -> dict[str, Path]:
     """The prediction files directly in ``directory``, keyed by image id (the file stem).
 
     Hidden files and files of other types are ignored; two files for one id (e.g.
-    ``x.png`` and ``x.jpg``) are an error.
+    ``x.png`` and ``x.jpg``) are an error, and so is a prediction that is not a regular
+    file (a FIFO would block the reader).
     """
     folder = Path(directory).expanduser()
     if not folder.is_dir():
@@ -46,6 +47,11 @@ def find_predictions(directory: str | os.PathLike[str]) -> dict[str, Path]:
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or path.suffix.lower() not in PREDICTION_SUFFIXES:
             continue
+        if not path.is_file():
+            raise MetricInputError(
+                f"{path} is not a regular file (a folder, FIFO, socket or broken link); a "
+                "prediction is a PNG/JPEG/TIFF file. Remove it from the folder."
+            )
         if path.stem in found:
             raise MetricInputError(
                 f"Two predictions for {path.stem!r}: {found[path.stem].name} and {path.name}; "
@@ -67,32 +73,16 @@ def compare_ids(expected: Iterable[str], found: dict[str, Path]) -> tuple[list[s
 
 def prediction_size(path: Path) -> tuple[int, int]:
     """(width, height) of a prediction file, read from its header only."""
-    try:
-        with Image.open(path) as image:
-            return image.size
-    except (OSError, UnidentifiedImageError) as error:
-        raise MetricInputError(f"{path} is not a readable PNG or JPEG ({error}).") from error
+    return image_size(path, str(path), error=MetricInputError)
 
 
 def read_prediction(path: Path) -> np.ndarray:
-    """The prediction in ``path`` as a 2-D array: bool (1-bit), uint8 or float32 (16-bit)."""
-    try:
-        with Image.open(path) as image:
-            if image.mode == "1":
-                return np.asarray(image, dtype=bool)
-            if image.mode.startswith("I;16") or image.mode == "I":
-                return (np.asarray(image, dtype=np.float64) / 65535).astype(np.float32)
-            if image.mode == "F":
-                return np.asarray(image, dtype=np.float32)
-            if image.mode == "P":
-                indices = np.asarray(image)
-                if indices.max() <= 1:  # a label map: palette index 1 is polyp
-                    return indices
-            if image.mode != "L":
-                image = image.convert("L")
-            return np.asarray(image)
-    except (OSError, UnidentifiedImageError, SyntaxError) as error:
-        raise MetricInputError(f"{path} is not a readable PNG or JPEG ({error}).") from error
+    """The prediction in ``path`` as the 2-D array its values mean in memory.
+
+    bool for binary files (1-bit, 0/1, 0/255, 0/65535), uint8 for 8-bit maps, float32
+    probabilities for 16-bit and float maps; see :func:`kvasir_seg.image_files.read_mask_file`.
+    """
+    return read_mask_file(path, str(path), role="prediction", error=MetricInputError)
 
 
 @dataclass

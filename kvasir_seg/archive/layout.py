@@ -9,8 +9,8 @@ as ``labelled_frames/`` or ``images_annotated/`` say nothing reliable. Instead:
 2. the mask folder is the one folder of masks; two or more are a tie;
 3. the image folder is chosen among the folders of images whose files pair by name with
    the masks and have their size. When several do, they are compared file by file: where
-   two differ, a box-drawn **overlay** has the uniform colour of the drawn lines and the
-   plain image does not, so the overlay never wins; byte-identical copies are equivalent;
+   two differ, the plain image continues its surroundings and a box-drawn **overlay**
+   does not (drawn lines stand out), so the overlay never wins; copies count once;
 4. anything still undecided is a :class:`~kvasir_seg.errors.LayoutError` that lists the
    folders and what was found in each, and says how to choose.
 
@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 import numpy as np
+from scipy import ndimage
 
 from kvasir_seg.archive.sources import Source
 from kvasir_seg.catalog import DatasetSpec
@@ -48,6 +49,8 @@ SAMPLES = 3
 _CHANGED = 48
 #: Fewer changed pixels than this fraction: the two files show the same image.
 _SAME = 1e-4
+#: A drawn line stands out from its surroundings by at least this much (mean, 0..255).
+_LINE_CONTRAST = 20
 
 
 @dataclass(frozen=True)
@@ -251,7 +254,12 @@ def _without_overlays(
 
 
 def _compare(folder: _Folder, other: _Folder, source: Source) -> str:
-    """``"overlay"`` if ``folder`` is ``other`` with drawn lines, ``"same"``, or ``"unclear"``."""
+    """``"overlay"`` if ``folder`` is ``other`` with drawn lines, ``"same"``, or ``"unclear"``.
+
+    Where the two files differ, a plain image continues its surroundings (the pixels next
+    to the changed ones, which both files share) and a drawn line does not: each file's
+    changed pixels are compared with their nearest unchanged pixel.
+    """
     verdicts = []
     for stem in _sample(folder.files):
         if stem not in other.files:
@@ -264,9 +272,11 @@ def _compare(folder: _Folder, other: _Folder, source: Source) -> str:
         if np.count_nonzero(changed) < _SAME * changed.size:
             verdicts.append("same")
             continue
-        own_spread = mine[changed].std(axis=0).mean()
-        other_spread = theirs[changed].std(axis=0).mean()
-        verdicts.append("overlay" if own_spread < 0.5 * other_spread else "unclear")
+        _, (rows, columns) = ndimage.distance_transform_edt(changed, return_indices=True)
+        near = rows[changed], columns[changed]
+        own = float(np.abs(mine[changed] - mine[near]).mean())
+        others = float(np.abs(theirs[changed] - theirs[near]).mean())
+        verdicts.append("overlay" if own > max(2 * others, _LINE_CONTRAST) else "unclear")
     if verdicts and all(v == "same" for v in verdicts):
         return "same"
     if verdicts and all(v in ("overlay", "same") for v in verdicts) and "overlay" in verdicts:

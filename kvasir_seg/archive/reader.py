@@ -182,7 +182,7 @@ class KvasirArchive:
             self._source.read(mask_name),
             f"{self.path}: mask {mask_name}",
             role="reference",
-            error=LayoutError,
+            error=ArchiveError,
             hint=_DOWNLOAD_AGAIN,
         )
         if mask.shape != (height, width):
