@@ -119,6 +119,14 @@ def test_chain_is_completed_from_aia(
     assert len(aia.requests) == 2 and "incomplete" not in caplog.text
 
 
+def test_chain_of_a_redirect_target_is_completed(
+    leaf_only: HTTPSServer, root_pem: Path, pki: Pki, aia: AnswerServer
+) -> None:
+    aia.answers["/mirror/hello.txt"] = (302, leaf_only.url("/hello.txt").encode())
+    assert _get(aia.url("/mirror/hello.txt"), ca_bundle=root_pem) == BODY
+    assert pki.leaf_aia_path in aia.requests
+
+
 def test_ssl_cert_file_is_the_trust_store(
     leaf_only: HTTPSServer, root_pem: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -241,7 +241,8 @@ class HTTPSServer(_Server):
 class AnswerServer(_Server):
     """Plain HTTP with fixed answers: ``answers[path] = (status, body)``; logs ``requests``.
 
-    An answer of ``None`` never comes: the request hangs until the server stops.
+    An answer of ``None`` never comes: the request hangs until the server stops; a 3xx
+    status redirects to its body.
     """
 
     def __init__(self) -> None:
@@ -259,6 +260,8 @@ class AnswerServer(_Server):
                     return
                 status, body = answer
                 self.send_response(status)
+                if 300 <= status < 400:
+                    self.send_header("Location", body.decode())
                 self.send_header("Content-Type", "application/pkix-cert")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
