@@ -25,6 +25,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from kvasir_seg import tls
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import ChecksumError, DownloadError
 
@@ -91,6 +92,7 @@ def download_archive(
     progress: bool = True,
     timeout: float = 60.0,
     force: bool = False,
+    ca_bundle: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Download ``spec``'s archive into ``directory`` (once) and return its path.
 
@@ -99,6 +101,7 @@ def download_archive(
     Raises :class:`DownloadError` (with instructions to download by hand) when the server
     cannot be reached, and :class:`ChecksumError` when the file is not the official one
     (unless ``verify`` is False, which only logs the mismatch).
+    HTTPS is always verified, against ``ca_bundle`` if given (see :mod:`kvasir_seg.tls`).
     """
     directory = Path(directory).expanduser()
     directory.mkdir(parents=True, exist_ok=True)
@@ -110,7 +113,7 @@ def download_archive(
         return destination
     partial = destination.with_name(destination.name + ".part")
     url = archive_url(spec)
-    _fetch(url, partial, spec, destination, progress=progress, timeout=timeout)
+    _fetch(url, partial, spec, destination, progress=progress, timeout=timeout, ca_bundle=ca_bundle)
     try:
         verify_archive(spec, partial, strict=verify)
     except ChecksumError:
@@ -122,7 +125,14 @@ def download_archive(
 
 
 def _fetch(
-    url: str, partial: Path, spec: DatasetSpec, destination: Path, *, progress: bool, timeout: float
+    url: str,
+    partial: Path,
+    spec: DatasetSpec,
+    destination: Path,
+    *,
+    progress: bool,
+    timeout: float,
+    ca_bundle: str | os.PathLike[str] | None,
 ) -> None:
     offset = partial.stat().st_size if partial.exists() else 0
     request = urllib.request.Request(url, headers={"User-Agent": "kvasir-seg"})
@@ -130,7 +140,7 @@ def _fetch(
         request.add_header("Range", f"bytes={offset}-")
     hint = manual_download_hint(spec, destination)
     try:
-        response = urllib.request.urlopen(request, timeout=timeout)
+        response = tls.urlopen(request, timeout=timeout, ca_bundle=ca_bundle)
     except urllib.error.HTTPError as error:
         if error.code == 416 and offset:
             # The range starts at the end: the partial file is already complete.
@@ -140,7 +150,10 @@ def _fetch(
         reason = getattr(error, "reason", error)
         extra = ""
         if "CERTIFICATE_VERIFY_FAILED" in str(reason):
-            extra = " (the server is known to send an incomplete TLS certificate chain)"
+            extra = (
+                " (the server's certificate does not chain to a trusted root; behind an "
+                "institutional proxy, set SSL_CERT_FILE to the proxy's CA bundle)"
+            )
         raise DownloadError(f"Cannot download {url}: {reason}{extra}. {hint}") from error
     with response:
         resumed = response.status == 206
