@@ -36,20 +36,26 @@ def get_builder(
     *,
     data_dir: str | os.PathLike[str] | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
+    verification_mode: datasets.VerificationMode | str | None = None,
+    download_mode: datasets.DownloadMode | str | None = None,
 ) -> KvasirBuilder:
     """The builder of dataset ``path`` with config ``name``, not yet prepared.
 
     ``data_dir`` is a zip downloaded by hand, the folder that holds it, or the folder it
-    extracts to; without it, the official archive is downloaded into the cache.
+    extracts to; without it, the archive store is searched, and the official archive is
+    downloaded into it when it is not there (:mod:`kvasir_seg.resolve`).
     """
     spec = get_spec(path)
     config = spec.config(name).name  # raises a clear error on an unknown config
-    if data_dir is not None:
-        data_dir = os.path.abspath(os.path.expanduser(os.fspath(data_dir)))
+    force = download_mode is not None and datasets.DownloadMode(download_mode) == (
+        datasets.DownloadMode.FORCE_REDOWNLOAD
+    )
     return BUILDERS[spec.name](
         config_name=config,
         data_dir=data_dir,
         cache_dir=os.fspath(cache_dir) if cache_dir is not None else None,
+        verification_mode=verification_mode,
+        force_download=force and data_dir is None,
     )
 
 
@@ -70,14 +76,21 @@ def load_dataset(
 
     Returns a ``DatasetDict`` (or a ``Dataset`` when ``split`` is given); with
     ``streaming=True`` an ``IterableDatasetDict`` / ``IterableDataset``, and no Arrow cache
-    is built. The first call reads the archive and caches the result; later calls reuse
-    the cache (``download_mode="force_redownload"`` rebuilds it).
+    is built. The first call reads the archive and caches the result under the archive's
+    identity; later calls reuse the cache while the archive is the same
+    (``download_mode="force_redownload"`` downloads and rebuilds).
 
     >>> ds = load_dataset("kvasir_capsule_seg", data_dir="~/Downloads")  # doctest: +SKIP
     """
-    builder = get_builder(path, name, data_dir=data_dir, cache_dir=cache_dir)
+    builder = get_builder(
+        path,
+        name,
+        data_dir=data_dir,
+        cache_dir=cache_dir,
+        verification_mode=verification_mode,
+        download_mode=download_mode,
+    )
     if streaming:
-        builder.set_verification_mode(verification_mode)
         return builder.as_streaming_dataset(split=split)
     builder.download_and_prepare(
         download_mode=download_mode, verification_mode=verification_mode, num_proc=num_proc

@@ -35,6 +35,17 @@ import pytest
 from kvasir_seg.synthetic import write_archive
 
 
+@pytest.fixture(autouse=True)
+def archive_store(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Each test gets an archive store of its own (``$KVASIR_SEG_DATA``): pins and recorded
+    locations never leak from one test into another, nor into the user's cache."""
+    store = tmp_path_factory.mktemp("store")
+    monkeypatch.setenv("KVASIR_SEG_DATA", str(store))
+    return store
+
+
 @pytest.fixture(scope="session")
 def kvasir_seg_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 12-example synthetic Kvasir-SEG zip (real ids, sizes, noisy RGB JPEG masks)."""

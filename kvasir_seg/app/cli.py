@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from kvasir_seg import __version__
 from kvasir_seg.app.commands import evaluate, export, fetch, info, prepare, show
 from kvasir_seg.app.commands.common import PROG, CommandParser, add_command
-from kvasir_seg.errors import KvasirSegError
+from kvasir_seg.errors import our_error
 
 #: Exit status of an error the user can fix (bad input, missing file, failed check).
 USER_ERROR = 2
@@ -96,18 +96,6 @@ class _Formatter(logging.Formatter):
         return f"{PROG}: {record.levelname.lower()}: {record.getMessage()}"
 
 
-def _our_error(error: BaseException) -> KvasirSegError | None:
-    """The :class:`KvasirSegError` behind ``error`` (libraries wrap what a builder raises)."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        if isinstance(current, KvasirSegError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
-
-
 def _one_line(message: object) -> str:
     return " ".join(str(message).split())
 
@@ -128,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except Exception as error:
-        ours = _our_error(error)
+        ours = our_error(error)
         if args.verbose:
             raise
         if ours is not None:
