@@ -308,4 +308,6 @@ def test_download_archive_refuses_an_untrusted_server_and_leaves_nothing(
             )
     assert KVASIR_CAPSULE_SEG.url in str(caught.value)  # the manual-download hint
     assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value)
-    assert [p.name for p in cache.iterdir()] == ["kvasir-capsule-seg.zip.lock"]  # no archive, no .part
+    assert [p.name for p in cache.iterdir()] == [
+        "kvasir-capsule-seg.zip.lock"
+    ]  # no archive, no .part

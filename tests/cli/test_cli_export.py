@@ -12,8 +12,8 @@ import yaml
 
 import kvasir_seg_hf
 from kvasir_seg.app.cli import main
-from kvasir_seg.errors import KvasirSegError
 from kvasir_seg.app.export import push_to_hub
+from kvasir_seg.errors import KvasirSegError
 
 
 def _rows(dataset: datasets.Dataset) -> list[dict[str, Any]]:

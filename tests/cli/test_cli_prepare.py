@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kvasir_seg.catalog import KVASIR_SEG, KVASIR_SESSILE
 from kvasir_seg.app.commands.prepare import _tfds_manual_dir
+from kvasir_seg.catalog import KVASIR_SEG, KVASIR_SESSILE
 
 
 def _folder_with(tmp_path: Path, *zips: Path) -> Path:
