@@ -14,6 +14,7 @@ from kvasir_seg.app.commands.common import (
     add_json_argument,
     print_json,
     print_table,
+    require,
     resolve_archive,
     single_dataset,
 )
@@ -57,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from kvasir_seg.app.export import export_dataset, push_to_hub
     from kvasir_seg.errors import KvasirSegError
 
+    require("datasets", "hf", "export")
     if args.private and not args.push_to_hub:
         raise KvasirSegError("--private only applies with --push-to-hub REPO.")
     spec = get_spec(args.name)
@@ -64,7 +66,13 @@ def run(args: argparse.Namespace) -> int:
         import datasets
 
         datasets.disable_progress_bars()
-    archive = resolve_archive(spec, args.data_dir, verify=args.verify, progress=args.progress)
+    archive = resolve_archive(
+        spec,
+        args.data_dir,
+        verify=args.verify,
+        progress=args.progress,
+        ca_bundle=args.ca_bundle,
+    )
     with contextlib.redirect_stdout(sys.stderr):  # stdout holds the report only
         result = export_dataset(
             spec.name,

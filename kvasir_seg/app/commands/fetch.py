@@ -13,6 +13,7 @@ from kvasir_seg.app.commands.common import (
     add_dataset_arguments,
     add_flag,
     add_json_argument,
+    add_verify_arguments,
     default_data_dir,
     human_size,
     print_json,
@@ -20,17 +21,23 @@ from kvasir_seg.app.commands.common import (
     specs_from_names,
 )
 from kvasir_seg.catalog import DatasetSpec
-from kvasir_seg.download import MIRROR_VARIABLE, archive_url, download_archive, sha256_of
+from kvasir_seg.download import MIRROR_VARIABLE, archive_url, download_archive
 from kvasir_seg.errors import KvasirSegError
+from kvasir_seg.resolve import check_archive
+from kvasir_seg.store import default_store
 
 NAME = "download"
 SUMMARY = "fetch the official archives (verified, resumable)"
 DESCRIPTION = (
-    "Download the official zips with a progress bar. Each is written to "
-    "<name>.zip.part and renamed only once complete and verified against its "
-    "published SHA-256; an interrupted download resumes where it stopped. A file "
-    "already in place is verified and kept. On failure the message says which URL "
-    "to open in a browser and where to save the file. "
+    "Download the official zips into the archive store, with a progress bar. Each is "
+    "written to <name>.zip.part under a lock and renamed only once complete (every "
+    "byte received, a zip with the expected members) and verified against its "
+    "published SHA-256, or, where none is published, the one recorded the first time "
+    "(trust on first use); an interrupted download resumes where it stopped. A file "
+    "already in place is checked the same way: kept when good, downloaded again when "
+    "broken. On failure the message says which URL to open in a browser and where to "
+    "save the file. HTTPS is verified, completing an incomplete certificate chain as "
+    "browsers do. "
     f"${MIRROR_VARIABLE} replaces the official server by a mirror."
 )
 EXAMPLES = ["download all", "download kvasir_seg --to ~/data/kvasir"]
@@ -41,35 +48,61 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--to",
         metavar="DIR",
-        help=f"folder for the zips (default: ${DATA_VARIABLE} or {DEFAULT_DATA_DIR})",
+        help=f"folder for the zips (default: the archive store, ${DATA_VARIABLE} or "
+        f"{DEFAULT_DATA_DIR})",
     )
-    parser.add_argument(
-        "--no-verify",
-        dest="verify",
-        action="store_false",
-        help="keep a file whose SHA-256 does not match the published one (only warn)",
-    )
+    add_verify_arguments(parser)
     add_flag(parser, "--force", "download again even when a verified file is in place")
+    add_flag(
+        parser,
+        "--forget-pin",
+        "forget the checksum recorded on first use (archives without a published one), "
+        "to trust a new copy",
+    )
     add_json_argument(parser)
 
 
 def fetch(
-    spec: DatasetSpec, directory: Path, *, verify: bool, progress: bool, force: bool = False
+    spec: DatasetSpec,
+    directory: Path,
+    *,
+    verify: bool,
+    progress: bool,
+    force: bool = False,
+    ca_bundle: str | None = None,
 ) -> dict[str, Any]:
-    """Download ``spec``'s archive into ``directory``; what happened, as plain data."""
-    present = not force and (directory / spec.filename).is_file()
-    path = download_archive(spec, directory, verify=verify, progress=progress, force=force)
-    digest = sha256_of(path)
+    """Download ``spec``'s archive into ``directory``; what happened, as plain data.
+
+    ``status`` is ``present`` only for a file that was already there and is complete and
+    verified; a broken file in its place is downloaded again (``downloaded``).
+    """
+    target = directory / spec.filename
+    before = _stamp(target) if not force else None
+    path = download_archive(
+        spec, directory, verify=verify, progress=progress, force=force, ca_bundle=ca_bundle
+    )
+    digest = check_archive(spec, path, verify=verify).identity  # recorded in the store
+    pin = default_store().pin(spec)
     return {
         "name": spec.name,
         "path": str(path),
         "url": archive_url(spec),
-        "status": "present" if present else "downloaded",
+        "status": "present" if before is not None and before == _stamp(path) else "downloaded",
         "size_bytes": path.stat().st_size,
         "sha256": digest,
         "published_sha256": spec.sha256,
-        "verified": spec.sha256 is not None and digest == spec.sha256,
+        "pin": pin.source if pin else None,
+        "pinned_at": pin.recorded_at if pin else None,
+        "verified": pin is not None and digest == pin.sha256,
     }
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_ino, status.st_mtime_ns
 
 
 def run(args: argparse.Namespace) -> int:
@@ -77,9 +110,18 @@ def run(args: argparse.Namespace) -> int:
     results: list[dict[str, Any]] = []
     failures = 0
     for spec in specs_from_names(args.names):
+        if args.forget_pin:
+            default_store().forget(spec)
         try:
             results.append(
-                fetch(spec, directory, verify=args.verify, progress=args.progress, force=args.force)
+                fetch(
+                    spec,
+                    directory,
+                    verify=args.verify,
+                    progress=args.progress,
+                    force=args.force,
+                    ca_bundle=args.ca_bundle,
+                )
             )
         except KvasirSegError as error:
             failures += 1
@@ -98,12 +140,12 @@ def _print_results(results: list[dict[str, Any]]) -> None:
         if result["status"] == "failed":
             rows.append([result["name"], "FAILED", "", "see the error message"])
             continue
-        if result["verified"]:
-            check = "sha256 verified"
-        elif result["published_sha256"]:
-            check = f"sha256 {result['sha256']} DOES NOT MATCH the published one (--no-verify)"
+        if result["verified"] and result["pin"] == "published":
+            check = "sha256 verified (published)"
+        elif result["verified"]:
+            check = f"sha256 {result['sha256']} matches the pin recorded {result['pinned_at']}"
         else:
-            check = f"sha256 {result['sha256']} (no published checksum to compare)"
+            check = f"sha256 {result['sha256']} DOES NOT MATCH the known one (--no-verify)"
         rows.append([result["name"], result["status"], human_size(result["size_bytes"]), check])
         rows.append(["", "", "", result["path"]])
     print_table(rows, ["dataset", "status", "size", "checksum / path"])

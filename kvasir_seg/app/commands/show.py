@@ -82,7 +82,13 @@ def run(args: argparse.Namespace) -> int:
     threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
     spec = get_spec(args.name)
     spec.config(args.config)
-    archive_path = resolve_archive(spec, args.data_dir, verify=args.verify, progress=args.progress)
+    archive_path = resolve_archive(
+        spec,
+        args.data_dir,
+        verify=args.verify,
+        progress=args.progress,
+        ca_bundle=args.ca_bundle,
+    )
     with open_archive(spec, archive_path) as archive:
         split, ids = split_ids(archive, args.config, args.split)
         if args.ids:  # any ids of the archive, whatever their split
