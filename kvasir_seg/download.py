@@ -34,6 +34,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
@@ -55,6 +56,7 @@ __all__ = [
     "archive_url",
     "check_complete",
     "download_archive",
+    "fetch_archive",
     "manual_download_hint",
     "sha256_of",
     "verify_archive",
@@ -108,6 +110,18 @@ def manual_download_hint(spec: DatasetSpec, destination: Path) -> str:
 def download_archive(
     spec: DatasetSpec,
     directory: str | os.PathLike[str] | None = None,
+    **options: Any,
+) -> Path:
+    """Download ``spec``'s archive into ``directory`` (the store by default) once; its path.
+
+    The options are :func:`fetch_archive`'s.
+    """
+    return fetch_archive(spec, directory, **options)[0]
+
+
+def fetch_archive(
+    spec: DatasetSpec,
+    directory: str | os.PathLike[str] | None = None,
     *,
     verify: bool = True,
     progress: bool = True,
@@ -115,8 +129,8 @@ def download_archive(
     force: bool = False,
     ca_bundle: str | os.PathLike[str] | None = None,
     store: ArchiveStore | None = None,
-) -> Path:
-    """Download ``spec``'s archive into ``directory`` (the store by default) once; its path.
+) -> tuple[Path, bool]:
+    """(path, whether it was downloaded now) of ``spec``'s archive in ``directory``.
 
     An existing file is checked (complete zip, checksum) and reused, or replaced when it is
     broken; ``force=True`` fetches it again; a ``.part`` file is resumed. Concurrent calls
@@ -135,7 +149,7 @@ def download_archive(
             destination.unlink(missing_ok=True)
         if destination.is_file():
             if _usable(spec, destination, verify=verify, store=store):
-                return destination
+                return destination, False
             destination.unlink()
         partial = destination.with_name(destination.name + ".part")
         url = archive_url(spec)
@@ -153,7 +167,7 @@ def download_archive(
         _finish(spec, partial, url, destination, verify=verify, store=store)
         os.replace(partial, destination)
     logger.info("downloaded %s to %s", url, destination)
-    return destination
+    return destination, True
 
 
 @contextmanager

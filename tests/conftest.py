@@ -6,24 +6,6 @@ downloads go to a server on 127.0.0.1 through the ``KVASIR_SEG_MIRROR`` variable
 
 from __future__ import annotations
 
-import os
-
-# Tests never reach the network: make the Hugging Face libraries fail fast instead of
-# trying. Set before any test module imports datasets or evaluate.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-
-import atexit
-import shutil
-import tempfile
-
-# Nor do they write into the user's home: evaluate copies metric scripts into its modules
-# cache, Keras writes its config on import. Both go to a folder removed at exit.
-_SCRATCH_HOME = tempfile.mkdtemp(prefix="kvasir-seg-tests-")
-atexit.register(shutil.rmtree, _SCRATCH_HOME, ignore_errors=True)
-os.environ["HF_MODULES_CACHE"] = os.path.join(_SCRATCH_HOME, "hf-modules")
-os.environ["KERAS_HOME"] = os.path.join(_SCRATCH_HOME, "keras")
-
 import functools
 import http.server
 import threading
@@ -33,17 +15,6 @@ from pathlib import Path
 import pytest
 
 from kvasir_seg.synthetic import write_archive
-
-
-@pytest.fixture(autouse=True)
-def archive_store(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    """Each test gets an archive store of its own (``$KVASIR_SEG_DATA``): pins and recorded
-    locations never leak from one test into another, nor into the user's cache."""
-    store = tmp_path_factory.mktemp("store")
-    monkeypatch.setenv("KVASIR_SEG_DATA", str(store))
-    return store
 
 
 @pytest.fixture(scope="session")

@@ -78,7 +78,9 @@ def test_export_reloads_with_plain_load_dataset(
         ("test", 3),
     ]
     assert "@inproceedings{jha2020kvasir," in body and "Research and educational use" in body
-    assert "does NOT match the known checksum" in body  # the synthetic zip is not the official archive
+    assert (
+        "does NOT match the known checksum" in body
+    )  # the synthetic zip is not the official archive
 
     sessile = tmp_path / "sessile"
     kvasir_seg_cli("export", "kvasir_sessile", "--to", sessile, "--data-dir", sessile_zip, "-q")

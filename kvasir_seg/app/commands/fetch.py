@@ -21,7 +21,7 @@ from kvasir_seg.app.commands.common import (
     specs_from_names,
 )
 from kvasir_seg.catalog import DatasetSpec
-from kvasir_seg.download import MIRROR_VARIABLE, archive_url, download_archive
+from kvasir_seg.download import MIRROR_VARIABLE, archive_url, fetch_archive
 from kvasir_seg.errors import KvasirSegError
 from kvasir_seg.resolve import check_archive
 from kvasir_seg.store import default_store
@@ -76,9 +76,7 @@ def fetch(
     ``status`` is ``present`` only for a file that was already there and is complete and
     verified; a broken file in its place is downloaded again (``downloaded``).
     """
-    target = directory / spec.filename
-    before = _stamp(target) if not force else None
-    path = download_archive(
+    path, downloaded = fetch_archive(
         spec, directory, verify=verify, progress=progress, force=force, ca_bundle=ca_bundle
     )
     digest = check_archive(spec, path, verify=verify).identity  # recorded in the store
@@ -87,7 +85,7 @@ def fetch(
         "name": spec.name,
         "path": str(path),
         "url": archive_url(spec),
-        "status": "present" if before is not None and before == _stamp(path) else "downloaded",
+        "status": "downloaded" if downloaded else "present",
         "size_bytes": path.stat().st_size,
         "sha256": digest,
         "published_sha256": spec.sha256,
@@ -95,14 +93,6 @@ def fetch(
         "pinned_at": pin.recorded_at if pin else None,
         "verified": pin is not None and digest == pin.sha256,
     }
-
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        status = path.stat()
-    except OSError:
-        return None
-    return status.st_ino, status.st_mtime_ns
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,16 +15,20 @@ from kvasir_seg.app.commands.common import (
     print_json,
     specs_from_names,
 )
+from kvasir_seg.app.status import dataset_status
 from kvasir_seg.catalog import DatasetSpec
 
 _BIBTEX_KEY = re.compile(r"@\w+\{([^,]+),")
 
 
 NAME = "info"
-SUMMARY = "the datasets at a glance; --bibtex for their citations"
+SUMMARY = "the datasets at a glance, and what is on this machine; --bibtex for citations"
 DESCRIPTION = (
-    "Show each dataset's splits and example counts, its archive (file, size, whether "
-    "a SHA-256 is pinned), its homepage and its terms of use."
+    "Show each dataset's splits and example counts, its archive (file, size, whether its "
+    "SHA-256 is published, recorded on first use (with the date) or unknown), its "
+    "homepage and terms of use, and what this machine holds: the archive in the store "
+    "and the Hugging Face and TFDS caches built in their default places, with paths "
+    "and sizes."
 )
 EXAMPLES = ["info", "info kvasir_seg --json", "info kvasir_sessile --bibtex > refs.bib"]
 
@@ -65,6 +69,7 @@ def describe(spec: DatasetSpec) -> dict[str, Any]:
         "homepage": spec.homepage,
         "terms_of_use": spec.terms_of_use,
         "description": spec.description,
+        "status": dataset_status(spec),
     }
 
 
@@ -95,24 +100,37 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cache_rows(label: str, caches: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    if not caches:
+        return [(label, "not built")]
+    return [
+        (
+            label if index == 0 else "",
+            f"{c['config']} {c['version']}, {human_size(c['size_bytes'])}"
+            + ("" if c["current"] else " (from another archive)")
+            + f": {c['path']}",
+        )
+        for index, c in enumerate(caches)
+    ]
+
+
 def _text(spec: DatasetSpec, facts: dict[str, Any]) -> str:
     configs = [
         f"{name}: " + ", ".join(f"{split} {count}" for split, count in splits.items())
         for name, splits in facts["configs"].items()
     ]
-    checksum = (
-        f"pinned, sha256 {spec.sha256}"
-        if spec.sha256
-        else "not published (the SHA-256 of your copy is shown by `download`)"
-    )
+    status = facts["status"]
     rows = [
         ("examples", str(spec.expected_examples)),
         ("splits", configs[0]),
         *(("", line) for line in configs[1:]),
         ("archive", f"{spec.filename}, {human_size(spec.size_bytes)}"),
-        ("checksum", checksum),
+        ("checksum", status["checksum"]),
         ("url", spec.url),
         ("homepage", spec.homepage),
+        ("store", "; ".join(status["archives"]) or f"no archive yet in {status['store']}"),
+        *_cache_rows("HF cache", status["hf_caches"]),
+        *_cache_rows("TFDS", status["tfds_caches"]),
     ]
     lines = [f"{spec.title} ({spec.name})"]
     lines += [f"  {label:<10}{value}" for label, value in rows]
