@@ -143,6 +143,21 @@ class KvasirBuilder(datasets.GeneratorBasedBuilder):
                 raise ours from None
             raise
 
+    def _prepare_split_single(self, *args: Any, **kwargs: Any) -> Any:
+        """As ``datasets``', but our error crosses worker processes as it is.
+
+        With ``num_proc``, ``datasets`` wraps a worker's error in a
+        ``DatasetGenerationError`` whose cause is lost on its way to the parent process;
+        our errors (which pickle) are re-raised instead, so the user reads what to do.
+        """
+        try:
+            yield from super()._prepare_split_single(*args, **kwargs)
+        except datasets.exceptions.DatasetGenerationError as error:
+            ours = our_error(error)
+            if ours is None:
+                raise
+            raise ours from None
+
     def _split_generators(
         self, dl_manager: datasets.DownloadManager
     ) -> list[datasets.SplitGenerator]:
