@@ -167,22 +167,36 @@ def _save(mask: np.ndarray, path: Path, kind: str) -> None:
         "TIFF 0/255",
     ],
 )
-def test_prediction_files_from_other_tools_score_as_their_values(
-    archive: Path, truth: dict[str, np.ndarray], tmp_path: Path, kind: str, kvasir_seg_cli
-) -> None:
+def _perfect_predictions(
+    archive: Path, truth: dict[str, np.ndarray], folder: Path, kind: str
+) -> list[str]:
+    """The PraNet test masks saved as predictions of ``kind`` in ``folder``; their ids."""
     with open_archive("kvasir_seg", archive) as opened:
         ids = opened.assign_splits("pranet")["test"]
-    folder = tmp_path / "predictions"
     folder.mkdir()
     for image_id in ids:
         _save(truth[image_id], folder / f"{image_id}.png", kind)
-    report = kvasir_seg_cli(
+    return ids
+
+
+def _evaluate_pranet_test(kvasir_seg_cli, archive: Path, folder: Path, *extra: str, ok: bool):
+    return kvasir_seg_cli(
         "evaluate --dataset kvasir_seg --config pranet --split test --predictions",
         folder,
         "--data-dir",
         archive,
-        "--no-verify --json -q",
-    ).json()
+        "--no-verify",
+        *extra,
+        ok=ok,
+    )
+
+
+def test_prediction_files_from_other_tools_score_as_their_values(
+    archive: Path, truth: dict[str, np.ndarray], tmp_path: Path, kind: str, kvasir_seg_cli
+) -> None:
+    folder = tmp_path / "predictions"
+    ids = _perfect_predictions(archive, truth, folder, kind)
+    report = _evaluate_pranet_test(kvasir_seg_cli, archive, folder, "--json -q", ok=True).json()
     assert report["num_images"] == len(ids)
     assert report["scores"]["dice"] == 1.0 and report["scores"]["iou"] == 1.0, kind
 
@@ -211,22 +225,13 @@ def test_a_bomb_among_the_predictions_is_one_error_line(
     import struct
     import zlib
 
-    with open_archive("kvasir_seg", archive) as opened:
-        ids = opened.assign_splits("pranet")["test"]
     folder = tmp_path / "predictions"
-    folder.mkdir()
-    for image_id in ids:
-        _save(truth[image_id], folder / f"{image_id}.png", "1-bit")
+    ids = _perfect_predictions(archive, truth, folder, "1-bit")
     victim = folder / f"{ids[0]}.png"
     data = bytearray(victim.read_bytes())
     data[16:24] = struct.pack(">II", 60000, 60000)
     data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
     victim.write_bytes(bytes(data))
-    kvasir_seg_cli(
-        "evaluate --dataset kvasir_seg --config pranet --split test --predictions",
-        folder,
-        "--data-dir",
-        archive,
-        "--no-verify",
-        ok=False,
-    ).assert_user_error(victim.name, "beyond any real image")
+    _evaluate_pranet_test(kvasir_seg_cli, archive, folder, ok=False).assert_user_error(
+        victim.name, "beyond any real image"
+    )

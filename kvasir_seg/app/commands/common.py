@@ -205,6 +205,18 @@ def require(module: str, extra: str, what: str) -> None:
         )
 
 
+def archive_of(spec: DatasetSpec, args: argparse.Namespace) -> Path:
+    """:func:`resolve_archive` with the command line's ``--data-dir``, ``--no-verify``,
+    ``--ca-bundle`` and progress settings."""
+    return resolve_archive(
+        spec,
+        args.data_dir,
+        verify=args.verify,
+        progress=args.progress,
+        ca_bundle=getattr(args, "ca_bundle", None),
+    )
+
+
 def print_json(document: Any) -> None:
     """Print ``document`` as indented JSON on stdout."""
     json.dump(document, sys.stdout, indent=2, sort_keys=False)

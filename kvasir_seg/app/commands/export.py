@@ -12,10 +12,10 @@ from kvasir_seg.app.commands.common import (
     add_config_argument,
     add_flag,
     add_json_argument,
+    archive_of,
     print_json,
     print_table,
     require,
-    resolve_archive,
     single_dataset,
 )
 from kvasir_seg.catalog import get_spec
@@ -66,13 +66,7 @@ def run(args: argparse.Namespace) -> int:
         import datasets
 
         datasets.disable_progress_bars()
-    archive = resolve_archive(
-        spec,
-        args.data_dir,
-        verify=args.verify,
-        progress=args.progress,
-        ca_bundle=args.ca_bundle,
-    )
+    archive = archive_of(spec, args)
     with contextlib.redirect_stdout(sys.stderr):  # stdout holds the report only
         result = export_dataset(
             spec.name,

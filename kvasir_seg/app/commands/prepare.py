@@ -22,10 +22,10 @@ from kvasir_seg.app.commands.common import (
     add_config_argument,
     add_dataset_arguments,
     add_json_argument,
+    archive_of,
     print_json,
     print_table,
     require,
-    resolve_archive,
     specs_from_names,
 )
 from kvasir_seg.catalog import DatasetSpec
@@ -93,13 +93,7 @@ def run(args: argparse.Namespace) -> int:
         _quiet_progress(backends)
     results = []
     for spec in specs:
-        archive = resolve_archive(
-            spec,
-            args.data_dir,
-            verify=args.verify,
-            progress=args.progress,
-            ca_bundle=args.ca_bundle,
-        )
+        archive = archive_of(spec, args)
         configs = [spec.config(args.config)] if args.config else list(spec.configs)
         for config, backend in itertools.product(configs, backends):
             cache_dir = _cache_dir(args.cache_dir, backend, len(backends) > 1)

@@ -16,8 +16,8 @@ from kvasir_seg.app.commands.common import (
     add_config_argument,
     add_json_argument,
     add_prediction_arguments,
+    archive_of,
     print_json,
-    resolve_archive,
     single_dataset,
     split_ids,
 )
@@ -82,13 +82,7 @@ def run(args: argparse.Namespace) -> int:
     threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
     spec = get_spec(args.name)
     spec.config(args.config)
-    archive_path = resolve_archive(
-        spec,
-        args.data_dir,
-        verify=args.verify,
-        progress=args.progress,
-        ca_bundle=args.ca_bundle,
-    )
+    archive_path = archive_of(spec, args)
     with open_archive(spec, archive_path) as archive:
         split, ids = split_ids(archive, args.config, args.split)
         if args.ids:  # any ids of the archive, whatever their split
