@@ -155,18 +155,6 @@ def _save(mask: np.ndarray, path: Path, kind: str) -> None:
         raise AssertionError(kind)
 
 
-@pytest.mark.parametrize(
-    "kind",
-    [
-        "16-bit 0/65535",
-        "16-bit 0/255",
-        "16-bit 0/1",
-        "RGBA alpha",
-        "palette 0/1",
-        "1-bit",
-        "TIFF 0/255",
-    ],
-)
 def _perfect_predictions(
     archive: Path, truth: dict[str, np.ndarray], folder: Path, kind: str
 ) -> list[str]:
@@ -191,6 +179,18 @@ def _evaluate_pranet_test(kvasir_seg_cli, archive: Path, folder: Path, *extra: s
     )
 
 
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "16-bit 0/65535",
+        "16-bit 0/255",
+        "16-bit 0/1",
+        "RGBA alpha",
+        "palette 0/1",
+        "1-bit",
+        "TIFF 0/255",
+    ],
+)
 def test_prediction_files_from_other_tools_score_as_their_values(
     archive: Path, truth: dict[str, np.ndarray], tmp_path: Path, kind: str, kvasir_seg_cli
 ) -> None:
