@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import functools
 import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kvasir_seg.synthetic import write_archive
+
+from local_servers import serving
 
 
 @pytest.fixture(scope="session")
@@ -51,13 +52,6 @@ def http_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     """A folder served on 127.0.0.1 and set as ``KVASIR_SEG_MIRROR``; put zips in it."""
     root = tmp_path / "mirror"
     root.mkdir()
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setenv("KVASIR_SEG_MIRROR", f"http://127.0.0.1:{server.server_address[1]}/")
-    try:
+    with serving(functools.partial(_QuietHandler, directory=str(root))) as url:
+        monkeypatch.setenv("KVASIR_SEG_MIRROR", url)
         yield root
-    finally:
-        server.shutdown()
-        server.server_close()

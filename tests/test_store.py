@@ -9,7 +9,6 @@ import http.server
 import json
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,8 @@ from kvasir_seg.errors import ChecksumError, DownloadError
 from kvasir_seg.resolve import resolve_archive
 from kvasir_seg.store import default_store, sha256_of
 from kvasir_seg.synthetic import write_archive
+
+from local_servers import serving
 
 
 class _Server:
@@ -67,15 +68,10 @@ def _handler(state: _Server) -> type[http.server.BaseHTTPRequestHandler]:
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Server]:
     state = _Server()
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}/"
-    monkeypatch.setenv("KVASIR_SEG_MIRROR", state.url)
-    try:
+    with serving(_handler(state)) as url:
+        state.url = url
+        monkeypatch.setenv("KVASIR_SEG_MIRROR", url)
         yield state
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 @pytest.fixture

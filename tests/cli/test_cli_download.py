@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kvasir_seg.catalog import KVASIR_CAPSULE_SEG, KVASIR_SEG, KVASIR_SESSILE
+
+from local_servers import serving
 
 
 class _Mirror:
@@ -56,17 +57,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 def mirror(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Mirror]:
     """A threaded server on 127.0.0.1, set as ``KVASIR_SEG_MIRROR`` for the command."""
     state = _Mirror()
-    handler = type("Handler", (_Handler,), {"mirror": state})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/"
-    monkeypatch.setenv("KVASIR_SEG_MIRROR", state.url)
-    try:
+    with serving(type("Handler", (_Handler,), {"mirror": state})) as url:
+        state.url = url
+        monkeypatch.setenv("KVASIR_SEG_MIRROR", url)
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_download_verifies_renames_and_reuses(
