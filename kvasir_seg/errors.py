@@ -30,3 +30,7 @@ class DownloadError(KvasirSegError):
 
 class MetricInputError(KvasirSegError, ValueError):
     """Predictions or references given to a metric are not usable as they are."""
+
+
+class CatalogError(KvasirSegError):
+    """A dataset spec cannot be added to the catalog (bad fields, name already taken)."""
