@@ -113,4 +113,3 @@ def test_the_document_carries_distribution_terms_and_citation(export: Path) -> N
     else:
         assert archive["sha256"] == spec.sha256 and archive["contentUrl"] == spec.url
         assert archive["contentSize"] == f"{spec.size_bytes} B"
-

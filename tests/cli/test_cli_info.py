@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kvasir_seg.catalog import DATASETS
 from kvasir_seg.app.cli import build_parser, main
+from kvasir_seg.catalog import DATASETS
 
 COMMANDS = ["info", "download", "prepare", "evaluate", "show", "export"]
 
