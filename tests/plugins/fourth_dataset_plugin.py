@@ -8,17 +8,14 @@ for the ``kvasir-seg`` subprocesses; nothing else in the project knows it.
     $ kvasir-seg info kvasir_fourth
 """
 
-from kvasir_seg.catalog import (
-    BIBTEX_KVASIR_SEG,
-    ConfigSpec,
-    DatasetSpec,
-    SplitSpec,
-    SyntheticLayout,
-    register,
-)
+from dataclasses import replace
+
+from kvasir_seg.catalog import BIBTEX_KVASIR_SEG, KVASIR_SESSILE, SyntheticLayout, register
 from kvasir_seg.fields import ExtraField, IdPart, KvasirSegSplit
 
-KVASIR_FOURTH = DatasetSpec(
+#: Sessile's configs (every example in ``train``), no published checksum; the rest its own.
+KVASIR_FOURTH = replace(
+    KVASIR_SESSILE,
     name="kvasir_fourth",
     title="Kvasir-Fourth",
     description=(
@@ -28,19 +25,10 @@ KVASIR_FOURTH = DatasetSpec(
     homepage="https://datasets.simula.no/kvasir-fourth/",
     url="https://datasets.simula.no/downloads/kvasir-fourth.zip",
     filename="kvasir-fourth.zip",
-    sha256=None,
-    size_bytes=None,
     root_folder="Kvasir-Fourth",
     expected_examples=6,
     citation=BIBTEX_KVASIR_SEG,
     has_box_file=True,
-    configs=(
-        ConfigSpec(
-            name="default",
-            description="Every example in one `train` split.",
-            splits=(SplitSpec("train", "all"),),
-        ),
-    ),
     extra_fields=(
         ExtraField(
             "id_prefix",
