@@ -13,8 +13,13 @@ import yaml
 
 import kvasir_seg_hf
 from kvasir_seg.app.cli import main
-from kvasir_seg.app.export import push_to_hub
-from kvasir_seg.app.export_folder import MANIFEST_NAME
+from kvasir_seg.app.export import export_dataset, push_to_hub
+from kvasir_seg.app.export_folder import (
+    MANIFEST_NAME,
+    ExportFolderError,
+    ExportManifest,
+    prepare_folder,
+)
 from kvasir_seg.errors import KvasirSegError
 
 
@@ -127,26 +132,24 @@ def test_overwrite_deletes_only_what_the_earlier_export_wrote(
     assert (out / "data" / "default" / "my-predictions.csv").read_text() == "id,dice\n"
     assert set(json.loads((out / MANIFEST_NAME).read_text())["files"]) == written
 
-    # A file the export wrote and the user then changed is not deleted behind their back.
+    # A file the export wrote and the user then changed is not deleted behind their back
+    # (in-process from here on: the Python API refuses the same way).
+    again = {"data_dir": capsule_zip, "cache_dir": tmp_path / "cache", "overwrite": True}
     card = out / "README.md"
     card.write_text(card.read_text() + "\nMy notes on the card.\n")
-    kvasir_seg_cli(*args, "--overwrite", ok=False).assert_user_error(
-        "README.md", "changed since the export", "Nothing was deleted"
-    )
+    with pytest.raises(ExportFolderError, match="README.md .*changed since the export"):
+        export_dataset("kvasir_capsule_seg", out, **again)
     assert card.read_text().endswith("My notes on the card.\n")
-    # Nor is a shard the user replaced with data of their own.
     card.unlink()
-    kvasir_seg_cli(*args, "--overwrite")
-    (out / "data" / "default" / "train-00000-of-00001.parquet").unlink()
+    export_dataset("kvasir_capsule_seg", out, **again)
+    # Nor is a shard the user replaced with data of their own.
     (out / "data" / "default" / "train-00000-of-00001.parquet").write_text("user data")
-    kvasir_seg_cli(*args, "--overwrite", ok=False).assert_user_error("changed since the export")
+    with pytest.raises(ExportFolderError, match="Nothing was deleted"):
+        export_dataset("kvasir_capsule_seg", out, **again)
+    assert (out / "notes.txt").read_text() == "mine"
 
 
-def test_a_hostile_manifest_deletes_nothing_outside_the_folder(
-    capsule_zip: Path, tmp_path: Path
-) -> None:
-    from kvasir_seg.app.export_folder import ExportFolderError, ExportManifest, prepare_folder
-
+def test_a_hostile_manifest_deletes_nothing_outside_the_folder(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     victim = tmp_path / "victim.txt"
