@@ -421,6 +421,12 @@ def check_spec(spec: DatasetSpec) -> None:
             problems.append(f"extra field {extra.name!r} has type {extra.dtype!r}")
     if spec.synthetic.style not in _SYNTHETIC_STYLES:
         problems.append(f"synthetic style {spec.synthetic.style!r} is unknown")
+    writes_boxes = spec.synthetic.box_file and spec.synthetic.style == "kvasir"
+    if spec.has_box_file is not None and spec.has_box_file != writes_boxes:
+        problems.append(
+            f"has_box_file is {spec.has_box_file} but its synthetic archives "
+            f"{'have' if writes_boxes else 'have no'} box file"
+        )
     if not spec.filename.endswith(".zip"):
         problems.append(f"archive {spec.filename!r} is not a .zip")
     if problems:

@@ -154,11 +154,20 @@ def test_a_plugin_that_does_not_import_is_a_warning(kvasir_seg_cli, monkeypatch)
 def test_a_bad_spec_is_refused_with_what_is_wrong(fourth: DatasetSpec) -> None:
     from dataclasses import replace
 
+    from kvasir_seg.catalog import DATASETS, check_spec
     from kvasir_seg.errors import CatalogError
 
+    for spec in DATASETS.values():  # the built-in specs pass the same checks
+        check_spec(spec)
     with pytest.raises(CatalogError, match="already in the catalog"):
         register(replace(fourth, title="Another"))
     with pytest.raises(CatalogError, match="not lower_snake_case"):
         register(replace(fourth, name="Kvasir Fifth"))
+    with pytest.raises(CatalogError, match="synthetic archives have no box file"):
+        register(
+            replace(
+                fourth, name="kvasir_fifth", synthetic=replace(fourth.synthetic, box_file=False)
+            )
+        )
     with pytest.raises(CatalogError, match="built in"):
         unregister("kvasir_seg")
