@@ -161,7 +161,9 @@ def write_dataset_folder(
     return folder
 
 
-def stale_files(spec: DatasetSpec | str, root: Path = PACKAGE) -> list[str]:
+def stale_files(
+    spec: DatasetSpec | str, root: Path = PACKAGE, package: str = "kvasir_seg_tfds"
+) -> list[str]:
     """The files of ``root/<name>/`` that differ from what :func:`write_dataset_folder` writes.
 
     Text files must be equal; dummy images must have the same names and sizes (their JPEG
@@ -170,7 +172,7 @@ def stale_files(spec: DatasetSpec | str, root: Path = PACKAGE) -> list[str]:
     spec = get_spec(spec) if isinstance(spec, str) else spec
     folder = Path(root) / spec.name
     with tempfile.TemporaryDirectory(prefix="kvasir-seg-generate-") as scratch:
-        fresh = write_dataset_folder(spec, Path(scratch))
+        fresh = write_dataset_folder(spec, Path(scratch), package)
         wanted = _files(fresh)
         found = _files(folder) if folder.is_dir() else set()
         stale = sorted(wanted ^ found)
