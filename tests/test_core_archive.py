@@ -241,12 +241,7 @@ def test_two_mask_folders_are_ambiguous(tmp_path: Path) -> None:
     root = write_archive("kvasir_capsule_seg", tmp_path, count=3, zipped=False)
     shutil.copytree(root / "Kvasir_Capsule_Seg" / "masks", root / "Kvasir_Capsule_Seg" / "gt_copy")
     _expect(
-        LayoutError,
-        root,
-        "several folders hold masks",
-        "gt_copy/",
-        "masks/",
-        dataset="kvasir_capsule_seg",
+        LayoutError, root, "several folders hold masks", "gt_copy/", "masks/", dataset="kvasir_capsule_seg"
     )
 
 
