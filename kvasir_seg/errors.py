@@ -32,6 +32,10 @@ class MetricInputError(KvasirSegError, ValueError):
     """Predictions or references given to a metric are not usable as they are."""
 
 
+class CatalogError(KvasirSegError):
+    """A dataset spec cannot be added to the catalog (bad fields, name already taken)."""
+
+
 def our_error(error: BaseException) -> KvasirSegError | None:
     """The :class:`KvasirSegError` behind ``error`` (libraries wrap what a builder raises).
 

@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 from PIL import Image
 
-from kvasir_seg.catalog import get_spec
+from kvasir_seg.catalog import DatasetSpec, get_spec
 from kvasir_seg.masks import boxes_from_mask
 from kvasir_seg.splits import read_id_list
 
@@ -206,7 +206,7 @@ class _Writer:
 
 
 def write_archive(
-    dataset: str,
+    dataset: str | DatasetSpec,
     directory: str | Path,
     *,
     count: int | None = None,
@@ -219,32 +219,53 @@ def write_archive(
 ) -> Path:
     """Write a synthetic archive of ``dataset`` into ``directory`` and return its path.
 
+    The layout is the one the spec's :class:`~kvasir_seg.catalog.SyntheticLayout` names.
     Returns the zip (named as the official one) when ``zipped``, else the folder it would
-    extract to. ``count`` defaults to a small number (12 Kvasir-SEG, 8 sessile, 55 capsule
+    extract to. ``count`` defaults to the layout's (12 Kvasir-SEG, 8 sessile, 55 capsule
     frames); ``sizes`` overrides the sampled Kvasir-SEG sizes; ``layout`` picks one of
-    :data:`CAPSULE_LAYOUTS`; ``box_file`` adds a box file to Kvasir-Sessile (Kvasir-SEG
-    always has one, the capsule archive never); ``junk`` adds ``__MACOSX`` and dot-files
-    that a reader must skip.
+    :data:`CAPSULE_LAYOUTS`; ``box_file`` overrides whether a box file is written (the
+    capsule archive never has one); ``junk`` adds ``__MACOSX`` and dot-files that a reader
+    must skip.
     """
-    spec = get_spec(dataset)
+    spec = get_spec(dataset) if isinstance(dataset, str) else dataset
+    synthetic = spec.synthetic
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     target = directory / spec.filename if zipped else directory
     writer = _Writer(target, zipped)
     try:
-        if spec.name == "kvasir_capsule_seg":
-            _write_capsule(writer, rng, count or len(CAPSULE_FRAMES), layout)
+        if synthetic.style == "capsule":
+            _write_capsule(writer, rng, count or synthetic.count, layout)
         else:
-            default = 12 if spec.name == "kvasir_seg" else 8
-            with_boxes = spec.name == "kvasir_seg" or bool(box_file)
-            _write_kvasir(writer, rng, spec.root_folder or "", count or default, with_boxes, sizes)
+            with_boxes = synthetic.box_file if box_file is None else box_file
+            root = spec.root_folder or ""
+            _write_kvasir(writer, rng, root, count or synthetic.count, with_boxes, sizes)
         if junk:
             writer.add("__MACOSX/._junk.jpg", b"\x00\x05\x16\x07 not an image")
             writer.add(_member(spec.root_folder or "capsule", ".DS_Store"), b"\x00\x00\x00\x01Bud1")
     finally:
         writer.close()
     return target
+
+
+def write_dummy_data(spec: DatasetSpec, directory: str | Path) -> Path:
+    """The small extracted archive of a TFDS folder's ``dummy_data/`` (see the spec's layout).
+
+    >>> write_dummy_data(get_spec("kvasir_seg"), "/tmp/dummy_data")  # doctest: +SKIP
+    PosixPath('/tmp/dummy_data')
+    """
+    synthetic = spec.synthetic
+    sizes = list(synthetic.dummy_sizes) if synthetic.dummy_sizes else None
+    return write_archive(
+        spec,
+        directory,
+        count=synthetic.dummy_count,
+        zipped=False,
+        junk=False,
+        sizes=sizes,
+        layout=synthetic.dummy_layout,
+    )
 
 
 def _write_kvasir(

@@ -19,15 +19,9 @@ import datasets
 
 from kvasir_seg.catalog import get_spec
 from kvasir_seg_hf.builder import KvasirBuilder
-from kvasir_seg_hf.kvasir_capsule_seg import KvasirCapsuleSeg
-from kvasir_seg_hf.kvasir_seg import KvasirSeg
-from kvasir_seg_hf.kvasir_sessile import KvasirSessile
+from kvasir_seg_hf.registry import BUILDERS, builder_class
 
-BUILDERS: dict[str, type[KvasirBuilder]] = {
-    "kvasir_seg": KvasirSeg,
-    "kvasir_sessile": KvasirSessile,
-    "kvasir_capsule_seg": KvasirCapsuleSeg,
-}
+__all__ = ["BUILDERS", "get_builder", "load_dataset"]
 
 
 def get_builder(
@@ -50,7 +44,7 @@ def get_builder(
     force = download_mode is not None and datasets.DownloadMode(download_mode) == (
         datasets.DownloadMode.FORCE_REDOWNLOAD
     )
-    return BUILDERS[spec.name](
+    return builder_class(spec)(
         config_name=config,
         data_dir=data_dir,
         cache_dir=os.fspath(cache_dir) if cache_dir is not None else None,
@@ -72,7 +66,7 @@ def load_dataset(
     num_proc: int | None = None,
     streaming: bool = False,
 ) -> Any:
-    """Load ``kvasir_seg``, ``kvasir_sessile`` or ``kvasir_capsule_seg`` as ``datasets`` objects.
+    """Load a catalog dataset (``kvasir_seg``, ``kvasir_sessile``, ...) as ``datasets`` objects.
 
     Returns a ``DatasetDict`` (or a ``Dataset`` when ``split`` is given); with
     ``streaming=True`` an ``IterableDatasetDict`` / ``IterableDataset``, and no Arrow cache

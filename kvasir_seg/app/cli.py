@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from kvasir_seg import __version__
 from kvasir_seg.app.commands import evaluate, export, fetch, info, prepare, show
 from kvasir_seg.app.commands.common import PROG, CommandParser, add_command
+from kvasir_seg.catalog import DATASETS
 from kvasir_seg.errors import our_error
 
 #: Exit status of an error the user can fix (bad input, missing file, failed check).
@@ -52,8 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description=(
             "Download, prepare, inspect, score and export the Simula polyp segmentation "
-            "datasets: kvasir_seg (Kvasir-SEG), kvasir_sessile (Kvasir-Sessile) and "
-            "kvasir_capsule_seg (KvasirCapsule-SEG)."
+            "datasets: "
+            + ", ".join(f"{spec.name} ({spec.title})" for spec in DATASETS.values())
+            + "."
         ),
         epilog=f"Run '{PROG} COMMAND --help' for a command's options and examples.",
     )

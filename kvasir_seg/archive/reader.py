@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,11 +26,10 @@ from kvasir_seg.catalog import DatasetSpec, get_spec
 from kvasir_seg.errors import ArchiveError, LayoutError
 from kvasir_seg.image_files import image_size, read_mask_file
 from kvasir_seg.masks import Box, boxes_from_mask
-from kvasir_seg.splits import assign_splits, kvasir_seg_split_of
+from kvasir_seg.splits import assign_splits
 
 logger = logging.getLogger(__name__)
 
-_CAPSULE_NAME = re.compile(r"^(?P<video>.+)_(?P<frame>\d+)$")
 _DOWNLOAD_AGAIN = "The file is corrupt or not from the official archive: download it again."
 
 
@@ -210,23 +208,13 @@ class KvasirArchive:
 
 
 def extra_fields(spec: DatasetSpec, image_id: str) -> dict[str, Any]:
-    """The per-dataset fields of ``image_id``.
+    """The per-dataset fields of ``image_id``, derived as the spec's extra fields say.
 
-    Kvasir-Sessile: the Kvasir-SEG split of the id in the official and PraNet configs.
-    KvasirCapsule-SEG: ``video_id`` and ``frame`` parsed from ``<video id>_<frame>``
-    (``frame`` is -1 when the name does not have that form).
+    >>> from kvasir_seg.catalog import get_spec
+    >>> extra_fields(get_spec("kvasir_capsule_seg"), "131368cc17e44240_28955")
+    {'video_id': '131368cc17e44240', 'frame': 28955}
     """
-    if spec.name == "kvasir_sessile":
-        return {
-            "kvasir_seg_official_split": kvasir_seg_split_of(image_id, "official"),
-            "kvasir_seg_pranet_split": kvasir_seg_split_of(image_id, "pranet"),
-        }
-    if spec.name == "kvasir_capsule_seg":
-        match = _CAPSULE_NAME.match(image_id)
-        if match is None:
-            return {"video_id": image_id, "frame": -1}
-        return {"video_id": match["video"], "frame": int(match["frame"])}
-    return {}
+    return {extra.name: extra.value(image_id) for extra in spec.extra_fields}
 
 
 def open_archive(dataset: str | DatasetSpec, data_dir: str | os.PathLike[str]) -> KvasirArchive:

@@ -31,7 +31,10 @@ DEFAULT_DATA_DIR = "~/.cache/kvasir_seg/archives"
 #: Probability above which a predicted pixel is polyp, unless --threshold says otherwise.
 DEFAULT_THRESHOLD = 0.5
 
-DATASET_NAMES = ", ".join(DATASETS)
+
+def dataset_names() -> str:
+    """The names of the catalog's datasets, for messages (``kvasir_seg, kvasir_sessile, ...``)."""
+    return ", ".join(DATASETS)
 
 
 class UsageError(KvasirSegError):
@@ -81,7 +84,7 @@ def dataset_name(value: str) -> str:
         return get_spec(value).name
     except KvasirSegError:
         raise argparse.ArgumentTypeError(
-            f"unknown dataset {value!r}; choose one of: {DATASET_NAMES} (or all)"
+            f"unknown dataset {value!r}; choose one of: {dataset_names()} (or all)"
         ) from None
 
 
@@ -89,7 +92,7 @@ def single_dataset(value: str) -> str:
     """argparse type of exactly one dataset name (``all`` is refused)."""
     name = dataset_name(value)
     if name == "all":
-        raise argparse.ArgumentTypeError(f"name one dataset: {DATASET_NAMES}")
+        raise argparse.ArgumentTypeError(f"name one dataset: {dataset_names()}")
     return name
 
 
@@ -106,7 +109,7 @@ def add_dataset_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         type=dataset_name,
         metavar="NAME",
-        help=f"dataset(s): {DATASET_NAMES}, or all",
+        help=f"dataset(s): {dataset_names()}, or all",
     )
 
 

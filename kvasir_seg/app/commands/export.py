@@ -18,24 +18,29 @@ from kvasir_seg.app.commands.common import (
     require,
     single_dataset,
 )
+from kvasir_seg.app.export_folder import CARD_NAME, CROISSANT_NAME, MANIFEST_NAME
 from kvasir_seg.catalog import get_spec
 
 logger = logging.getLogger(__name__)
 
 NAME = "export"
-SUMMARY = "write Parquet shards and a dataset card (optionally push to the Hub)"
+SUMMARY = "write Parquet shards, a dataset card and Croissant (optionally push to the Hub)"
 DESCRIPTION = (
     "Build the dataset through the Hugging Face builder and write DIR/data/<config>/"
-    "<split>-*.parquet plus DIR/README.md, a dataset card whose YAML declares the "
-    "configs, splits and features, so that plain datasets.load_dataset(DIR) loads it "
-    "without this package. --push-to-hub uploads the folder with huggingface_hub "
-    "(log in first with `hf auth login` or set HF_TOKEN). The terms of use allow "
-    "research and education only: push to a private repository."
+    "<split>-*.parquet, DIR/README.md (a dataset card whose YAML declares the configs, "
+    "splits and features, so that plain datasets.load_dataset(DIR) loads it without this "
+    "package, and the Hub's access gate) and DIR/croissant.json (Croissant metadata). "
+    f"DIR/{MANIFEST_NAME} lists the files written: --overwrite deletes those and nothing "
+    "else. --push-to-hub uploads those files with huggingface_hub (log in first with "
+    "`hf auth login` or set HF_TOKEN) to a repository that is private and gated unless "
+    "--public / --gated say otherwise: the terms of use allow research and education only."
 )
 EXAMPLES = [
     "export kvasir_seg --to kvasir-seg-parquet",
-    "export kvasir_sessile --to sessile --push-to-hub me/kvasir-sessile --private",
+    "export kvasir_sessile --to sessile --push-to-hub me/kvasir-sessile",
+    "export kvasir_seg --to kvasir-seg-parquet --push-to-hub me/kvasir-seg --gated auto",
 ]
+GATES = {"manual": "manual", "auto": "auto", "off": False}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,11 +51,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cache-dir", metavar="PATH", help="the Hugging Face cache to build in (default: its own)"
     )
-    add_flag(parser, "--overwrite", "replace the data/ folder and README.md of a non-empty DIR")
-    parser.add_argument(
-        "--push-to-hub", metavar="REPO", help="then upload DIR to this Hub dataset repository"
+    add_flag(
+        parser,
+        "--overwrite",
+        f"replace an earlier export in DIR (only the files its {MANIFEST_NAME} lists)",
     )
-    add_flag(parser, "--private", "with --push-to-hub: a private repository (refused if public)")
+    parser.add_argument(
+        "--push-to-hub",
+        metavar="REPO",
+        help="then upload the export to this Hub dataset repository",
+    )
+    visibility = parser.add_mutually_exclusive_group()
+    add_flag(
+        visibility,
+        "--private",
+        "with --push-to-hub: a private repository, refused if it exists and is public (default)",
+    )
+    add_flag(visibility, "--public", "with --push-to-hub: do not make the repository private")
+    parser.add_argument(
+        "--gated",
+        choices=list(GATES),
+        default=None,
+        help=(
+            "with --push-to-hub: who gets access after accepting the terms: manual (you approve "
+            "each request, default), auto (anyone who accepts), off (no gate)"
+        ),
+    )
     add_json_argument(parser)
 
 
@@ -59,8 +85,13 @@ def run(args: argparse.Namespace) -> int:
     from kvasir_seg.errors import KvasirSegError
 
     require("datasets", "hf", "export")
-    if args.private and not args.push_to_hub:
-        raise KvasirSegError("--private only applies with --push-to-hub REPO.")
+    for given, flag in (
+        (args.private, "--private"),
+        (args.public, "--public"),
+        (args.gated, "--gated"),
+    ):
+        if given and not args.push_to_hub:
+            raise KvasirSegError(f"{flag} only applies with --push-to-hub REPO.")
     spec = get_spec(args.name)
     if not args.progress:
         import datasets
@@ -79,13 +110,15 @@ def run(args: argparse.Namespace) -> int:
         )
     url = None
     if args.push_to_hub:
-        if not args.private:
+        gated = GATES[args.gated or "manual"]
+        opened = [word for word, on in (("public", args.public), ("ungated", gated is False)) if on]
+        if opened:
             logger.warning(
-                "%s will be public unless it exists as a private repository; the terms of use "
-                "allow research and education only (--private).",
+                "%s will be %s; the terms of use allow research and education only.",
                 args.push_to_hub,
+                " and ".join(opened),
             )
-        url = push_to_hub(result.directory, args.push_to_hub, private=args.private)
+        url = push_to_hub(result.directory, args.push_to_hub, private=not args.public, gated=gated)
     if args.json:
         print_json(
             {
@@ -103,7 +136,8 @@ def run(args: argparse.Namespace) -> int:
         for split, paths in splits.items()
     ]
     print_table(rows, ["config", "split", "examples", "files"])
-    print(f"dataset card: {result.directory / 'README.md'}")
+    print(f"dataset card: {result.directory / CARD_NAME}")
+    print(f"croissant:    {result.directory / CROISSANT_NAME}")
     print(f"load it with: datasets.load_dataset({str(result.directory)!r})")
     if url:
         print(f"uploaded to: {url}")

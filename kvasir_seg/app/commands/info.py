@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import re
 import textwrap
 from typing import Any
 
 from kvasir_seg.app.commands.common import (
+    UsageError,
     add_flag,
     add_json_argument,
     dataset_name,
@@ -17,9 +17,7 @@ from kvasir_seg.app.commands.common import (
 )
 from kvasir_seg.app.status import dataset_status
 from kvasir_seg.catalog import DatasetSpec
-
-_BIBTEX_KEY = re.compile(r"@\w+\{([^,]+),")
-
+from kvasir_seg.citations import unique_entries
 
 NAME = "info"
 SUMMARY = "the datasets at a glance, and what is on this machine; --bibtex for citations"
@@ -30,7 +28,12 @@ DESCRIPTION = (
     "and the Hugging Face and TFDS caches built in their default places, with paths "
     "and sizes."
 )
-EXAMPLES = ["info", "info kvasir_seg --json", "info kvasir_sessile --bibtex > refs.bib"]
+EXAMPLES = [
+    "info",
+    "info kvasir_seg --json",
+    "info kvasir_sessile --bibtex > refs.bib",
+    "info kvasir_seg --croissant > croissant.json",
+]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,6 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="one dataset (default: all three)",
     )
     add_flag(parser, "--bibtex", "print the BibTeX entries to cite, nothing else")
+    add_flag(
+        parser,
+        "--croissant",
+        "print the Croissant JSON-LD of NAME's export (what `export` writes as croissant.json)",
+    )
     add_json_argument(parser)
 
 
@@ -75,16 +83,18 @@ def describe(spec: DatasetSpec) -> dict[str, Any]:
 
 def bibtex_entries(specs: list[DatasetSpec]) -> list[str]:
     """The BibTeX entries of ``specs``, each once (Kvasir-SEG's is shared by two)."""
-    seen: dict[str, str] = {}
-    for spec in specs:
-        for entry in re.split(r"\n\s*\n", spec.citation.strip()):
-            match = _BIBTEX_KEY.match(entry.strip())
-            seen.setdefault(match.group(1) if match else entry, entry.strip())
-    return list(seen.values())
+    return unique_entries(spec.citation for spec in specs)
 
 
 def run(args: argparse.Namespace) -> int:
     specs = specs_from_names([args.name])
+    if args.croissant:
+        from kvasir_seg.app.croissant import croissant_metadata
+
+        if args.name == "all" or args.bibtex:
+            raise UsageError("--croissant describes one dataset: name it, without --bibtex.")
+        print_json(croissant_metadata(specs[0]))
+        return 0
     if args.bibtex:
         entries = bibtex_entries(specs)
         if args.json:
