@@ -1,8 +1,10 @@
-"""The ``datasets`` builder shared by the three datasets.
+"""The ``datasets`` builder shared by every dataset of the catalog.
 
-Each dataset module (``kvasir_seg``, ``kvasir_sessile``, ``kvasir_capsule_seg``) only names
-its spec; everything else is here. The builder reads the archive through the core
-reader, so it serves exactly the examples the TFDS builders serve.
+One subclass per catalog spec is made by :mod:`kvasir_seg_hf.registry` (it only names its
+spec); everything else is here. The builder resolves its archive through the core
+(``data_dir``, else the archive store, else a download into it), keys its cache by the
+archive's identity, and reads the archive through the core reader, so it serves exactly
+the examples the TFDS builders serve.
 
     >>> from kvasir_seg_hf import KvasirSeg
     >>> builder = KvasirSeg(config_name="pranet", data_dir="~/Downloads")  # doctest: +SKIP
