@@ -254,3 +254,12 @@ def test_bad_archives_surface_our_errors_through_load_dataset(
     damage(path)  # type: ignore[operator]
     with pytest.raises(error, match=fragment):
         load_dataset("kvasir_capsule_seg", data_dir=path, cache_dir=tmp_path / "c")
+
+
+def test_num_proc_two_surfaces_the_readers_own_error(tmp_path: Path) -> None:
+    root = write_archive("kvasir_sessile", tmp_path / "a", count=8, zipped=False)
+    victim = sorted((root / "sessile-main-Kvasir-SEG" / "masks").iterdir())[5]
+    victim.write_bytes(b"\xff\xd8 broken")
+    with pytest.raises(ArchiveError, match=f"{victim.name}: cannot decode the image"):
+        load_dataset("kvasir_sessile", data_dir=root, cache_dir=tmp_path / "c", num_proc=2)
+    assert not list((tmp_path / "c").rglob("dataset_info.json"))

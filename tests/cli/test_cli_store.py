@@ -108,3 +108,31 @@ def test_neither_backend_is_a_clear_error(sessile_zip: Path, tmp_path: Path, kva
         ok=False,
         hide=("datasets", "tensorflow", "tensorflow_datasets"),
     ).assert_user_error("neither is installed")
+
+
+def test_hostile_archives_are_one_error_line_on_the_command_line(
+    tmp_path: Path, kvasir_seg_cli
+) -> None:
+    from kvasir_seg.synthetic import write_archive
+
+    from zip_surgery import patch_member
+
+    archive = write_archive("kvasir_capsule_seg", tmp_path / "zip", count=3)
+    import zipfile
+
+    with zipfile.ZipFile(archive) as opened:
+        member = sorted(n for n in opened.namelist() if "/images/" in n)[1]
+    patch_member(archive, member, flags=0x1)
+    kvasir_seg_cli(
+        "show kvasir_capsule_seg --out", tmp_path / "x.png", "--data-dir", archive, ok=False
+    ).assert_user_error(member, "encrypted")
+    broken = write_archive("kvasir_sessile", tmp_path / "folder", count=6, zipped=False)
+    victim = sorted((broken / "sessile-main-Kvasir-SEG" / "masks").iterdir())[4]
+    victim.write_bytes(b"\xff\xd8 broken")
+    kvasir_seg_cli(
+        "prepare kvasir_sessile --num-proc 2 --data-dir",
+        broken,
+        "--cache-dir",
+        tmp_path / "c",
+        ok=False,
+    ).assert_user_error(victim.name, "cannot decode the image")
