@@ -254,3 +254,16 @@ def test_duplicate_stems(folder: Path) -> None:
     image = sorted((folder / "Kvasir-SEG" / "images").iterdir())[0]
     shutil.copy(image, image.with_suffix(".png"))
     _expect(LayoutError, folder, "two files named", image.stem)
+
+
+def test_a_folder_with_both_the_zip_and_the_extracted_copy_says_which_is_read(
+    kvasir_seg_zip: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from kvasir_seg.archive import locate_archive
+    from kvasir_seg.catalog import KVASIR_SEG
+
+    both = tmp_path / "both"
+    write_archive("kvasir_seg", both, count=3, zipped=False)
+    shutil.copy(kvasir_seg_zip, both / KVASIR_SEG.filename)
+    assert locate_archive(KVASIR_SEG, both) == both / KVASIR_SEG.filename
+    assert "holds both kvasir-seg.zip and the extracted Kvasir-SEG/: reading the zip" in caplog.text
