@@ -60,7 +60,7 @@ def as_mask_array(value: Any, role: str) -> np.ndarray:
         and value.size
         and value.dtype.kind in "biuf"
     ):
-        return value
+        return canonical_bool(value)
     mode = None
     if isinstance(value, Image.Image):
         mode = value.mode
@@ -95,7 +95,22 @@ def as_mask_array(value: Any, role: str) -> np.ndarray:
         raise MetricInputError(
             f"The {role} has dtype {value.dtype}; expected bool, integers or floats."
         )
-    return value
+    return canonical_bool(value)
+
+
+def canonical_bool(array: np.ndarray) -> np.ndarray:
+    """``array``, except that bools stored as bytes other than 0/1 become real bools.
+
+    numpy's view of a PIL mode "1" image (``np.asarray(row["mask"])`` of a Hugging Face row)
+    is a bool array whose True bytes are 255; arithmetic on its bytes (``view(np.uint8)``)
+    would then be wrong.
+
+    >>> canonical_bool(np.array([0, 255], np.uint8).view(np.bool_)).view(np.uint8).tolist()
+    [0, 1]
+    """
+    if array.dtype == np.bool_ and array.size and array.view(np.uint8).max() > 1:
+        return array.view(np.uint8) != 0
+    return array
 
 
 def check_same_shape(prediction: np.ndarray, reference: np.ndarray) -> None:
@@ -224,11 +239,23 @@ def binarize_prediction(prediction: np.ndarray, threshold: float) -> np.ndarray:
         return prediction > threshold
     if _is_binary_integer(prediction):
         return prediction.view(np.bool_) if prediction.dtype == np.uint8 else prediction != 0
-    # Smallest 8-bit value v with v / 255 > threshold, found with the same float arithmetic.
-    positive = np.arange(256) / 255 > threshold
-    if not positive.any():
+    level = uint8_level(threshold)
+    if level is None:
         return np.zeros(prediction.shape, dtype=bool)
-    return prediction >= int(np.argmax(positive))
+    return prediction >= level
+
+
+def uint8_level(threshold: float) -> int | None:
+    """The smallest 8-bit value ``v`` with ``v / 255 > threshold`` (``None``: there is none).
+
+    An 8-bit probability map is positive where ``value >= uint8_level(threshold)``; the level
+    is found with the same float arithmetic as ``value / 255 > threshold``.
+
+    >>> uint8_level(0.5), uint8_level(1.0)
+    (128, None)
+    """
+    positive = np.arange(256) / 255 > threshold
+    return int(np.argmax(positive)) if positive.any() else None
 
 
 def prediction_to_uint8(prediction: np.ndarray) -> np.ndarray:
