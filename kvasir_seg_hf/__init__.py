@@ -12,15 +12,20 @@ from kvasir_seg_hf.kvasir_capsule_seg import KvasirCapsuleSeg
 from kvasir_seg_hf.kvasir_seg import KvasirSeg
 from kvasir_seg_hf.kvasir_sessile import KvasirSessile
 from kvasir_seg_hf.load import BUILDERS, get_builder, load_dataset
+from kvasir_seg_hf.transforms import IMAGENET_MEAN, IMAGENET_STD, PairTransform, pair_transform
 
 __all__ = [
     "BUILDERS",
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
     "KvasirBuilder",
     "KvasirCapsuleSeg",
     "KvasirConfig",
     "KvasirSeg",
     "KvasirSessile",
+    "PairTransform",
     "features_for",
     "get_builder",
     "load_dataset",
+    "pair_transform",
 ]
