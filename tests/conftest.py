@@ -27,7 +27,7 @@ os.environ["KERAS_HOME"] = os.path.join(_SCRATCH_HOME, "keras")
 import functools
 import http.server
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -79,3 +79,20 @@ def http_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     finally:
         server.shutdown()
         server.server_close()
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+@pytest.fixture(scope="session")
+def readme_code() -> Callable[[str], list[str]]:
+    """``readme_code("PyTorch")``: the ```python blocks of that README section, in order."""
+
+    def blocks(section: str) -> list[str]:
+        text = README.read_text(encoding="utf-8")
+        start = text.index(f"\n## {section}\n")
+        end = text.find("\n## ", start + 1)
+        body = text[start : end if end != -1 else None]
+        return [block.split("```", 1)[0] for block in body.split("```python\n")[1:]]
+
+    return blocks
