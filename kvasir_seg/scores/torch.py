@@ -170,11 +170,11 @@ def _counts_with_torch(device: torch.device) -> bool:
     return device.type != "cpu"
 
 
-def _host(mask: torch.Tensor) -> np.ndarray:
-    """One mask as a numpy array: a view of a CPU tensor, else a copy on the host
+def _host(masks: torch.Tensor) -> np.ndarray:
+    """Masks as a numpy array: a view of a CPU tensor, else a copy on the host
     (bfloat16 widened: numpy has no such dtype)."""
-    mask = mask.detach().cpu()
-    return (mask.float() if mask.dtype == torch.bfloat16 else mask).numpy()
+    masks = masks.detach().cpu()
+    return (masks.float() if masks.dtype == torch.bfloat16 else masks).numpy()
 
 
 @contextmanager
@@ -191,9 +191,9 @@ def _engine_columns(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Each image measured by the core engine: its (float64, int64) ``to_columns`` records."""
     records = []
-    for index, pair in enumerate(zip(predictions, references, strict=True)):
+    for index, pair in enumerate(zip(_host(predictions), _host(references), strict=True)):
         with _image_of_batch(index):
-            records.append(engine.measure(*map(_host, pair)).to_columns())
+            records.append(engine.measure(*pair).to_columns())
     prediction_side, reference_side = zip(*records, strict=True)
     return (
         torch.tensor(prediction_side, dtype=torch.float64),
