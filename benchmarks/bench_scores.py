@@ -32,7 +32,7 @@ import numpy as np
 
 from kvasir_seg.scores import compute_scores, evaluate_module_path, new_accumulator
 
-from common import seconds, synthetic_pair
+from common import report, seconds, synthetic_pair
 
 # Kvasir-SEG image sizes (height, width) and how often they occur, rounded from the real
 # archive's 1000 images (333 distinct sizes, mostly near 530x620).
@@ -163,12 +163,6 @@ def stream(protocol: str, pairs: Iterator[tuple]) -> object:
         del prediction, reference  # not alive while the next pair is made
     accumulator.result()
     return accumulator
-
-
-def report(label: str, ours: float, theirs: float, target: str) -> None:
-    print(
-        f"  {label:<48} {ours:8.2f} s vs {theirs:8.2f} s   ratio {ours / theirs:5.2f}x  ({target})"
-    )
 
 
 def bench_set(name: str, shapes: list[tuple[int, int]], cache: str, naive_count: int) -> None:

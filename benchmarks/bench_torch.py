@@ -1,7 +1,7 @@
 """The torchmetrics metric against ``compute_scores`` on the same masks, in one run (CPU).
 
-    python benchmarks/bench_torch.py            # 1000 masks of 352x352
-    python benchmarks/bench_torch.py --quick    # 100 masks, a smoke test
+    python benchmarks/bench_torch.py               # 1000 masks of 352x352
+    python benchmarks/bench_torch.py --count 100   # a smoke test
 
 The masks are the synthetic polyps of ``bench_scores.py`` (float32 probability maps, uint8
 0/255 references) at the network size most polyp models use. For each protocol:
@@ -29,7 +29,7 @@ from kvasir_seg.scores import compute_scores
 from kvasir_seg.scores import torch as metric_module
 from kvasir_seg.scores.torch import KvasirSegMetric
 
-from common import seconds, synthetic_pair
+from common import report, seconds, synthetic_pair
 
 SIZE = (352, 352)
 BATCH = 16
@@ -64,19 +64,15 @@ def bench(
         metric_module._counts_with_torch = counts_with_torch
     worst = max(abs(metric[name] - value) for name, value in engine.items())
     assert worst < 1e-6, worst
-    label = f"{protocol}{', torch ops' if torch_ops else ''}"
-    print(
-        f"  {label:<19} compute_scores {engine_time:7.2f} s   KvasirSegMetric "
-        f"{metric_time:7.2f} s   ratio {metric_time / engine_time:5.2f}x   "
-        f"max |difference| {worst:.1e}"
-    )
+    route = " (torch ops)" if torch_ops else ""
+    label = f"{protocol}{route}: metric vs compute_scores"
+    report(label, metric_time, engine_time, f"max |difference| {worst:.1e}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="100 masks only")
-    args = parser.parse_args()
-    count = 100 if args.quick else 1000
+    parser.add_argument("--count", type=int, default=1000, help="masks (default 1000)")
+    count = parser.parse_args().count
     warnings.simplefilter("ignore")
     pairs = [synthetic_pair(seed, SIZE) for seed in range(count)]
     predictions, references = [p for p, _ in pairs], [r for _, r in pairs]

@@ -80,3 +80,9 @@ def synthetic_pair(seed: int, shape: tuple[int, int]) -> tuple[np.ndarray, np.nd
     soft = 1 / (1 + np.exp((distance - edge) / np.float32(radius * 0.05)))
     noise = rng.standard_normal(shape, dtype=np.float32) * np.float32(0.05)
     return np.clip(soft + noise, 0, 1).astype(np.float32), reference
+
+
+def report(label: str, ours: float, theirs: float, target: str) -> None:
+    print(
+        f"  {label:<48} {ours:8.2f} s vs {theirs:8.2f} s   ratio {ours / theirs:5.2f}x  ({target})"
+    )

@@ -15,6 +15,8 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 import atexit
 import shutil
+import subprocess
+import sys
 import tempfile
 
 # Nor do they write into the user's home: evaluate copies metric scripts into its modules
@@ -96,3 +98,18 @@ def readme_code() -> Callable[[str], list[str]]:
         return [block.split("```", 1)[0] for block in body.split("```python\n")[1:]]
 
     return blocks
+
+
+@pytest.fixture(scope="session")
+def fresh_python() -> Callable[[str], str]:
+    """``fresh_python(script)``: run ``script`` in a new interpreter, return its stdout.
+
+    For what one process cannot show, e.g. which modules an import pulls in.
+    """
+
+    def run(script: str) -> str:
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stdout
+
+    return run

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -145,11 +143,9 @@ def test_bad_arguments_say_what_to_do() -> None:
         DiceScore(threshold=2)
 
 
-def test_the_module_does_not_need_datasets() -> None:
+def test_the_module_does_not_need_datasets(fresh_python: Callable[[str], str]) -> None:
     script = "import sys, kvasir_seg_tfds.keras\nprint('datasets' in sys.modules)\n"
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().splitlines()[-1] == "False"
+    assert fresh_python(script).strip().splitlines()[-1] == "False"
 
 
 def test_the_readme_keras_snippet_runs(

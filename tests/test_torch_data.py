@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -160,7 +158,7 @@ def test_bad_arguments_are_refused_at_once(kwargs: dict, message: str) -> None:
         pair_transform(**kwargs)
 
 
-def test_numpy_output_never_imports_torch(train) -> None:
+def test_numpy_output_never_imports_torch(fresh_python: Callable[[str], str]) -> None:
     script = (
         "import sys\n"
         "import numpy as np\n"
@@ -172,9 +170,7 @@ def test_numpy_output_never_imports_torch(train) -> None:
         "assert out['image'].shape == (3, 16, 16), out['image'].shape\n"
         "print('torch' in sys.modules)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "False"
+    assert fresh_python(script).strip() == "False"
 
 
 def test_the_readme_pytorch_snippets_run(

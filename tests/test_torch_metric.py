@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -380,7 +381,9 @@ def test_bad_protocol_threshold_and_empty_compute_are_the_engine_s_errors() -> N
 # --------------------------------------------------------------------------- imports
 
 
-def test_the_module_gets_the_real_torch_and_the_core_never_imports_it() -> None:
+def test_the_module_gets_the_real_torch_and_the_core_never_imports_it(
+    fresh_python: Callable[[str], str],
+) -> None:
     from kvasir_seg.scores import torch as module
 
     assert module.torch is torch
@@ -391,6 +394,4 @@ def test_the_module_gets_the_real_torch_and_the_core_never_imports_it() -> None:
         "compute_scores([np.eye(3)], [np.eye(3, dtype=bool)], protocol='pranet')\n"
         "print(sorted(m for m in ('torch', 'torchmetrics') if m in sys.modules))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    assert fresh_python(script).strip() == "[]"
