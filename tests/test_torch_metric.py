@@ -19,7 +19,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("torchmetrics")
 
 from torch.utils.data import DataLoader  # noqa: E402
-from torchmetrics.utilities import dim_zero_cat  # noqa: E402
+from torchmetrics.utilities.data import dim_zero_cat  # noqa: E402
 
 from kvasir_seg.errors import MetricInputError  # noqa: E402
 from kvasir_seg.scores import PROTOCOLS, compute_scores, new_accumulator  # noqa: E402

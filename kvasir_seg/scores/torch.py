@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import torch
 from torchmetrics import Metric
-from torchmetrics.utilities import dim_zero_cat
+from torchmetrics.utilities.data import dim_zero_cat
 
 from kvasir_seg.errors import MetricInputError
 from kvasir_seg.scores import new_accumulator
