@@ -151,6 +151,10 @@ def pair_transform(
         raise ValueError(f"size must be (height, width) with both > 0, got {size!r}.")
     if (mean is None) != (std is None):
         raise ValueError("Give both mean and std (e.g. IMAGENET_MEAN, IMAGENET_STD), or neither.")
+    if mean is not None and not len(mean) == len(std) == 3:
+        raise ValueError(f"mean and std need one value per RGB channel, got {mean!r}, {std!r}.")
+    if max_boxes < 0:
+        raise ValueError(f"max_boxes must be >= 0, got {max_boxes!r}.")
     if not (0.0 <= hflip <= 1.0 and 0.0 <= vflip <= 1.0):
         raise ValueError(f"hflip and vflip are probabilities in [0, 1], got {hflip}, {vflip}.")
     return PairTransform(

@@ -150,6 +150,8 @@ def test_too_many_boxes_says_what_to_pass(train) -> None:
         ({"output": "jax"}, "output must be one of torch, numpy"),
         ({"size": (0, 352)}, "size must be"),
         ({"mean": IMAGENET_MEAN}, "Give both mean and std"),
+        ({"mean": (0.5,), "std": (0.2,)}, "one value per RGB channel"),
+        ({"max_boxes": -1}, "max_boxes must be"),
         ({"hflip": 2.0}, "probabilities in"),
     ],
 )
