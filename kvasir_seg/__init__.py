@@ -9,9 +9,10 @@ neither ``datasets`` nor TensorFlow. The ecosystem adapters are ``kvasir_seg_hf`
     ['kvasir_capsule_seg', 'kvasir_seg', 'kvasir_sessile']
 """
 
-from kvasir_seg.catalog import DATASETS, DatasetSpec, get_spec
+from kvasir_seg.catalog import DATASETS, DatasetSpec, get_spec, register
 from kvasir_seg.errors import (
     ArchiveError,
+    CatalogError,
     ChecksumError,
     DownloadError,
     KvasirSegError,
@@ -24,6 +25,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DATASETS",
     "ArchiveError",
+    "CatalogError",
     "ChecksumError",
     "DatasetSpec",
     "DownloadError",
@@ -31,4 +33,11 @@ __all__ = [
     "LayoutError",
     "MetricInputError",
     "get_spec",
+    "register",
 ]
+
+# Last, once everything above exists: the modules named in $KVASIR_SEG_PLUGINS add their
+# datasets to the catalog (see kvasir_seg.plugins).
+from kvasir_seg.plugins import load_plugins  # noqa: E402
+
+load_plugins()

@@ -2,6 +2,6 @@
 
 import sys
 
-from kvasir_seg.cli import main
+from kvasir_seg.app.cli import main
 
 sys.exit(main())

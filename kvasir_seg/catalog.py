@@ -8,13 +8,23 @@ that exist for it. The facts and their sources are in the project README.
     >>> spec = get_spec("kvasir_seg")
     >>> spec.filename, [c.name for c in spec.configs]
     ('kvasir-seg.zip', ['official', 'pranet'])
+
+The catalog is the single source of what datasets exist: the Hugging Face and TFDS
+builders, the CLI choices and the parametrised tests follow from :data:`DATASETS`. A new
+dataset in one of the known layouts is one more spec, here or registered at run time with
+:func:`register` (for instance by a module named in ``$KVASIR_SEG_PLUGINS``, see
+:mod:`kvasir_seg.plugins`).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
-from kvasir_seg.errors import KvasirSegError
+from kvasir_seg.errors import CatalogError, KvasirSegError
+from kvasir_seg.fields import FIELD_TYPES, ExtraField, IdPart, KvasirSegSplit
 
 VERSION = "1.0.0"
 
@@ -25,6 +35,10 @@ TERMS_OF_USE = (
     "Laboratory). If you use the dataset, cite the paper(s) listed in the citation. "
     "The dataset has no SPDX license; it is not CC-BY."
 )
+
+#: The name of those terms where a licence name is asked for (e.g. a Hub card's
+#: ``license_name``, with ``license: other``): they are no SPDX licence.
+LICENSE_NAME = "simula-research-and-education-only"
 
 BIBTEX_KVASIR_SEG = """@inproceedings{jha2020kvasir,
   title     = {Kvasir-SEG: A Segmented Polyp Dataset},
@@ -81,6 +95,25 @@ class ConfigSpec:
 
 
 @dataclass(frozen=True)
+class SyntheticLayout:
+    """How :mod:`kvasir_seg.synthetic` writes a stand-in archive of the dataset.
+
+    ``style`` is ``"kvasir"`` (``<root>/images/<id>.jpg`` and ``<root>/masks/<id>.jpg`` with
+    real Kvasir-SEG ids, RGB JPEG masks, and ``kavsir_bboxes.json`` when ``box_file``) or
+    ``"capsule"`` (frames ``<video>_<frame>`` of one capsule video, in one of
+    :data:`kvasir_seg.synthetic.CAPSULE_LAYOUTS`). ``count`` is the default number of
+    examples; ``dummy_*`` describe the small archive in the TFDS folder's ``dummy_data/``.
+    """
+
+    style: str = "kvasir"
+    count: int = 8
+    box_file: bool = False
+    dummy_count: int = 4
+    dummy_sizes: tuple[tuple[int, int], ...] | None = ((88, 72), (100, 80))
+    dummy_layout: str = "repack"
+
+
+@dataclass(frozen=True)
 class DatasetSpec:
     """Everything known about one dataset and its official archive."""
 
@@ -98,8 +131,15 @@ class DatasetSpec:
     configs: tuple[ConfigSpec, ...]
     terms_of_use: str = TERMS_OF_USE
     has_box_file: bool | None = None
-    #: Per-dataset fields of each example, as (name, type) with type "string" or "int32".
-    extra_fields: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    #: Per-dataset fields of each example and how each is derived from the image id.
+    extra_fields: tuple[ExtraField, ...] = field(default_factory=tuple)
+    #: How the synthetic archives of tests, benchmarks and TFDS dummy data are written.
+    synthetic: SyntheticLayout = field(default_factory=SyntheticLayout)
+
+    @property
+    def class_name(self) -> str:
+        """The name of the adapters' builder class: ``kvasir_capsule_seg`` -> ``KvasirCapsuleSeg``."""
+        return "".join(part.capitalize() for part in self.name.split("_"))
 
     @property
     def default_config(self) -> ConfigSpec:
@@ -147,6 +187,9 @@ KVASIR_SEG = DatasetSpec(
     expected_examples=1000,
     citation=BIBTEX_KVASIR_SEG,
     has_box_file=True,
+    synthetic=SyntheticLayout(
+        count=12, box_file=True, dummy_count=6, dummy_sizes=((96, 80), (120, 90), (80, 64))
+    ),
     configs=(
         ConfigSpec(
             name="official",
@@ -194,8 +237,24 @@ KVASIR_SESSILE = DatasetSpec(
     citation=BIBTEX_SESSILE + "\n\n" + BIBTEX_KVASIR_SEG,
     has_box_file=None,
     configs=_ALL_IN_TRAIN,
-    extra_fields=(("kvasir_seg_official_split", "string"), ("kvasir_seg_pranet_split", "string")),
+    extra_fields=(
+        ExtraField(
+            "kvasir_seg_official_split",
+            "string",
+            "Split of this id in Kvasir-SEG's official config, or none.",
+            KvasirSegSplit("official"),
+        ),
+        ExtraField(
+            "kvasir_seg_pranet_split",
+            "string",
+            "Split of this id in Kvasir-SEG's PraNet config, or none.",
+            KvasirSegSplit("pranet"),
+        ),
+    ),
 )
+
+#: Capsule frame names: ``<video id>_<frame>``.
+_CAPSULE_NAME = r"^(?P<video>.+)_(?P<frame>\d+)$"
 
 KVASIR_CAPSULE_SEG = DatasetSpec(
     name="kvasir_capsule_seg",
@@ -216,12 +275,33 @@ KVASIR_CAPSULE_SEG = DatasetSpec(
     citation=BIBTEX_NANONET,
     has_box_file=False,
     configs=_ALL_IN_TRAIN,
-    extra_fields=(("video_id", "string"), ("frame", "int32")),
+    extra_fields=(
+        ExtraField(
+            "video_id",
+            "string",
+            "Capsule video the frame comes from.",
+            IdPart(_CAPSULE_NAME, "video"),
+        ),
+        ExtraField(
+            "frame",
+            "int32",
+            "Frame number in the video (-1 when the file name does not say).",
+            IdPart(_CAPSULE_NAME, "frame", otherwise=-1),
+        ),
+    ),
+    synthetic=SyntheticLayout(
+        style="capsule", count=55, dummy_count=3, dummy_sizes=None, dummy_layout="official-guess"
+    ),
 )
 
+#: Every known dataset by name, in catalog order (the three built-in ones first).
 DATASETS: dict[str, DatasetSpec] = {
     spec.name: spec for spec in (KVASIR_SEG, KVASIR_SESSILE, KVASIR_CAPSULE_SEG)
 }
+
+_LISTENERS: list[Callable[[DatasetSpec], None]] = []
+_NAME = re.compile(r"^[a-z][a-z0-9_]*[a-z0-9]$")
+_SYNTHETIC_STYLES = ("kvasir", "capsule")
 
 
 def get_spec(name: str) -> DatasetSpec:
@@ -235,3 +315,123 @@ def get_spec(name: str) -> DatasetSpec:
     except KeyError:
         known = ", ".join(DATASETS)
         raise KvasirSegError(f"Unknown dataset {name!r}; choose one of: {known}.") from None
+
+
+def register(spec: DatasetSpec) -> DatasetSpec:
+    """Add ``spec`` to the catalog, so that every adapter and the CLI know it; returns it.
+
+    The adapters follow: ``kvasir_seg_hf.load_dataset(spec.name)``, ``tfds.builder(spec.name)``
+    (after ``import kvasir_seg_tfds``) and ``kvasir-seg ... NAME``. Registering the same spec
+    again does nothing; another spec under a taken name is a :class:`CatalogError`.
+
+    >>> from dataclasses import replace
+    >>> spec = replace(KVASIR_SESSILE, name="kvasir_sessile_copy", title="Copy")
+    >>> register(spec).name in DATASETS
+    True
+    >>> unregister("kvasir_sessile_copy")
+    """
+    check_spec(spec)
+    known = DATASETS.get(spec.name)
+    if known is spec:
+        return spec
+    if known is not None:
+        raise CatalogError(
+            f"A dataset named {spec.name!r} is already in the catalog; choose another name."
+        )
+    DATASETS[spec.name] = spec
+    for listener in list(_LISTENERS):
+        listener(spec)
+    return spec
+
+
+def unregister(name: str) -> None:
+    """Remove the dataset ``name`` added by :func:`register` (for tests; built-ins stay)."""
+    if name in (KVASIR_SEG.name, KVASIR_SESSILE.name, KVASIR_CAPSULE_SEG.name):
+        raise CatalogError(f"{name} is built in and cannot be removed from the catalog.")
+    DATASETS.pop(name, None)
+
+
+def on_register(listener: Callable[[DatasetSpec], None]) -> None:
+    """Call ``listener(spec)`` for every spec :func:`register` adds from now on.
+
+    Adapters that keep a registry of their own (TFDS) subscribe here.
+    """
+    _LISTENERS.append(listener)
+
+
+_Value = TypeVar("_Value")
+
+
+class CatalogTable(Mapping[str, _Value], Generic[_Value]):
+    """``name -> make(spec)`` for every dataset in the catalog as it is now (a live view).
+
+    The adapters' ``BUILDERS`` tables are such views, so a spec registered later is in them.
+
+    >>> titles = CatalogTable(lambda spec: spec.title)
+    >>> titles["kvasir_seg"], len(titles) == len(DATASETS)
+    ('Kvasir-SEG', True)
+    """
+
+    def __init__(self, make: Callable[[DatasetSpec], _Value]) -> None:
+        self._make = make
+
+    def __getitem__(self, name: str) -> _Value:
+        if name not in DATASETS:
+            raise KeyError(name)
+        return self._make(DATASETS[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(DATASETS))
+
+    def __len__(self) -> int:
+        return len(DATASETS)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({dict(self)!r})"
+
+
+def class_lookup(module: str, make: Callable[[DatasetSpec], _Value]) -> Callable[[str], _Value]:
+    """A module ``__getattr__`` that gives ``make(spec)`` for the class name of any spec.
+
+    So that ``kvasir_seg_hf.KvasirFourth`` is the builder of a ``kvasir_fourth`` registered
+    at run time: ``__getattr__ = class_lookup(__name__, builder_class)``.
+    """
+
+    def __getattr__(name: str) -> _Value:
+        for spec in list(DATASETS.values()):
+            if spec.class_name == name:
+                return make(spec)
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+    return __getattr__
+
+
+def check_spec(spec: DatasetSpec) -> None:
+    """Raise a :class:`CatalogError` saying what is wrong with ``spec``, if anything is."""
+    problems = []
+    if not _NAME.match(spec.name):
+        problems.append(f"name {spec.name!r} is not lower_snake_case")
+    if not spec.configs:
+        problems.append("it has no config")
+    for config in spec.configs:
+        if not config.splits:
+            problems.append(f"config {config.name!r} has no split")
+    for extra in spec.extra_fields:
+        if extra.dtype not in FIELD_TYPES:
+            problems.append(f"extra field {extra.name!r} has type {extra.dtype!r}")
+    if spec.synthetic.style not in _SYNTHETIC_STYLES:
+        problems.append(f"synthetic style {spec.synthetic.style!r} is unknown")
+    writes_boxes = spec.synthetic.box_file and spec.synthetic.style == "kvasir"
+    if spec.has_box_file is not None and spec.has_box_file != writes_boxes:
+        problems.append(
+            f"has_box_file is {spec.has_box_file} but its synthetic archives "
+            f"{'have' if writes_boxes else 'have no'} box file"
+        )
+    if not spec.filename.endswith(".zip"):
+        problems.append(f"archive {spec.filename!r} is not a .zip")
+    if problems:
+        raise CatalogError(
+            f"Dataset spec {spec.name!r} is not usable: {'; '.join(problems)}. Expected: a "
+            f"lower_snake_case name, configs with splits, extra field types among "
+            f"{', '.join(FIELD_TYPES)}, a synthetic style among {', '.join(_SYNTHETIC_STYLES)}."
+        )

@@ -1,8 +1,19 @@
-"""Download an official archive safely: temporary file, resume, size and SHA-256 check.
+"""Download an official archive safely: one writer, resume, length, completeness and checksum.
 
-A download is written to ``<file>.part`` and renamed to its final name only once it is
-complete and verified, so a half-downloaded file is never taken for the archive. An
-interrupted download resumes where it stopped when the server honours HTTP ranges.
+A download is written to ``<file>.part`` under a lock (``<file>.lock``: a second process
+waits, then finds the finished file), and renamed to its final name only once:
+
+- the bytes received match the ``Content-Length`` (or the known size of the archive when
+  the server sends no length): a transfer cut short is never complete;
+- the file opens as a zip with the dataset's expected members (images paired with masks,
+  the box file where there is one);
+- its SHA-256 matches the published checksum, or the one recorded on first use
+  (:mod:`kvasir_seg.store`); an archive without either is pinned now.
+
+An interrupted download resumes where it stopped when the server honours HTTP ranges. A
+file already in place is checked the same way before it is called present; a broken one
+(0 bytes, truncated, not a zip) is replaced. HTTPS is always verified, completing an
+incomplete certificate chain the way browsers do (:mod:`kvasir_seg.tls`).
 
     >>> from kvasir_seg.catalog import get_spec
     >>> from kvasir_seg.download import download_archive
@@ -14,24 +25,42 @@ zips under their official names) to download from there instead of the official 
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import logging
 import os
 import ssl
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
+from kvasir_seg import tls
 from kvasir_seg.catalog import DatasetSpec
-from kvasir_seg.errors import ChecksumError, DownloadError
+from kvasir_seg.errors import ChecksumError, DownloadError, KvasirSegError
+from kvasir_seg.store import ArchiveStore, default_store, sha256_of
 
 logger = logging.getLogger(__name__)
 
 MIRROR_VARIABLE = "KVASIR_SEG_MIRROR"
 _CHUNK = 1 << 20
+#: Seconds to wait for a connection or a read before giving up (offline fails at once).
+DEFAULT_TIMEOUT = 30.0
+
+__all__ = [
+    "MIRROR_VARIABLE",
+    "archive_url",
+    "check_complete",
+    "download_archive",
+    "fetch_archive",
+    "manual_download_hint",
+    "sha256_of",
+    "verify_archive",
+]
 
 
 def archive_url(spec: DatasetSpec) -> str:
@@ -40,38 +69,33 @@ def archive_url(spec: DatasetSpec) -> str:
     return f"{mirror.rstrip('/')}/{spec.filename}" if mirror else spec.url
 
 
-def sha256_of(path: str | os.PathLike[str]) -> str:
-    """The SHA-256 hex digest of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def verify_archive(
+    spec: DatasetSpec,
+    path: str | os.PathLike[str],
+    *,
+    strict: bool = True,
+    store: ArchiveStore | None = None,
+) -> str:
+    """Check ``path`` against ``spec``'s pin (published, or recorded on first use); its SHA-256.
 
-
-def verify_archive(spec: DatasetSpec, path: str | os.PathLike[str], *, strict: bool = True) -> str:
-    """Check ``path`` against ``spec``'s published size and SHA-256; return the digest.
-
-    Where no checksum is published, the computed one is logged so it can be reported.
-    With ``strict=False`` a mismatch is logged instead of raised.
+    With ``strict=False`` a mismatch is logged instead of raised. An archive with no pin
+    yet is checked for completeness and pinned (see :mod:`kvasir_seg.store`).
     """
+    store = store or default_store()
     path = Path(path)
-    digest = sha256_of(path)
-    size = path.stat().st_size
-    if spec.sha256 is None:
-        logger.info("%s: no published checksum; computed sha256 %s (%d bytes)", path, digest, size)
-        return digest
-    if digest != spec.sha256:
-        message = (
-            f"{path} is not the official {spec.filename}: expected sha256 {spec.sha256} "
-            f"({spec.size_bytes} bytes), found {digest} ({size} bytes). Delete it and download "
-            f"{spec.url} again; if you trust this file anyway, skip the check "
-            "(verification_mode='no_checks' for Hugging Face, --no-verify on the command line)."
-        )
-        if strict:
-            raise ChecksumError(message)
-        logger.warning(message)
+    digest, pin = store.check(spec, path, strict=strict)
+    if pin is None:
+        check_complete(spec, path)
+        store.record_pin(spec, digest, path.stat().st_size, f"{path}")
     return digest
+
+
+def check_complete(spec: DatasetSpec, path: Path) -> None:
+    """Raise unless ``path`` opens as ``spec``'s archive with its expected members."""
+    from kvasir_seg.archive import open_archive
+
+    with open_archive(spec, path):
+        pass
 
 
 def manual_download_hint(spec: DatasetSpec, destination: Path) -> str:
@@ -79,50 +103,141 @@ def manual_download_hint(spec: DatasetSpec, destination: Path) -> str:
     return (
         f"Download it by hand: open {spec.url} in a browser, save it as {destination} "
         "and run the same command again (or pass the folder that holds the zip as data_dir / "
-        "--data-dir)."
+        "manual_dir / --data-dir)."
     )
 
 
 def download_archive(
     spec: DatasetSpec,
-    directory: str | os.PathLike[str],
+    directory: str | os.PathLike[str] | None = None,
+    **options: Any,
+) -> Path:
+    """Download ``spec``'s archive into ``directory`` (the store by default) once; its path.
+
+    The options are :func:`fetch_archive`'s.
+    """
+    return fetch_archive(spec, directory, **options)[0]
+
+
+def fetch_archive(
+    spec: DatasetSpec,
+    directory: str | os.PathLike[str] | None = None,
     *,
     verify: bool = True,
     progress: bool = True,
-    timeout: float = 60.0,
+    timeout: float = DEFAULT_TIMEOUT,
     force: bool = False,
-) -> Path:
-    """Download ``spec``'s archive into ``directory`` (once) and return its path.
+    ca_bundle: str | os.PathLike[str] | None = None,
+    store: ArchiveStore | None = None,
+) -> tuple[Path, bool]:
+    """(path, whether it was downloaded now) of ``spec``'s archive in ``directory``.
 
-    An existing complete file is verified and reused (``force=True`` fetches it again); a
-    ``.part`` file is resumed.
-    Raises :class:`DownloadError` (with instructions to download by hand) when the server
-    cannot be reached, and :class:`ChecksumError` when the file is not the official one
-    (unless ``verify`` is False, which only logs the mismatch).
+    An existing file is checked (complete zip, checksum) and reused, or replaced when it is
+    broken; ``force=True`` fetches it again; a ``.part`` file is resumed. Concurrent calls
+    for the same file wait for each other. Raises :class:`DownloadError` (with instructions
+    to download by hand) when the server cannot be reached or the transfer is cut short,
+    and :class:`ChecksumError` when the file is not the official one (unless ``verify`` is
+    False, which only logs the mismatch). HTTPS is always verified, against ``ca_bundle``
+    if given (see :mod:`kvasir_seg.tls`).
     """
-    directory = Path(directory).expanduser()
+    store = store or default_store()
+    directory = Path(directory).expanduser() if directory is not None else store.root
     directory.mkdir(parents=True, exist_ok=True)
     destination = directory / spec.filename
-    if force:
-        destination.unlink(missing_ok=True)
-    if destination.is_file():
-        verify_archive(spec, destination, strict=verify)
-        return destination
-    partial = destination.with_name(destination.name + ".part")
-    url = archive_url(spec)
-    _fetch(url, partial, spec, destination, progress=progress, timeout=timeout)
+    with _exclusive(destination):
+        if force:
+            destination.unlink(missing_ok=True)
+        if destination.is_file():
+            if _usable(spec, destination, verify=verify, store=store):
+                return destination, False
+            destination.unlink()
+        partial = destination.with_name(destination.name + ".part")
+        url = archive_url(spec)
+        expected = store.pin(spec)
+        _fetch(
+            url,
+            partial,
+            spec,
+            destination,
+            progress=progress,
+            timeout=timeout,
+            ca_bundle=ca_bundle,
+            known_size=expected.size_bytes if expected else None,
+        )
+        _finish(spec, partial, url, destination, verify=verify, store=store)
+        os.replace(partial, destination)
+    logger.info("downloaded %s to %s", url, destination)
+    return destination, True
+
+
+@contextmanager
+def _exclusive(destination: Path) -> Iterator[None]:
+    """Hold the lock of one download; say so when another process holds it."""
+    lock = FileLock(str(destination.with_name(destination.name + ".lock")))
     try:
-        verify_archive(spec, partial, strict=verify)
+        lock.acquire(timeout=0.2)
+    except Timeout:
+        logger.warning("waiting for another process downloading %s", destination)
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _usable(spec: DatasetSpec, path: Path, *, verify: bool, store: ArchiveStore) -> bool:
+    """Whether a file already in place is the complete archive (else it is replaced)."""
+    try:
+        check_complete(spec, path)
+    except KvasirSegError as error:
+        logger.warning("%s is not a complete archive (%s); downloading it again", path, error)
+        return False
+    try:
+        verify_archive(spec, path, strict=True, store=store)
+    except ChecksumError as error:
+        if not verify:
+            logger.warning("%s", error)
+            return True
+        logger.warning("%s; downloading it again", error)
+        return False
+    return True
+
+
+def _finish(
+    spec: DatasetSpec,
+    partial: Path,
+    url: str,
+    destination: Path,
+    *,
+    verify: bool,
+    store: ArchiveStore,
+) -> None:
+    """Check a finished transfer before it takes the archive's name (else remove or keep it)."""
+    try:
+        check_complete(spec, partial)
+    except KvasirSegError as error:
+        raise DownloadError(
+            f"The download of {url} ended, but the file is not a complete {spec.filename} "
+            f"({error}). Run the same command again to resume. "
+            f"{manual_download_hint(spec, destination)}"
+        ) from error
+    try:
+        verify_archive(spec, partial, strict=verify, store=store)
     except ChecksumError:
         partial.unlink(missing_ok=True)
         raise
-    os.replace(partial, destination)
-    logger.info("downloaded %s to %s", url, destination)
-    return destination
 
 
 def _fetch(
-    url: str, partial: Path, spec: DatasetSpec, destination: Path, *, progress: bool, timeout: float
+    url: str,
+    partial: Path,
+    spec: DatasetSpec,
+    destination: Path,
+    *,
+    progress: bool,
+    timeout: float,
+    ca_bundle: str | os.PathLike[str] | None,
+    known_size: int | None,
 ) -> None:
     offset = partial.stat().st_size if partial.exists() else 0
     request = urllib.request.Request(url, headers={"User-Agent": "kvasir-seg"})
@@ -130,17 +245,20 @@ def _fetch(
         request.add_header("Range", f"bytes={offset}-")
     hint = manual_download_hint(spec, destination)
     try:
-        response = urllib.request.urlopen(request, timeout=timeout)
+        response = tls.urlopen(request, timeout=timeout, ca_bundle=ca_bundle)
     except urllib.error.HTTPError as error:
         if error.code == 416 and offset:
-            # The range starts at the end: the partial file is already complete.
+            # The range starts at the end: the partial file may be complete (checked next).
             return
         raise DownloadError(f"{url} answered HTTP {error.code} {error.reason}. {hint}") from error
     except (urllib.error.URLError, ssl.SSLError, OSError) as error:
         reason = getattr(error, "reason", error)
         extra = ""
         if "CERTIFICATE_VERIFY_FAILED" in str(reason):
-            extra = " (the server is known to send an incomplete TLS certificate chain)"
+            extra = (
+                " (the server's certificate does not chain to a trusted root; behind an "
+                "institutional proxy, set SSL_CERT_FILE to the proxy's CA bundle)"
+            )
         raise DownloadError(f"Cannot download {url}: {reason}{extra}. {hint}") from error
     with response:
         resumed = response.status == 206
@@ -148,32 +266,50 @@ def _fetch(
             logger.info("%s does not resume downloads; starting again", url)
             offset = 0
         length = response.headers.get("Content-Length")
-        total = offset + int(length) if length is not None else None
-        received = offset
-        with (
-            open(partial, "ab" if resumed else "wb") as handle,
-            tqdm(
-                total=total,
-                initial=offset,
-                unit="B",
-                unit_scale=True,
-                unit_divisor=1024,
-                desc=spec.filename,
-                disable=not progress,
-            ) as bar,
-        ):
-            try:
-                for chunk in iter(lambda: response.read(_CHUNK), b""):
-                    handle.write(chunk)
-                    received += len(chunk)
-                    bar.update(len(chunk))
-            except (OSError, http.client.HTTPException) as error:
-                raise DownloadError(
-                    f"The download of {url} was interrupted after {received} bytes ({error}). "
-                    f"Run the same command again to resume. {hint}"
-                ) from error
-    if total is not None and received < total:
+        total = offset + int(length) if length is not None else known_size
+        received = _copy(
+            response, partial, offset, total, spec.filename, resumed, progress, url, hint
+        )
+    if total is not None and received != total:
         raise DownloadError(
             f"The download of {url} stopped after {received} of {total} bytes. Run the same "
             f"command again to resume. {hint}"
         )
+
+
+def _copy(
+    response: http.client.HTTPResponse,
+    partial: Path,
+    offset: int,
+    total: int | None,
+    label: str,
+    resumed: bool,
+    progress: bool,
+    url: str,
+    hint: str,
+) -> int:
+    """Append the response body to ``partial``; the bytes the file then holds."""
+    received = offset
+    with (
+        open(partial, "ab" if resumed else "wb") as handle,
+        tqdm(
+            total=total,
+            initial=offset,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            desc=label,
+            disable=not progress,
+        ) as bar,
+    ):
+        try:
+            for chunk in iter(lambda: response.read(_CHUNK), b""):
+                handle.write(chunk)
+                received += len(chunk)
+                bar.update(len(chunk))
+        except (OSError, http.client.HTTPException) as error:
+            raise DownloadError(
+                f"The download of {url} was interrupted after {received} bytes ({error}). "
+                f"Run the same command again to resume. {hint}"
+            ) from error
+    return received

@@ -30,3 +30,31 @@ class DownloadError(KvasirSegError):
 
 class MetricInputError(KvasirSegError, ValueError):
     """Predictions or references given to a metric are not usable as they are."""
+
+
+class CatalogError(KvasirSegError):
+    """A dataset spec cannot be added to the catalog (bad fields, name already taken)."""
+
+
+def our_error(error: BaseException) -> KvasirSegError | None:
+    """The :class:`KvasirSegError` behind ``error`` (libraries wrap what a builder raises).
+
+    Follows ``__cause__`` and ``__context__`` links; None when there is none.
+
+        >>> try:
+        ...     try:
+        ...         raise LayoutError("no masks")
+        ...     except LayoutError as inner:
+        ...         raise RuntimeError("generation failed") from inner
+        ... except RuntimeError as outer:
+        ...     print(our_error(outer))
+        no masks
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KvasirSegError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None

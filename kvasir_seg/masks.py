@@ -20,6 +20,9 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from kvasir_seg.errors import LayoutError
+from kvasir_seg.image_files import read_mask_file
+
 #: Luminance strictly above this is polyp. The archives have no value in 11..244, so any
 #: threshold in that gap gives the same masks.
 MASK_THRESHOLD = 127
@@ -36,6 +39,25 @@ class Box(NamedTuple):
     ymax: int
 
 
+def canonical_bool(values: np.ndarray) -> np.ndarray:
+    """``values`` as a bool array whose bytes are 0/1 (no copy when they already are).
+
+    numpy bools made from a PIL mode "1" image may hold the byte 255; code that reads bool
+    bytes (``.view(np.uint8)``, bincounts) must see 0/1. Non-bool arrays: ``values != 0``.
+
+        >>> raw = np.array([0, 255], np.uint8).view(bool)
+        >>> canonical_bool(raw).view(np.uint8).tolist()
+        [0, 1]
+    """
+    array = np.asarray(values)
+    if array.dtype != np.bool_:
+        return array != 0
+    if array.size == 0:
+        return array
+    raw = array.view(np.uint8)
+    return array if raw.max() <= 1 else raw != 0
+
+
 def threshold_mask(values: np.ndarray) -> np.ndarray:
     """The binary polyp mask (bool, HxW) of a decoded mask (HxW or HxWxC, uint8).
 
@@ -48,20 +70,15 @@ def threshold_mask(values: np.ndarray) -> np.ndarray:
     return values > MASK_THRESHOLD
 
 
-def decode_mask(data: bytes) -> np.ndarray:
-    """Decode mask file bytes (JPEG or PNG, any mode) to a bool HxW array.
+def decode_mask(data: bytes, name: str = "mask") -> np.ndarray:
+    """Decode mask file bytes (JPEG or PNG, any mode and bit depth) to a bool HxW array.
 
     JPEGs are decoded straight to luminance (libjpeg's grey output is the Y channel, the
-    same luminance a RGB->L conversion computes), which is what is thresholded.
+    same luminance a RGB->L conversion computes), which is what is thresholded. A file
+    that is not near-binary (an image or an overlay) is a :class:`LayoutError`; see
+    :func:`kvasir_seg.image_files.read_mask_file` for every format's reading.
     """
-    with Image.open(io.BytesIO(data)) as image:
-        if image.format == "JPEG" and image.mode != "L":
-            image.draft("L", image.size)
-        if image.mode == "1":
-            return np.asarray(image, dtype=bool)
-        if image.mode != "L":
-            image = image.convert("L")
-        return threshold_mask(np.asarray(image))
+    return read_mask_file(data, name, role="reference", error=LayoutError)
 
 
 def boxes_from_mask(mask: np.ndarray) -> list[Box]:
@@ -94,7 +111,7 @@ def encode_mask_png(mask: np.ndarray, *, one_bit: bool = True) -> bytes:
     TFDS builders store, since TFDS decodes a 1-bit PNG as {0, 255} through TensorFlow but
     {0, 1} through ``tfds.data_source``.
     """
-    mask = np.asarray(mask, dtype=bool)
+    mask = canonical_bool(np.asarray(mask, dtype=bool))
     image = Image.fromarray(mask) if one_bit else Image.fromarray(mask.view(np.uint8))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=1)

@@ -16,12 +16,12 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 from PIL import Image
 
-from kvasir_seg.catalog import get_spec
+from kvasir_seg.catalog import DatasetSpec, get_spec
 from kvasir_seg.masks import boxes_from_mask
 from kvasir_seg.splits import read_id_list
 
@@ -68,17 +68,38 @@ CAPSULE_VIDEO = "131368cc17e44240"
 CAPSULE_FRAMES = tuple(f for f in range(28955, 29016) if not 28988 <= f <= 28993)
 CAPSULE_SIZE = (336, 336)
 
-#: Folder layouts of the capsule archive (its real folder names are unknown): the
-#: re-pack seen in the wild, a guess at the official one with a folder of box-drawn
-#: images, and folders whose names say nothing (found by content).
+#: Folder layouts of the capsule archive (its real folder names are unknown), as
+#: (images, masks, box-drawn overlays or None, mask file suffix): the re-pack seen in the
+#: wild, a guess at the official one with a folder of box-drawn images, folders whose
+#: names say nothing, names that mislead (a "labelled" folder of overlays, an annotated
+#: folder listed before the images), and the authors' own copy with RGB PNG masks.
 CAPSULE_LAYOUTS = {
-    "repack": ("Kvasir_Capsule_Seg/images", "Kvasir_Capsule_Seg/masks", None),
+    "repack": ("Kvasir_Capsule_Seg/images", "Kvasir_Capsule_Seg/masks", None, ".jpg"),
     "official-guess": (
         "kvasir-capsule-seg/images",
         "kvasir-capsule-seg/ground truth",
         "kvasir-capsule-seg/bbox",
+        ".jpg",
     ),
-    "unnamed": ("capsule/a", "capsule/b", None),
+    "unnamed": ("capsule/a", "capsule/b", None, ".jpg"),
+    "misleading": (
+        "capsule/images",
+        "capsule/segmentation",
+        "capsule/labelled_frames",
+        ".jpg",
+    ),
+    "annotated-first": (
+        "capsule/images",
+        "capsule/masks",
+        "capsule/images_annotated",
+        ".jpg",
+    ),
+    "authors-copy": (
+        "Kvasir-Capsule-polyp-seg-Final/images",
+        "Kvasir-Capsule-polyp-seg-Final/masks",
+        None,
+        ".png",
+    ),
 }
 
 
@@ -158,13 +179,20 @@ def _official_boxes(rng: np.random.Generator, mask: np.ndarray, index: int) -> l
 
 
 class _Writer:
-    """Writes members either into a zip or into a folder, with the same names."""
+    """Writes members either into a zip or into a folder, with the same names.
+
+    Names are relative to the archive's top: an absolute name or one that climbs out
+    (``..``) is refused, so nothing is ever written outside the target.
+    """
 
     def __init__(self, target: Path, zipped: bool) -> None:
         self.target = target
         self.zip = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) if zipped else None
 
     def add(self, name: str, data: bytes) -> None:
+        parts = PurePosixPath(name).parts
+        if not parts or PurePosixPath(name).is_absolute() or ".." in parts:
+            raise ValueError(f"member name {name!r} is not relative to the archive's top")
         if self.zip is not None:
             self.zip.writestr(name, data)
         else:
@@ -178,7 +206,7 @@ class _Writer:
 
 
 def write_archive(
-    dataset: str,
+    dataset: str | DatasetSpec,
     directory: str | Path,
     *,
     count: int | None = None,
@@ -191,32 +219,53 @@ def write_archive(
 ) -> Path:
     """Write a synthetic archive of ``dataset`` into ``directory`` and return its path.
 
+    The layout is the one the spec's :class:`~kvasir_seg.catalog.SyntheticLayout` names.
     Returns the zip (named as the official one) when ``zipped``, else the folder it would
-    extract to. ``count`` defaults to a small number (12 Kvasir-SEG, 8 sessile, 55 capsule
+    extract to. ``count`` defaults to the layout's (12 Kvasir-SEG, 8 sessile, 55 capsule
     frames); ``sizes`` overrides the sampled Kvasir-SEG sizes; ``layout`` picks one of
-    :data:`CAPSULE_LAYOUTS`; ``box_file`` adds a box file to Kvasir-Sessile (Kvasir-SEG
-    always has one, the capsule archive never); ``junk`` adds ``__MACOSX`` and dot-files
-    that a reader must skip.
+    :data:`CAPSULE_LAYOUTS`; ``box_file`` overrides whether a box file is written (the
+    capsule archive never has one); ``junk`` adds ``__MACOSX`` and dot-files that a reader
+    must skip.
     """
-    spec = get_spec(dataset)
+    spec = get_spec(dataset) if isinstance(dataset, str) else dataset
+    synthetic = spec.synthetic
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     target = directory / spec.filename if zipped else directory
     writer = _Writer(target, zipped)
     try:
-        if spec.name == "kvasir_capsule_seg":
-            _write_capsule(writer, rng, count or len(CAPSULE_FRAMES), layout)
+        if synthetic.style == "capsule":
+            _write_capsule(writer, rng, count or synthetic.count, layout)
         else:
-            default = 12 if spec.name == "kvasir_seg" else 8
-            with_boxes = spec.name == "kvasir_seg" or bool(box_file)
-            _write_kvasir(writer, rng, spec.root_folder or "", count or default, with_boxes, sizes)
+            with_boxes = synthetic.box_file if box_file is None else box_file
+            root = spec.root_folder or ""
+            _write_kvasir(writer, rng, root, count or synthetic.count, with_boxes, sizes)
         if junk:
             writer.add("__MACOSX/._junk.jpg", b"\x00\x05\x16\x07 not an image")
-            writer.add(f"{spec.root_folder or 'capsule'}/.DS_Store", b"\x00\x00\x00\x01Bud1")
+            writer.add(_member(spec.root_folder or "capsule", ".DS_Store"), b"\x00\x00\x00\x01Bud1")
     finally:
         writer.close()
     return target
+
+
+def write_dummy_data(spec: DatasetSpec, directory: str | Path) -> Path:
+    """The small extracted archive of a TFDS folder's ``dummy_data/`` (see the spec's layout).
+
+    >>> write_dummy_data(get_spec("kvasir_seg"), "/tmp/dummy_data")  # doctest: +SKIP
+    PosixPath('/tmp/dummy_data')
+    """
+    synthetic = spec.synthetic
+    sizes = list(synthetic.dummy_sizes) if synthetic.dummy_sizes else None
+    return write_archive(
+        spec,
+        directory,
+        count=synthetic.dummy_count,
+        zipped=False,
+        junk=False,
+        sizes=sizes,
+        layout=synthetic.dummy_layout,
+    )
 
 
 def _write_kvasir(
@@ -241,8 +290,8 @@ def _write_kvasir(
         mask = _mask(
             rng, width, height, polyps=1 + (index % 4 == 3) + (index % 9 == 4), speck=index % 6 == 5
         )
-        writer.add(f"{root}/images/{image_id}.jpg", _image(rng, width, height))
-        writer.add(f"{root}/masks/{image_id}.jpg", _mask_jpeg(mask, "RGB"))
+        writer.add(_member(root, "images", f"{image_id}.jpg"), _image(rng, width, height))
+        writer.add(_member(root, "masks", f"{image_id}.jpg"), _mask_jpeg(mask, "RGB"))
         entries[image_id] = {
             "height": height,
             "width": width,
@@ -251,17 +300,46 @@ def _write_kvasir(
     if with_boxes:
         order = rng.permutation(len(ids))
         unsorted = {ids[i]: entries[ids[i]] for i in order}
-        writer.add(f"{root}/kavsir_bboxes.json", json.dumps(unsorted, indent=4).encode())
+        writer.add(_member(root, "kavsir_bboxes.json"), json.dumps(unsorted, indent=4).encode())
+
+
+def _member(*parts: str) -> str:
+    """The member path of ``parts`` below the archive's top (empty parts dropped)."""
+    return "/".join(part.strip("/") for part in parts if part.strip("/"))
+
+
+def _mask_png(mask: np.ndarray) -> bytes:
+    """The mask as the authors' own copy stores it: RGB PNG, three equal channels, 0/255."""
+    buffer = io.BytesIO()
+    Image.fromarray(mask.astype(np.uint8) * 255, "L").convert("RGB").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def box_overlay(
+    image: bytes, mask: np.ndarray, colour: tuple[int, int, int] = (0, 255, 0)
+) -> bytes:
+    """The image with the mask's boxes drawn on it (2-pixel lines), as a JPEG."""
+    from PIL import ImageDraw
+
+    with Image.open(io.BytesIO(image)) as opened:
+        drawn = opened.convert("RGB")
+    draw = ImageDraw.Draw(drawn)
+    for box in boxes_from_mask(mask):
+        draw.rectangle((box.xmin, box.ymin, box.xmax - 1, box.ymax - 1), outline=colour, width=2)
+    return _jpeg(drawn, quality=90)
 
 
 def _write_capsule(writer: _Writer, rng: np.random.Generator, count: int, layout: str) -> None:
-    images, masks, overlays = CAPSULE_LAYOUTS[layout]
+    images, masks, overlays, mask_suffix = CAPSULE_LAYOUTS[layout]
     width, height = CAPSULE_SIZE
     for index, frame in enumerate(CAPSULE_FRAMES[:count]):
-        name = f"{CAPSULE_VIDEO}_{frame}.jpg"
+        stem = f"{CAPSULE_VIDEO}_{frame}"
         mask = _mask(rng, width, height, polyps=1 + (index % 5 == 2), speck=False)
         image = _image(rng, width, height)
-        writer.add(f"{images}/{name}", image)
-        writer.add(f"{masks}/{name}", _mask_jpeg(mask, "L"))
-        if overlays:
-            writer.add(f"{overlays}/{name}", image)
+        if overlays and layout == "annotated-first":  # listed before the plain images
+            writer.add(_member(overlays, f"{stem}.jpg"), box_overlay(image, mask))
+        writer.add(_member(images, f"{stem}.jpg"), image)
+        encoded = _mask_png(mask) if mask_suffix == ".png" else _mask_jpeg(mask, "L")
+        writer.add(_member(masks, f"{stem}{mask_suffix}"), encoded)
+        if overlays and layout != "annotated-first":
+            writer.add(_member(overlays, f"{stem}.jpg"), box_overlay(image, mask))

@@ -1,4 +1,8 @@
-"""Hugging Face ``datasets`` builders for Kvasir-SEG, Kvasir-Sessile and KvasirCapsule-SEG.
+"""Hugging Face ``datasets`` builders for every dataset of the catalog.
+
+One builder class per catalog spec (``KvasirSeg``, ``KvasirSessile``, ``KvasirCapsuleSeg``,
+and one for each spec registered at run time, e.g. ``kvasir_seg_hf.KvasirFourth`` for
+``kvasir_fourth``), and ``load_dataset()``:
 
 >>> from kvasir_seg_hf import load_dataset
 >>> ds = load_dataset("kvasir_seg")  # doctest: +SKIP
@@ -6,12 +10,14 @@
 <PIL.PngImagePlugin.PngImageFile image mode=1 size=622x529>
 """
 
+from kvasir_seg.catalog import class_lookup
 from kvasir_seg_hf.builder import KvasirBuilder, KvasirConfig
 from kvasir_seg_hf.features import features_for
 from kvasir_seg_hf.kvasir_capsule_seg import KvasirCapsuleSeg
 from kvasir_seg_hf.kvasir_seg import KvasirSeg
 from kvasir_seg_hf.kvasir_sessile import KvasirSessile
-from kvasir_seg_hf.load import BUILDERS, get_builder, load_dataset
+from kvasir_seg_hf.load import get_builder, load_dataset
+from kvasir_seg_hf.registry import BUILDERS, builder_class
 from kvasir_seg_hf.transforms import IMAGENET_MEAN, IMAGENET_STD, PairTransform, pair_transform
 
 __all__ = [
@@ -24,8 +30,13 @@ __all__ = [
     "KvasirSeg",
     "KvasirSessile",
     "PairTransform",
+    "builder_class",
     "features_for",
     "get_builder",
     "load_dataset",
     "pair_transform",
 ]
+
+
+#: ``kvasir_seg_hf.KvasirFourth`` and the like: the class of a spec registered at run time.
+__getattr__ = class_lookup(__name__, builder_class)

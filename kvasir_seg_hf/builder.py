@@ -13,16 +13,21 @@ reader, so it serves exactly the examples the TFDS builders serve.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 import datasets
 
-from kvasir_seg.archive import locate_archive, open_archive
+from kvasir_seg.archive import open_archive
 from kvasir_seg.catalog import VERSION, DatasetSpec
-from kvasir_seg.download import download_archive, verify_archive
-from kvasir_seg.errors import KvasirSegError
+from kvasir_seg.errors import ArchiveError, DownloadError, KvasirSegError, our_error
+from kvasir_seg.resolve import (
+    ResolvedArchive,
+    check_archive,
+    remembered_archive,
+    resolve_archive,
+)
 from kvasir_seg_hf.features import features_for, to_record
 
 logger = logging.getLogger(__name__)
@@ -46,13 +51,62 @@ def configs_for(spec: DatasetSpec) -> list[KvasirConfig]:
 
 
 class KvasirBuilder(datasets.GeneratorBasedBuilder):
-    """Base builder: subclasses set ``SPEC``, ``BUILDER_CONFIGS`` and ``DEFAULT_CONFIG_NAME``."""
+    """Base builder: subclasses set ``SPEC``, ``BUILDER_CONFIGS`` and ``DEFAULT_CONFIG_NAME``.
+
+    The archive is resolved when the builder is made (``data_dir``, else the archive store,
+    else a download into the store: :mod:`kvasir_seg.resolve`), and the cache folder is
+    keyed by the archive's identity (its SHA-256, or an extracted folder's fingerprint),
+    not by the path it was reached by: the same zip reached through two paths shares one
+    cache, and a replaced zip gets a cache of its own.
+    """
 
     SPEC: ClassVar[DatasetSpec]
     BUILDER_CONFIG_CLASS = KvasirConfig
 
-    #: Set by :meth:`download_and_prepare`: False when ``verification_mode="no_checks"``.
+    #: False when ``verification_mode="no_checks"``: a checksum mismatch only warns.
     verify_checksums: bool = True
+
+    def __init__(
+        self,
+        *args: Any,
+        data_dir: str | os.PathLike[str] | None = None,
+        verification_mode: Any = None,
+        archive: ResolvedArchive | None = None,
+        force_download: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        self.set_verification_mode(verification_mode)
+        missing: KvasirSegError | None = None
+        if archive is None:
+            try:
+                archive = resolve_archive(
+                    self.SPEC,
+                    data_dir,
+                    verify=self.verify_checksums,
+                    force_download=force_download,
+                )
+            except (ArchiveError, DownloadError) as error:
+                archive = None if force_download else remembered_archive(self.SPEC, data_dir)
+                if archive is None:
+                    raise
+                missing = error
+        self.archive = archive
+        kwargs.pop("hash", None)
+        super().__init__(*args, hash=archive.cache_key, **kwargs)
+        if missing is not None:
+            if not self.is_built():
+                raise missing
+            logger.warning(
+                "%s: %s; serving the cache built from it (sha256 %s) at %s",
+                self.SPEC.name,
+                missing,
+                archive.identity,
+                self.cache_dir,
+            )
+
+    def is_built(self) -> bool:
+        """Whether the cache of this config and archive is complete on disk."""
+        return os.path.isfile(os.path.join(self.cache_dir, datasets.config.DATASET_INFO_FILENAME))
 
     def _info(self) -> datasets.DatasetInfo:
         spec = self.SPEC
@@ -65,11 +119,7 @@ class KvasirBuilder(datasets.GeneratorBasedBuilder):
         )
 
     def set_verification_mode(self, verification_mode: Any = None) -> None:
-        """Whether the archive must match its published checksum (``"no_checks"``: only warn).
-
-        ``download_and_prepare`` sets it from its own argument; call this before
-        ``as_streaming_dataset``, which takes none.
-        """
+        """Whether the archive must match its checksum (``"no_checks"``: only warn)."""
         mode = datasets.VerificationMode(
             verification_mode or datasets.VerificationMode.BASIC_CHECKS
         )
@@ -78,38 +128,40 @@ class KvasirBuilder(datasets.GeneratorBasedBuilder):
     def download_and_prepare(
         self, *args: Any, verification_mode: Any = None, **kwargs: Any
     ) -> None:
-        self.set_verification_mode(verification_mode)
+        if verification_mode is not None:
+            self.set_verification_mode(verification_mode)
+            if self.verify_checksums and self.archive.is_zip:
+                check_archive(self.SPEC, self.archive.path, verify=True)
         try:
             super().download_and_prepare(*args, verification_mode=verification_mode, **kwargs)
         except datasets.exceptions.DatasetGenerationError as error:
-            # datasets wraps whatever the generator raised; our errors say what to do, so
-            # the user gets them as they are (the half-built cache is already discarded).
-            if isinstance(error.__cause__, KvasirSegError):
-                raise error.__cause__ from None
+            # datasets wraps whatever the generator raised (in any worker process); our
+            # errors say what to do, so the user gets them as they are (the half-built
+            # cache is already discarded).
+            ours = our_error(error)
+            if ours is not None:
+                raise ours from None
             raise
 
-    def _archive_path(self, dl_manager: datasets.DownloadManager) -> Path:
-        """The archive to read: the user's ``data_dir``, else the official download."""
-        spec = self.SPEC
-        if self.config.data_dir:
-            path = locate_archive(spec, self.config.data_dir)
-            if path.is_file():
-                verify_archive(spec, path, strict=self.verify_checksums)
-            return path
-        config = getattr(dl_manager, "download_config", None)
-        root = Path(getattr(config, "cache_dir", None) or datasets.config.DOWNLOADED_DATASETS_PATH)
-        return download_archive(
-            spec,
-            root / "kvasir_seg",
-            verify=self.verify_checksums,
-            force=bool(getattr(config, "force_download", False)),
-        )
+    def _prepare_split_single(self, *args: Any, **kwargs: Any) -> Any:
+        """As ``datasets``', but our error crosses worker processes as it is.
+
+        With ``num_proc``, ``datasets`` wraps a worker's error in a
+        ``DatasetGenerationError`` whose cause is lost on its way to the parent process;
+        our errors (which pickle) are re-raised instead, so the user reads what to do.
+        """
+        try:
+            yield from super()._prepare_split_single(*args, **kwargs)
+        except datasets.exceptions.DatasetGenerationError as error:
+            ours = our_error(error)
+            if ours is None:
+                raise
+            raise ours from None
 
     def _split_generators(
         self, dl_manager: datasets.DownloadManager
     ) -> list[datasets.SplitGenerator]:
-        path = self._archive_path(dl_manager)
-        with open_archive(self.SPEC, path) as archive:
+        with open_archive(self.SPEC, self.archive.path) as archive:
             splits = archive.assign_splits(self.config.name)
             location = str(archive.path)
         return [

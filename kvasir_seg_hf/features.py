@@ -1,4 +1,4 @@
-"""The Hugging Face features of the three datasets, and the record an example becomes.
+"""The Hugging Face features of the catalog's datasets, and the record an example becomes.
 
 >>> from kvasir_seg_hf.features import features_for
 >>> from kvasir_seg.catalog import get_spec
@@ -38,8 +38,8 @@ def features_for(spec: DatasetSpec) -> datasets.Features:
         "height": datasets.Value("int32"),
         "width": datasets.Value("int32"),
     }
-    for name, dtype in spec.extra_fields:
-        shared[name] = datasets.Value(dtype)
+    for extra in spec.extra_fields:
+        shared[extra.name] = datasets.Value(extra.dtype)
     return datasets.Features(shared)
 
 

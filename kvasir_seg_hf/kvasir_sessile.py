@@ -1,16 +1,14 @@
 """The ``kvasir_sessile`` dataset for Hugging Face ``datasets`` (see :mod:`kvasir_seg.catalog`).
 
+The builder class is made from the catalog spec (:mod:`kvasir_seg_hf.registry`); this
+module keeps the import path ``kvasir_seg_hf.kvasir_sessile.KvasirSessile`` working.
+
 >>> from kvasir_seg_hf import load_dataset
 >>> ds = load_dataset("kvasir_sessile")  # doctest: +SKIP
 """
 
 from kvasir_seg.catalog import KVASIR_SESSILE
-from kvasir_seg_hf.builder import KvasirBuilder, configs_for
+from kvasir_seg_hf.registry import builder_class
 
-
-class KvasirSessile(KvasirBuilder):
-    """Kvasir-Sessile: the builder of ``kvasir_sessile``."""
-
-    SPEC = KVASIR_SESSILE
-    BUILDER_CONFIGS = configs_for(KVASIR_SESSILE)
-    DEFAULT_CONFIG_NAME = KVASIR_SESSILE.default_config.name
+#: Kvasir-Sessile: the builder of ``kvasir_sessile``.
+KvasirSessile = builder_class(KVASIR_SESSILE)

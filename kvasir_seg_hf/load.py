@@ -19,15 +19,9 @@ import datasets
 
 from kvasir_seg.catalog import get_spec
 from kvasir_seg_hf.builder import KvasirBuilder
-from kvasir_seg_hf.kvasir_capsule_seg import KvasirCapsuleSeg
-from kvasir_seg_hf.kvasir_seg import KvasirSeg
-from kvasir_seg_hf.kvasir_sessile import KvasirSessile
+from kvasir_seg_hf.registry import BUILDERS, builder_class
 
-BUILDERS: dict[str, type[KvasirBuilder]] = {
-    "kvasir_seg": KvasirSeg,
-    "kvasir_sessile": KvasirSessile,
-    "kvasir_capsule_seg": KvasirCapsuleSeg,
-}
+__all__ = ["BUILDERS", "get_builder", "load_dataset"]
 
 
 def get_builder(
@@ -36,20 +30,26 @@ def get_builder(
     *,
     data_dir: str | os.PathLike[str] | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
+    verification_mode: datasets.VerificationMode | str | None = None,
+    download_mode: datasets.DownloadMode | str | None = None,
 ) -> KvasirBuilder:
     """The builder of dataset ``path`` with config ``name``, not yet prepared.
 
     ``data_dir`` is a zip downloaded by hand, the folder that holds it, or the folder it
-    extracts to; without it, the official archive is downloaded into the cache.
+    extracts to; without it, the archive store is searched, and the official archive is
+    downloaded into it when it is not there (:mod:`kvasir_seg.resolve`).
     """
     spec = get_spec(path)
     config = spec.config(name).name  # raises a clear error on an unknown config
-    if data_dir is not None:
-        data_dir = os.path.abspath(os.path.expanduser(os.fspath(data_dir)))
-    return BUILDERS[spec.name](
+    force = download_mode is not None and datasets.DownloadMode(download_mode) == (
+        datasets.DownloadMode.FORCE_REDOWNLOAD
+    )
+    return builder_class(spec)(
         config_name=config,
         data_dir=data_dir,
         cache_dir=os.fspath(cache_dir) if cache_dir is not None else None,
+        verification_mode=verification_mode,
+        force_download=force and data_dir is None,
     )
 
 
@@ -66,18 +66,25 @@ def load_dataset(
     num_proc: int | None = None,
     streaming: bool = False,
 ) -> Any:
-    """Load ``kvasir_seg``, ``kvasir_sessile`` or ``kvasir_capsule_seg`` as ``datasets`` objects.
+    """Load a catalog dataset (``kvasir_seg``, ``kvasir_sessile``, ...) as ``datasets`` objects.
 
     Returns a ``DatasetDict`` (or a ``Dataset`` when ``split`` is given); with
     ``streaming=True`` an ``IterableDatasetDict`` / ``IterableDataset``, and no Arrow cache
-    is built. The first call reads the archive and caches the result; later calls reuse
-    the cache (``download_mode="force_redownload"`` rebuilds it).
+    is built. The first call reads the archive and caches the result under the archive's
+    identity; later calls reuse the cache while the archive is the same
+    (``download_mode="force_redownload"`` downloads and rebuilds).
 
     >>> ds = load_dataset("kvasir_capsule_seg", data_dir="~/Downloads")  # doctest: +SKIP
     """
-    builder = get_builder(path, name, data_dir=data_dir, cache_dir=cache_dir)
+    builder = get_builder(
+        path,
+        name,
+        data_dir=data_dir,
+        cache_dir=cache_dir,
+        verification_mode=verification_mode,
+        download_mode=download_mode,
+    )
     if streaming:
-        builder.set_verification_mode(verification_mode)
         return builder.as_streaming_dataset(split=split)
     builder.download_and_prepare(
         download_mode=download_mode, verification_mode=verification_mode, num_proc=num_proc

@@ -16,7 +16,9 @@ the Hugging Face builders serve.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
+import json
 import logging
 import os
 from collections import deque
@@ -30,9 +32,13 @@ import tensorflow_datasets as tfds
 from kvasir_seg.archive import open_archive
 from kvasir_seg.catalog import VERSION as DATASET_VERSION
 from kvasir_seg.catalog import DatasetSpec
+from kvasir_seg.errors import KvasirSegError
 from kvasir_seg_tfds.features import features_for, to_record
 from kvasir_seg_tfds.metadata import description, manual_download_instructions
-from kvasir_seg_tfds.sources import archive_path
+from kvasir_seg_tfds.sources import archive_for, manual_dir
+
+#: The file, in a prepared dataset's folder, that names the archive it was built from.
+BUILT_FROM = "kvasir_seg_archive.json"
 
 logger = logging.getLogger(__name__)
 
@@ -70,15 +76,32 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
             cls.MANUAL_DOWNLOAD_INSTRUCTIONS = manual_download_instructions(spec)
         super().__init_subclass__(**kwargs)
 
-    def __init__(self, *, file_format: str | None = None, **kwargs: Any) -> None:
-        """As TFDS's builder; without TensorFlow, an unprepared dataset defaults to array_record.
+    def __init__(
+        self,
+        *,
+        file_format: str | None = None,
+        verification_mode: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """As TFDS's builder, plus ``verification_mode`` (as Hugging Face's).
 
-        TFRecord files cannot be written without TensorFlow, and ``tfds.data_source`` only
-        asks for array_record when given no ``data_dir``: this keeps
-        ``tfds.data_source(name, split="train", data_dir=...)`` working for PyTorch and JAX
-        users who do not have TensorFlow.
+        ``verification_mode="no_checks"`` reads an archive whose checksum does not match
+        (with a warning), e.g. ``tfds.load("kvasir_seg", builder_kwargs={"verification_mode":
+        "no_checks"})``; the default, ``"basic_checks"``, refuses it.
+
+        Without TensorFlow, an unprepared dataset defaults to array_record: TFRecord files
+        cannot be written without TensorFlow, and ``tfds.data_source`` only asks for
+        array_record when given no ``data_dir``; this keeps ``tfds.data_source(name,
+        split="train", data_dir=...)`` working for PyTorch and JAX users.
         """
+        if verification_mode not in (None, "basic_checks", "all_checks", "no_checks"):
+            raise KvasirSegError(
+                f"verification_mode must be 'basic_checks' or 'no_checks', got "
+                f"{verification_mode!r}."
+            )
+        self.verify_checksums = verification_mode != "no_checks"
         super().__init__(file_format=file_format, **kwargs)
+        self._original_state["verification_mode"] = verification_mode
         if file_format is None and not self.is_prepared() and not _tensorflow_installed():
             logger.info("%s: TensorFlow is not installed, so building in array_record", self.name)
             self.info.set_file_format("array_record", override=True)
@@ -94,15 +117,72 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
             license=spec.terms_of_use,
         )
 
+    def download_and_prepare(self, **kwargs: Any) -> None:
+        """As TFDS's, but a build made from another archive than the one found is rebuilt.
+
+        When the dataset is prepared and the archive it would be built from now (in
+        ``manual_dir`` or the archive store; nothing is downloaded for this check) is not
+        the one it was built from, the old build is not served: it is rebuilt, with a
+        warning. When no archive is found, the existing build is served.
+        """
+        config = kwargs.get("download_config") or tfds.download.DownloadConfig()
+        if self.is_prepared():
+            built, current = self._built_from(), self._current_identity(config)
+            if built and current and built != current:
+                logger.warning(
+                    "%s: the archive changed since %s was built (sha256 %s, now %s): rebuilding",
+                    self.name,
+                    self.data_dir,
+                    built[:16],
+                    current[:16],
+                )
+                config = dataclasses.replace(
+                    config, download_mode=tfds.download.GenerateMode.REUSE_CACHE_IF_EXISTS
+                )
+                kwargs["download_config"] = config
+        super().download_and_prepare(**kwargs)
+
+    def _built_from(self) -> str | None:
+        try:
+            return json.loads((Path(self.data_dir) / BUILT_FROM).read_text())["identity"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _current_identity(self, config: tfds.download.DownloadConfig) -> str | None:
+        manual = config.manual_dir or Path(self._data_dir_root) / "downloads" / "manual"
+        manual_path = Path(manual).expanduser()
+        try:
+            archive = archive_for(
+                self.SPEC,
+                manual_path if manual_path.is_dir() and any(manual_path.iterdir()) else None,
+                verify=self.verify_checksums,
+                download=False,
+            )
+        except KvasirSegError as error:
+            logger.info("%s: no archive to compare the build with (%s)", self.name, error)
+            return None
+        return archive.identity
+
     def _split_generators(
         self, dl_manager: tfds.download.DownloadManager
     ) -> dict[str, Iterator[tuple[str, dict[str, Any]]]]:
         spec = self.SPEC
-        path = archive_path(spec, dl_manager, registered=spec.url in (self.url_infos or {}))
-        with open_archive(spec, path) as archive:
-            splits = archive.assign_splits(self.builder_config.name)
+        archive = archive_for(
+            spec,
+            manual_dir(dl_manager),
+            verify=self.verify_checksums,
+            force_download=bool(getattr(dl_manager, "_force_download", False)),
+        )
+        with open_archive(spec, archive.path) as opened:
+            splits = opened.assign_splits(self.builder_config.name)
+        # Written into the folder being built, renamed with it when the build succeeds.
+        (Path(self.data_dir) / BUILT_FROM).write_text(
+            json.dumps({"identity": archive.identity, "path": str(archive.path)})
+        )
         # A partial archive (a fixture, a subset) may leave a split empty: leave it out.
-        return {name: self._generate_examples(path, ids) for name, ids in splits.items() if ids}
+        return {
+            name: self._generate_examples(archive.path, ids) for name, ids in splits.items() if ids
+        }
 
     def _generate_examples(
         self, location: Path, ids: list[str]

@@ -1,4 +1,4 @@
-"""The TFDS features of the three datasets, and the record a core example becomes.
+"""The TFDS features of the catalog's datasets, and the record a core example becomes.
 
 The records hold what the Hugging Face builders hold, in TFDS's conventions: the image is
 the archive's JPEG, unchanged; the mask an 8-bit PNG with values 0/1 (it decodes to the
@@ -23,14 +23,6 @@ from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.masks import Box, encode_mask_png
 
 BOX_LABELS = ["polyp"]
-
-#: What the per-dataset fields of the catalog mean.
-_EXTRA_DOCS = {
-    "kvasir_seg_official_split": "Split of this id in Kvasir-SEG's official config, or none.",
-    "kvasir_seg_pranet_split": "Split of this id in Kvasir-SEG's PraNet config, or none.",
-    "video_id": "Capsule video the frame comes from.",
-    "frame": "Frame number in the video (-1 when the file name does not say).",
-}
 
 
 def features_for(spec: DatasetSpec) -> tfds.features.FeaturesDict:
@@ -58,12 +50,11 @@ def features_for(spec: DatasetSpec) -> tfds.features.FeaturesDict:
         "height": tfds.features.Scalar(np.int32, doc="Image height in pixels."),
         "width": tfds.features.Scalar(np.int32, doc="Image width in pixels."),
     }
-    for name, dtype in spec.extra_fields:
-        doc = _EXTRA_DOCS.get(name)
-        shared[name] = (
-            tfds.features.Text(doc=doc)
-            if dtype == "string"
-            else tfds.features.Scalar(np.dtype(dtype), doc=doc)
+    for extra in spec.extra_fields:
+        shared[extra.name] = (
+            tfds.features.Text(doc=extra.description)
+            if extra.dtype == "string"
+            else tfds.features.Scalar(np.dtype(extra.dtype), doc=extra.description)
         )
     return tfds.features.FeaturesDict(shared)
 

@@ -2,7 +2,7 @@
 
 TFDS reads ``README.md`` (the description), ``CITATIONS.bib`` and ``TAGS.txt`` from a
 dataset's folder, and ``checksums.tsv`` to verify downloads. All four are written from
-:mod:`kvasir_seg.catalog` by ``python -m kvasir_seg_tfds.make_dummy_data``, so the catalog
+:mod:`kvasir_seg.catalog` by ``python -m kvasir_seg_tfds.generate``, so the catalog
 stays the one source; a test checks that the files on disk are current.
 
     >>> from kvasir_seg.catalog import get_spec

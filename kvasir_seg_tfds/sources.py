@@ -1,20 +1,21 @@
-"""Where a TFDS build gets its archive: the user's ``manual_dir``, or TFDS's download manager.
+"""Where a TFDS build gets its archive: the user's ``manual_dir``, else the archive store.
 
 In order:
 
-1. ``manual_dir`` holds the extracted folder: it is read as it is (no checksum exists
-   for a folder).
-2. ``manual_dir`` holds the zip under its official file name. A zip whose URL is
-   registered in the dataset's ``checksums.tsv`` is picked up by TFDS itself, which
-   verifies its size and SHA-256; any other zip is verified by the core against the
-   catalog (where no checksum is published, the computed one is logged).
-3. Otherwise TFDS downloads the official URL (or ``$KVASIR_SEG_MIRROR/<file name>``).
-   A download TFDS could not verify (a mirror, or a URL whose checksum is not
-   published) is verified by the core the same way.
+1. ``manual_dir`` holds the zip (official file name) or the extracted folder (when both
+   are there, the zip is read and the choice logged). A zip is checked against its
+   published checksum, or the one recorded on first use; a folder has none to check.
+2. Otherwise the archive store (:mod:`kvasir_seg.store`): the zip a previous download,
+   ``kvasir-seg prepare`` or ``load_dataset(..., data_dir=...)`` left or recorded there.
+3. Otherwise the official archive (or ``$KVASIR_SEG_MIRROR/<file name>``) is downloaded
+   into the store by this project's downloader (:mod:`kvasir_seg.download`: resume, lock,
+   length, completeness, checksum, verified TLS), not by TFDS's: offline it fails at
+   once with what to do, instead of retrying for minutes.
 
-Zips are never extracted: the core reads them in place, without TensorFlow.
+Zips are never extracted: the core reads them in place, without TensorFlow. With
+``verification_mode="no_checks"`` (a builder argument) a checksum mismatch only warns.
 
-    >>> path = archive_path(spec, dl_manager, registered=True)  # doctest: +SKIP
+    >>> archive = archive_for(spec, dl_manager, verify=True)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -24,12 +25,11 @@ from pathlib import Path
 
 import tensorflow_datasets as tfds
 from tensorflow_datasets.core.download.download_manager import NonMatchingChecksumError
-from tensorflow_datasets.core.download.util import DownloadError as TfdsDownloadError
 
 from kvasir_seg.archive import locate_archive
 from kvasir_seg.catalog import DatasetSpec
-from kvasir_seg.download import archive_url, verify_archive
 from kvasir_seg.errors import ChecksumError, DownloadError
+from kvasir_seg.resolve import ResolvedArchive, check_archive, resolve_archive
 
 logger = logging.getLogger(__name__)
 
@@ -58,65 +58,40 @@ def find_in_manual_dir(spec: DatasetSpec, folder: Path) -> Path:
     return locate_archive(spec, folder)
 
 
-def archive_path(
-    spec: DatasetSpec, dl_manager: tfds.download.DownloadManager, *, registered: bool
-) -> Path:
-    """The zip or folder to read for ``spec`` (see the module docstring for the order).
+def archive_for(
+    spec: DatasetSpec,
+    manual: Path | None,
+    *,
+    verify: bool,
+    download: bool = True,
+    force_download: bool = False,
+) -> ResolvedArchive:
+    """The archive to read for ``spec`` (see the module docstring for the order).
 
-    ``registered`` says whether ``spec.url`` has a checksum in the builder's
-    ``checksums.tsv``. Raises :class:`ChecksumMismatchError` for a zip that is not the
-    official one and :class:`DownloadError` (with the manual steps) when downloading fails.
+    Raises :class:`ChecksumMismatchError` for a zip that is not the official one and
+    :class:`DownloadError` (with the manual steps) when downloading fails.
     """
-    manual = manual_dir(dl_manager)
-    if manual is not None:
-        path = find_in_manual_dir(spec, manual)
-        if path.is_dir():
-            logger.info("%s: reading the extracted folder %s (no checksum)", spec.name, path)
-            return path
-        if not (registered and path == manual / spec.filename):
-            _verify(spec, path)
-            return path
-    url = archive_url(spec)
     try:
-        path = Path(dl_manager.download(url))
-    except NonMatchingChecksumError as error:
-        raise ChecksumMismatchError(
-            f"The {spec.title} archive is not the official {spec.filename}: {error}\n"
-            f"{_checksum_advice(spec)}"
-        ) from error
-    except (OSError, TfdsDownloadError) as error:
-        raise DownloadError(
-            f"Cannot download {url} ({error}). Download it by hand (a browser works when "
-            f"Python's certificate check fails on that server), put {spec.filename} in a "
-            f"folder and pass it: tfds.load({spec.name!r}, download_and_prepare_kwargs="
-            '{"download_config": tfds.download.DownloadConfig(manual_dir=FOLDER)}).'
-        ) from error
-    if not (registered and url == spec.url):
-        _verify(spec, path)
-    return path
-
-
-def _verify(spec: DatasetSpec, path: Path) -> None:
-    """Check a zip TFDS did not verify against the catalog; log its digest if none is known."""
-    try:
-        digest = verify_archive(spec, path)
+        if manual is not None:
+            return check_archive(spec, find_in_manual_dir(spec, manual), verify=verify)
+        return resolve_archive(
+            spec, verify=verify, download=download, force_download=force_download
+        )
+    except ChecksumMismatchError:
+        raise
     except ChecksumError as error:
         raise ChecksumMismatchError(f"{error}\n{_checksum_advice(spec)}") from error
-    if spec.sha256 is None:
-        logger.warning(
-            "%s: no SHA-256 is published for %s, so %s is read unverified; its SHA-256 is %s "
-            "(%d bytes). Please report it so that it can be pinned.",
-            spec.name,
-            spec.filename,
-            path,
-            digest,
-            path.stat().st_size,
-        )
+    except DownloadError as error:
+        raise DownloadError(
+            f"{error} For TFDS, put {spec.filename} in a folder and pass it: "
+            f"tfds.load({spec.name!r}, download_and_prepare_kwargs="
+            '{"download_config": tfds.download.DownloadConfig(manual_dir=FOLDER)}).'
+        ) from error
 
 
 def _checksum_advice(spec: DatasetSpec) -> str:
     return (
-        f"Delete the file (from manual_dir, or from TFDS's downloads folder) and download "
-        f"{spec.url} again. To read a copy you trust anyway, extract it and put the extracted "
-        "folder in manual_dir: a folder is read without a checksum."
+        f"To read a copy you trust anyway, pass builder_kwargs={{'verification_mode': "
+        f"'no_checks'}} to tfds.load / tfds.builder({spec.name!r}, ...), or "
+        "`kvasir-seg prepare --backend tfds --no-verify` on the command line."
     )

@@ -6,35 +6,18 @@ downloads go to a server on 127.0.0.1 through the ``KVASIR_SEG_MIRROR`` variable
 
 from __future__ import annotations
 
-import os
-
-# Tests never reach the network: make the Hugging Face libraries fail fast instead of
-# trying. Set before any test module imports datasets or evaluate.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-
-import atexit
-import shutil
-import subprocess
-import sys
-import tempfile
-
-# Nor do they write into the user's home: evaluate copies metric scripts into its modules
-# cache, Keras writes its config on import. Both go to a folder removed at exit.
-_SCRATCH_HOME = tempfile.mkdtemp(prefix="kvasir-seg-tests-")
-atexit.register(shutil.rmtree, _SCRATCH_HOME, ignore_errors=True)
-os.environ["HF_MODULES_CACHE"] = os.path.join(_SCRATCH_HOME, "hf-modules")
-os.environ["KERAS_HOME"] = os.path.join(_SCRATCH_HOME, "keras")
-
 import functools
 import http.server
-import threading
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from kvasir_seg.synthetic import write_archive
+
+from local_servers import serving
 
 
 @pytest.fixture(scope="session")
@@ -71,16 +54,9 @@ def http_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     """A folder served on 127.0.0.1 and set as ``KVASIR_SEG_MIRROR``; put zips in it."""
     root = tmp_path / "mirror"
     root.mkdir()
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setenv("KVASIR_SEG_MIRROR", f"http://127.0.0.1:{server.server_address[1]}/")
-    try:
+    with serving(functools.partial(_QuietHandler, directory=str(root))) as url:
+        monkeypatch.setenv("KVASIR_SEG_MIRROR", url)
         yield root
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 README = Path(__file__).resolve().parents[1] / "README.md"

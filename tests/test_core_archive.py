@@ -234,14 +234,19 @@ def test_unknown_layout(tmp_path: Path) -> None:
     for folder, size in (("photos", (30, 20)), ("other", (25, 25))):
         (tmp_path / folder).mkdir()
         Image.new("RGB", size, (120, 60, 30)).save(tmp_path / folder / "x.jpg")
-    _expect(LayoutError, tmp_path, "cannot tell which folder holds the masks", "photos/")
+    _expect(LayoutError, tmp_path, "found no folder of masks", "photos/")
 
 
 def test_two_mask_folders_are_ambiguous(tmp_path: Path) -> None:
     root = write_archive("kvasir_capsule_seg", tmp_path, count=3, zipped=False)
     shutil.copytree(root / "Kvasir_Capsule_Seg" / "masks", root / "Kvasir_Capsule_Seg" / "gt_copy")
     _expect(
-        LayoutError, root, "several folders look like mask folders", dataset="kvasir_capsule_seg"
+        LayoutError,
+        root,
+        "several folders hold masks",
+        "gt_copy/",
+        "masks/",
+        dataset="kvasir_capsule_seg",
     )
 
 

@@ -173,23 +173,23 @@ def test_builder_class_can_be_driven_directly(kvasir_seg_folder: Path, tmp_path:
     assert builder.as_dataset(split="test").num_rows >= 3
 
 
-def test_download_into_the_cache_when_no_data_dir(
-    http_mirror: Path, capsule_zip: Path, tmp_path: Path
+def test_download_into_the_archive_store_when_no_data_dir(
+    http_mirror: Path, capsule_zip: Path, tmp_path: Path, archive_store: Path
 ) -> None:
     (http_mirror / KVASIR_CAPSULE_SEG.filename).write_bytes(capsule_zip.read_bytes())
     ds = load_dataset("kvasir_capsule_seg", split="train", cache_dir=tmp_path)
     assert ds.num_rows == 10
-    assert (tmp_path / "downloads" / "kvasir_seg" / KVASIR_CAPSULE_SEG.filename).is_file()
+    assert (archive_store / KVASIR_CAPSULE_SEG.filename).is_file()
 
 
 def test_failed_download_names_the_url_and_where_to_put_the_file(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, archive_store: Path
 ) -> None:
     monkeypatch.setenv("KVASIR_SEG_MIRROR", "http://127.0.0.1:9/")
     with pytest.raises(DownloadError) as caught:
         load_dataset("kvasir_sessile", cache_dir=tmp_path)
     assert KVASIR_SESSILE.url in str(caught.value)
-    assert str(tmp_path / "downloads" / "kvasir_seg" / "kvasir-sessile.zip") in str(caught.value)
+    assert str(archive_store / "kvasir-sessile.zip") in str(caught.value)
 
 
 def test_wrong_checksum_is_an_error_unless_checks_are_off(

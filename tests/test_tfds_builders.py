@@ -15,9 +15,6 @@ import numpy as np
 import pytest
 
 tfds = pytest.importorskip("tensorflow_datasets")
-requests = pytest.importorskip("requests")
-
-from tensorflow_datasets.core.download import checksums  # noqa: E402
 from tensorflow_datasets.core.download.download_manager import (  # noqa: E402
     NonMatchingChecksumError,
 )
@@ -28,19 +25,22 @@ from kvasir_seg.errors import (  # noqa: E402
     ArchiveError,
     ChecksumError,
     DownloadError,
+    KvasirSegError,
     LayoutError,
 )
 from kvasir_seg.splits import read_id_list  # noqa: E402
 from kvasir_seg.synthetic import write_archive  # noqa: E402
 from kvasir_seg_tfds import BUILDERS, ChecksumMismatchError  # noqa: E402
-from kvasir_seg_tfds.metadata import metadata_files  # noqa: E402
+from kvasir_seg_tfds.generate import stale_files  # noqa: E402
 
 PACKAGE = Path(__file__).resolve().parents[1] / "kvasir_seg_tfds"
 
 
-def _build(name: str, data_dir: Path, manual_dir: Path | None = None) -> tfds.core.DatasetBuilder:
+def _build(
+    name: str, data_dir: Path, manual_dir: Path | None = None, **builder_kwargs: object
+) -> tfds.core.DatasetBuilder:
     """``tfds.builder(name)`` prepared in array_record from ``manual_dir`` (if given)."""
-    builder = tfds.builder(name, data_dir=data_dir, file_format="array_record")
+    builder = tfds.builder(name, data_dir=data_dir, file_format="array_record", **builder_kwargs)
     builder.download_and_prepare(
         download_config=tfds.download.DownloadConfig(manual_dir=manual_dir)
     )
@@ -80,11 +80,9 @@ def test_config_is_chosen_by_name(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", sorted(DATASETS))
 def test_folder_files_are_current_with_the_catalog(name: str) -> None:
+    """Every file of the dataset folder is what ``python -m kvasir_seg_tfds.generate`` writes."""
+    assert stale_files(name) == [], "stale: run python -m kvasir_seg_tfds.generate"
     folder = PACKAGE / name
-    for file_name, text in metadata_files(get_spec(name)).items():
-        assert (folder / file_name).read_text(encoding="utf-8") == text, (
-            f"{folder / file_name} is stale: run python -m kvasir_seg_tfds.make_dummy_data"
-        )
     assert any((folder / "dummy_data").rglob("*.jpg"))
     assert sum(f.stat().st_size for f in (folder / "dummy_data").rglob("*")) < 1_000_000
 
@@ -108,8 +106,9 @@ def test_checksums_register_the_official_url_with_its_file_name() -> None:
     assert infos[KVASIR_SEG.url].checksum == KVASIR_SEG.sha256
     assert int(infos[KVASIR_SEG.url].size) == KVASIR_SEG.size_bytes
     assert infos[KVASIR_SEG.url].filename == KVASIR_SEG.filename
-    # No checksum is published for the other two: nothing can be registered for them.
-    assert BUILDERS["kvasir_sessile"].url_infos == {} == BUILDERS["kvasir_capsule_seg"].url_infos
+    # Where no checksum is published, nothing can be registered.
+    for spec in DATASETS.values():
+        assert (spec.url in (BUILDERS[spec.name].url_infos or {})) == (spec.sha256 is not None)
 
 
 # --------------------------------------------------------------------------- manual_dir
@@ -128,17 +127,21 @@ def test_extracted_folder_in_manual_dir(kvasir_seg_folder: Path, tmp_path: Path)
     assert _ids(again, "train") | _ids(again, "test") == train | validation
 
 
-def test_registered_zip_in_manual_dir_is_picked_up_and_verified_by_tfds(
-    kvasir_seg_zip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_no_checks_reads_a_zip_whose_checksum_differs(
+    kvasir_seg_zip: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # Register the synthetic zip's own checksum in place of the official one: TFDS finds the
-    # file in manual_dir by its registered name and verifies it (nothing is downloaded).
-    info = checksums.compute_url_info(kvasir_seg_zip)
-    info.filename = KVASIR_SEG.filename
-    monkeypatch.setattr(BUILDERS["kvasir_seg"], "url_infos", {KVASIR_SEG.url: info})
-    builder = _build("kvasir_seg", tmp_path / "data", manual_dir=_alone(kvasir_seg_zip, tmp_path))
+    # The same meaning as Hugging Face's verification_mode="no_checks": only a warning.
+    with caplog.at_level(logging.WARNING):
+        builder = _build(
+            "kvasir_seg",
+            tmp_path / "data",
+            manual_dir=_alone(kvasir_seg_zip, tmp_path),
+            verification_mode="no_checks",
+        )
     assert builder.info.splits.total_num_examples == 12
-    assert builder.info.download_size == kvasir_seg_zip.stat().st_size
+    assert KVASIR_SEG.sha256 in caplog.text and sha256_of(kvasir_seg_zip) in caplog.text
+    with pytest.raises(KvasirSegError, match="verification_mode must be"):
+        tfds.builder("kvasir_seg", data_dir=tmp_path, verification_mode="sometimes")
 
 
 def test_wrong_checksum_in_manual_dir_is_a_clear_error(
@@ -151,19 +154,19 @@ def test_wrong_checksum_in_manual_dir_is_a_clear_error(
     )
     message = str(caught.value)
     assert KVASIR_SEG.sha256 in message and sha256_of(kvasir_seg_zip) in message
-    assert "manual_dir" in message and KVASIR_SEG.url in message
+    assert "'verification_mode': 'no_checks'" in message and KVASIR_SEG.url in message
     assert not (tmp_path / "data" / "kvasir_seg" / "official" / "1.0.0").exists()
 
 
-def test_unregistered_zip_in_manual_dir_is_read_and_its_checksum_logged(
+def test_unpublished_zip_in_manual_dir_is_pinned_on_first_use(
     sessile_zip: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="kvasir_seg_tfds"):
+    with caplog.at_level(logging.WARNING):
         builder = _build(
             "kvasir_sessile", tmp_path / "data", manual_dir=_alone(sessile_zip, tmp_path)
         )
     assert builder.info.splits["train"].num_examples == 8
-    assert sha256_of(sessile_zip) in caplog.text and "unverified" in caplog.text
+    assert sha256_of(sessile_zip) in caplog.text and "trust on first use" in caplog.text
 
 
 def test_capsule_zip_and_its_unknown_layout(capsule_zip: Path, tmp_path: Path) -> None:
@@ -221,14 +224,13 @@ def test_download_from_a_mirror_is_verified_by_the_core(
 def test_failed_download_says_how_to_use_manual_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def refuse(self: object, url: str) -> Path:
-        raise requests.exceptions.SSLError("certificate verify failed: CERTIFICATE_VERIFY_FAILED")
-
-    monkeypatch.setattr(tfds.download.DownloadManager, "download", refuse)
+    # Our downloader, not TFDS's (which retries for minutes): a refused connection fails
+    # at once, with the URL to open in a browser and where to put the file.
+    monkeypatch.setenv("KVASIR_SEG_MIRROR", "http://127.0.0.1:9/")
     with pytest.raises(DownloadError) as caught:
         _build("kvasir_seg", tmp_path / "data")
     message = str(caught.value)
-    assert KVASIR_SEG.url in message and "CERTIFICATE_VERIFY_FAILED" in message
+    assert KVASIR_SEG.url in message and "Connection refused" in message
     assert "DownloadConfig(manual_dir=" in message and KVASIR_SEG.filename in message
 
 

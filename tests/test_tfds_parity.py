@@ -19,23 +19,21 @@ datasets = pytest.importorskip("datasets")
 tf = pytest.importorskip("tensorflow")
 
 import kvasir_seg_tfds  # noqa: E402, F401  (registers the builders)
-from kvasir_seg.catalog import get_spec  # noqa: E402
+from kvasir_seg.catalog import DATASETS, get_spec  # noqa: E402
 from kvasir_seg.synthetic import write_archive  # noqa: E402
 from kvasir_seg_hf import load_dataset  # noqa: E402
 
 BOX_KEYS = ("xmin", "ymin", "xmax", "ymax")
 
 
-@pytest.fixture(scope="module", params=["kvasir_seg", "kvasir_sessile", "kvasir_capsule_seg"])
+@pytest.fixture(scope="module", params=list(DATASETS))
 def archive(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[str, Path]:
-    """A dataset name and its extracted synthetic archive at real sizes."""
-    counts = {"kvasir_seg": 12, "kvasir_sessile": 8, "kvasir_capsule_seg": 8}
+    """A dataset name and its extracted synthetic archive at real sizes (12 examples at most)."""
+    count = min(get_spec(request.param).synthetic.count, 12)
     folder = tmp_path_factory.mktemp(request.param)
-    return request.param, write_archive(
-        request.param, folder, count=counts[request.param], zipped=False
-    )
+    return request.param, write_archive(request.param, folder, count=count, zipped=False)
 
 
 def _hf_examples(name: str, folder: Path, cache: Path) -> dict[str, dict[str, Any]]:
@@ -84,9 +82,9 @@ def _assert_same(hf: dict[str, Any], ours: dict[str, Any], spec_name: str) -> No
     expected = [[b["ymin"], b["xmin"], b["ymax"], b["xmax"]] for b in hf["bboxes"]]
     assert pixels.tolist() == expected
     assert list(ours["bboxes"]["label"]) == [b["label"] for b in hf["bboxes"]]
-    for name, _ in get_spec(spec_name).extra_fields:
-        value = ours[name]
-        assert (value.decode() if isinstance(value, bytes) else int(value)) == hf[name]
+    for extra in get_spec(spec_name).extra_fields:
+        value = ours[extra.name]
+        assert (value.decode() if isinstance(value, bytes) else int(value)) == hf[extra.name]
 
 
 def test_both_backends_serve_the_same_examples(archive: tuple[str, Path], tmp_path: Path) -> None:

@@ -41,6 +41,7 @@ import numpy as np
 from PIL import Image
 
 from kvasir_seg.errors import MetricInputError
+from kvasir_seg.masks import canonical_bool
 
 _THRESHOLD_HINT = (
     "threshold it first, e.g. `kvasir_seg.masks.threshold_mask(mask)` (luminance > 127) "
@@ -60,7 +61,7 @@ def as_mask_array(value: Any, role: str) -> np.ndarray:
         and value.size
         and value.dtype.kind in "biuf"
     ):
-        return canonical_bool(value)
+        return canonical_bool(value) if value.dtype == np.bool_ else value
     mode = None
     if isinstance(value, Image.Image):
         mode = value.mode
@@ -95,22 +96,9 @@ def as_mask_array(value: Any, role: str) -> np.ndarray:
         raise MetricInputError(
             f"The {role} has dtype {value.dtype}; expected bool, integers or floats."
         )
-    return canonical_bool(value)
-
-
-def canonical_bool(array: np.ndarray) -> np.ndarray:
-    """``array``, except that bools stored as bytes other than 0/1 become real bools.
-
-    numpy's view of a PIL mode "1" image (``np.asarray(row["mask"])`` of a Hugging Face row)
-    is a bool array whose True bytes are 255; arithmetic on its bytes (``view(np.uint8)``)
-    would then be wrong.
-
-    >>> canonical_bool(np.array([0, 255], np.uint8).view(np.bool_)).view(np.uint8).tolist()
-    [0, 1]
-    """
-    if array.dtype == np.bool_ and array.size and array.view(np.uint8).max() > 1:
-        return array.view(np.uint8) != 0
-    return array
+    # numpy bools of a PIL mode "1" image may hold the byte 255: every bool array that
+    # goes on is canonical, since the protocols read bool bytes.
+    return canonical_bool(value) if value.dtype == np.bool_ else value
 
 
 def check_same_shape(prediction: np.ndarray, reference: np.ndarray) -> None:

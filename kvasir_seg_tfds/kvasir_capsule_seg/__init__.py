@@ -1,1 +1,1 @@
-"""The ``kvasir_capsule_seg`` dataset folder, in TFDS's layout."""
+"""The ``kvasir_capsule_seg`` dataset folder in TFDS's layout (generated)."""

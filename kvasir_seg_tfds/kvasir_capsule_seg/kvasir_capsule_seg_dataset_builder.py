@@ -1,17 +1,20 @@
-"""KvasirCapsule-SEG for TensorFlow Datasets: 55 capsule-endoscopy frames with polyp masks.
+"""KvasirCapsule-SEG for TensorFlow Datasets: the ``kvasir_capsule_seg`` builder.
 
-One ``train`` split of consecutive frames of one video.
+Configs: ``default`` (train).
+
+Generated from the catalog by ``python -m kvasir_seg_tfds.generate``: edit the spec in
+kvasir_seg/catalog.py, not this file.
 
     >>> import tensorflow_datasets as tfds
     >>> import kvasir_seg_tfds
-    >>> ds = tfds.load("kvasir_capsule_seg", split="train", as_supervised=True)  # doctest: +SKIP
+    >>> ds = tfds.load("kvasir_capsule_seg", split="train")  # doctest: +SKIP
 """
 
-from kvasir_seg.catalog import KVASIR_CAPSULE_SEG
+from kvasir_seg.catalog import get_spec
 from kvasir_seg_tfds.builder import KvasirBuilder
 
 
 class Builder(KvasirBuilder):
-    """KvasirCapsule-SEG: the builder of ``kvasir_capsule_seg``; all else follows from its spec."""
+    """KvasirCapsule-SEG: the ``kvasir_capsule_seg`` builder; all else follows from its spec."""
 
-    SPEC = KVASIR_CAPSULE_SEG
+    SPEC = get_spec("kvasir_capsule_seg")

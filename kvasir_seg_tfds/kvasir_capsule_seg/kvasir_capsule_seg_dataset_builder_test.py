@@ -1,6 +1,7 @@
-"""The TFDS builder test of ``kvasir_capsule_seg``, on ``dummy_data/`` (3 synthetic frames).
+"""The TFDS builder test of ``kvasir_capsule_seg``, on ``dummy_data/`` (3 examples).
 
-The dummy archive has a third folder of box-drawn frames, which the reader must ignore.
+Generated from the catalog by ``python -m kvasir_seg_tfds.generate``: edit the spec in
+kvasir_seg/catalog.py, not this file.
 """
 
 import pytest
@@ -12,10 +13,11 @@ from tensorflow_datasets import testing  # noqa: E402
 from kvasir_seg_tfds.kvasir_capsule_seg import kvasir_capsule_seg_dataset_builder  # noqa: E402
 
 
-class KvasirCapsuleSegTest(testing.DatasetBuilderTestCase):
-    """One ``train`` split of 3 frames."""
+class KvasirCapsuleSegDefaultTest(testing.DatasetBuilderTestCase):
+    """Config ``default`` on the dummy data."""
 
     DATASET_CLASS = kvasir_capsule_seg_dataset_builder.Builder
+    BUILDER_CONFIG_NAMES_TO_TEST = ["default"]
     SPLITS = {"train": 3}
 
 

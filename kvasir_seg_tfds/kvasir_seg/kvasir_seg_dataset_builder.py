@@ -1,17 +1,20 @@
-"""Kvasir-SEG for TensorFlow Datasets: 1000 polyp images, masks and boxes.
+"""Kvasir-SEG for TensorFlow Datasets: the ``kvasir_seg`` builder.
 
-Configs ``official`` (train/validation) and ``pranet`` (train/test).
+Configs: ``official`` (train, validation), ``pranet`` (train, test).
+
+Generated from the catalog by ``python -m kvasir_seg_tfds.generate``: edit the spec in
+kvasir_seg/catalog.py, not this file.
 
     >>> import tensorflow_datasets as tfds
     >>> import kvasir_seg_tfds
-    >>> ds = tfds.load("kvasir_seg", split="train", as_supervised=True)  # doctest: +SKIP
+    >>> ds = tfds.load("kvasir_seg", split="train")  # doctest: +SKIP
 """
 
-from kvasir_seg.catalog import KVASIR_SEG
+from kvasir_seg.catalog import get_spec
 from kvasir_seg_tfds.builder import KvasirBuilder
 
 
 class Builder(KvasirBuilder):
-    """Kvasir-SEG: the builder of ``kvasir_seg``; all else follows from its spec."""
+    """Kvasir-SEG: the ``kvasir_seg`` builder; all else follows from its spec."""
 
-    SPEC = KVASIR_SEG
+    SPEC = get_spec("kvasir_seg")

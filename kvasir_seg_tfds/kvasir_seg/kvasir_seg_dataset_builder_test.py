@@ -1,4 +1,8 @@
-"""The TFDS builder test of ``kvasir_seg``, on ``dummy_data/`` (6 synthetic pairs, real ids)."""
+"""The TFDS builder test of ``kvasir_seg``, on ``dummy_data/`` (6 examples).
+
+Generated from the catalog by ``python -m kvasir_seg_tfds.generate``: edit the spec in
+kvasir_seg/catalog.py, not this file.
+"""
 
 import pytest
 
@@ -9,16 +13,16 @@ from tensorflow_datasets import testing  # noqa: E402
 from kvasir_seg_tfds.kvasir_seg import kvasir_seg_dataset_builder  # noqa: E402
 
 
-class OfficialConfigTest(testing.DatasetBuilderTestCase):
-    """The authors' split: 5 of the dummy ids are in train.txt, 1 in val.txt."""
+class KvasirSegOfficialTest(testing.DatasetBuilderTestCase):
+    """Config ``official`` on the dummy data."""
 
     DATASET_CLASS = kvasir_seg_dataset_builder.Builder
     BUILDER_CONFIG_NAMES_TO_TEST = ["official"]
     SPLITS = {"train": 5, "validation": 1}
 
 
-class PranetConfigTest(testing.DatasetBuilderTestCase):
-    """The PraNet split: 1 of the dummy ids is in the PraNet test list."""
+class KvasirSegPranetTest(testing.DatasetBuilderTestCase):
+    """Config ``pranet`` on the dummy data."""
 
     DATASET_CLASS = kvasir_seg_dataset_builder.Builder
     BUILDER_CONFIG_NAMES_TO_TEST = ["pranet"]

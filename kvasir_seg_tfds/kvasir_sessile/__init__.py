@@ -1,1 +1,1 @@
-"""The ``kvasir_sessile`` dataset folder, in TFDS's layout."""
+"""The ``kvasir_sessile`` dataset folder in TFDS's layout (generated)."""

@@ -1,17 +1,20 @@
-"""Kvasir-Sessile for TensorFlow Datasets: 196 sessile polyps, a subset of Kvasir-SEG.
+"""Kvasir-Sessile for TensorFlow Datasets: the ``kvasir_sessile`` builder.
 
-One ``train`` split; each example carries its id's Kvasir-SEG splits.
+Configs: ``default`` (train).
+
+Generated from the catalog by ``python -m kvasir_seg_tfds.generate``: edit the spec in
+kvasir_seg/catalog.py, not this file.
 
     >>> import tensorflow_datasets as tfds
     >>> import kvasir_seg_tfds
-    >>> ds = tfds.load("kvasir_sessile", split="train", as_supervised=True)  # doctest: +SKIP
+    >>> ds = tfds.load("kvasir_sessile", split="train")  # doctest: +SKIP
 """
 
-from kvasir_seg.catalog import KVASIR_SESSILE
+from kvasir_seg.catalog import get_spec
 from kvasir_seg_tfds.builder import KvasirBuilder
 
 
 class Builder(KvasirBuilder):
-    """Kvasir-Sessile: the builder of ``kvasir_sessile``; all else follows from its spec."""
+    """Kvasir-Sessile: the ``kvasir_sessile`` builder; all else follows from its spec."""
 
-    SPEC = KVASIR_SESSILE
+    SPEC = get_spec("kvasir_sessile")

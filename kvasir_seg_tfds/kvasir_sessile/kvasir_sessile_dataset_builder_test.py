@@ -1,4 +1,8 @@
-"""The TFDS builder test of ``kvasir_sessile``, on ``dummy_data/`` (4 synthetic pairs)."""
+"""The TFDS builder test of ``kvasir_sessile``, on ``dummy_data/`` (4 examples).
+
+Generated from the catalog by ``python -m kvasir_seg_tfds.generate``: edit the spec in
+kvasir_seg/catalog.py, not this file.
+"""
 
 import pytest
 
@@ -9,10 +13,11 @@ from tensorflow_datasets import testing  # noqa: E402
 from kvasir_seg_tfds.kvasir_sessile import kvasir_sessile_dataset_builder  # noqa: E402
 
 
-class KvasirSessileTest(testing.DatasetBuilderTestCase):
-    """One ``train`` split; boxes come from the masks (the dummy archive has no box file)."""
+class KvasirSessileDefaultTest(testing.DatasetBuilderTestCase):
+    """Config ``default`` on the dummy data."""
 
     DATASET_CLASS = kvasir_sessile_dataset_builder.Builder
+    BUILDER_CONFIG_NAMES_TO_TEST = ["default"]
     SPLITS = {"train": 4}
 
 

@@ -24,6 +24,19 @@ from kvasir_seg.archive import open_archive
 
 REFUSED = "http://127.0.0.1:9/"  # the discard port: connection refused
 
+#: Runs the command with some top-level packages made unimportable, as on an install that
+#: lacks them (patching the path finder: ``sys.modules[name] = None`` would fool TFDS).
+_HIDING_MAIN = """
+import importlib.machinery, json, sys
+hidden = set(json.loads(sys.argv.pop(1)))
+original = importlib.machinery.PathFinder.find_spec
+def find_spec(cls, name, path=None, target=None):
+    return None if name.partition(".")[0] in hidden else original(name, path, target)
+importlib.machinery.PathFinder.find_spec = classmethod(find_spec)
+from kvasir_seg.app.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
 
 @dataclass
 class Result:
@@ -56,11 +69,12 @@ def kvasir_seg_cli(tmp_path: Path) -> Runner:
 
     String arguments are split on whitespace (``"show kvasir_seg -n 4"``); anything else
     (paths, numbers) is one argument. With ``ok=True`` the run must succeed; ``ok=False``
-    returns failures for the test to look at.
+    returns failures for the test to look at. ``hide=("datasets",)`` runs it as on an
+    install without those packages.
     """
     home = tmp_path / "home"
 
-    def run(*args: object, ok: bool = True) -> Result:
+    def run(*args: object, ok: bool = True, hide: tuple[str, ...] = ()) -> Result:
         env = {
             **os.environ,
             "HF_HOME": str(home / "huggingface"),
@@ -70,8 +84,9 @@ def kvasir_seg_cli(tmp_path: Path) -> Runner:
             "TF_CPP_MIN_LOG_LEVEL": "3",
             "KVASIR_SEG_MIRROR": os.environ.get("KVASIR_SEG_MIRROR", REFUSED),
         }
+        entry = ["-c", _HIDING_MAIN, json.dumps(hide)] if hide else ["-m", "kvasir_seg"]
         completed = subprocess.run(
-            [sys.executable, "-m", "kvasir_seg", *_words(args)],
+            [sys.executable, *entry, *_words(args)],
             capture_output=True,
             text=True,
             env=env,

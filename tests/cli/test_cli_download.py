@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kvasir_seg.catalog import KVASIR_CAPSULE_SEG, KVASIR_SEG, KVASIR_SESSILE
+
+from local_servers import serving
 
 
 class _Mirror:
@@ -56,17 +57,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 def mirror(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Mirror]:
     """A threaded server on 127.0.0.1, set as ``KVASIR_SEG_MIRROR`` for the command."""
     state = _Mirror()
-    handler = type("Handler", (_Handler,), {"mirror": state})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/"
-    monkeypatch.setenv("KVASIR_SEG_MIRROR", state.url)
-    try:
+    with serving(type("Handler", (_Handler,), {"mirror": state})) as url:
+        state.url = url
+        monkeypatch.setenv("KVASIR_SEG_MIRROR", url)
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_download_verifies_renames_and_reuses(
@@ -86,12 +80,13 @@ def test_download_verifies_renames_and_reuses(
         assert Path(entry["path"]).read_bytes() == payload
         assert entry["status"] == "downloaded" and entry["size_bytes"] == len(payload)
         assert entry["sha256"] == hashlib.sha256(payload).hexdigest()
-        assert entry["verified"] is False  # no published checksum to verify against
+        # No published checksum: the first complete download is pinned (trust on first use).
+        assert entry["verified"] is True and entry["pin"] == "first-use" and entry["pinned_at"]
     assert not list(target.glob("*.part"))
     asked = len(mirror.requests)
 
     text = kvasir_seg_cli("download", "kvasir_sessile", "--to", target).stdout
-    assert "present" in text and "no published checksum" in text
+    assert "present" in text and "matches the pin recorded" in text
     assert len(mirror.requests) == asked, "a complete file is reused without a request"
     again = kvasir_seg_cli("download", "kvasir_sessile", "--to", target, "--force", "--json")
     assert again.json()[0]["status"] == "downloaded" and len(mirror.requests) == asked + 1
@@ -104,7 +99,7 @@ def test_checksum_mismatch_keeps_nothing_unless_told(
     target = tmp_path / "zips"
     failed = kvasir_seg_cli("download", "kvasir_seg", "--to", target, ok=False)
     failed.assert_user_error(f"expected sha256 {KVASIR_SEG.sha256}", "--no-verify")
-    assert not list(target.iterdir())
+    assert [p.name for p in target.iterdir()] == [f"{KVASIR_SEG.filename}.lock"]
 
     kept = kvasir_seg_cli("download", "kvasir_seg", "--to", target, "--no-verify")
     assert "DOES NOT MATCH" in kept.stdout

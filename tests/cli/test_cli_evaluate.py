@@ -157,4 +157,4 @@ def test_missing_extra_and_wrongly_sized_predictions_stop_the_scoring(
     (folder / f"{first}.png").unlink()
     kvasir_seg_cli(
         *_args(kvasir_seg_zip, folder, "--allow-missing", "--allow-extra"), ok=False
-    ).assert_user_error("is not a readable PNG or JPEG")
+    ).assert_user_error("cannot decode the image")

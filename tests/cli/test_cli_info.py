@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from kvasir_seg.app.cli import build_parser, main
 from kvasir_seg.catalog import DATASETS
-from kvasir_seg.cli import build_parser, main
 
 COMMANDS = ["info", "download", "prepare", "evaluate", "show", "export"]
 
@@ -46,7 +46,9 @@ def test_info_text_json_and_bibtex(kvasir_seg_cli) -> None:
     assert facts["checksum_pinned"] is True and facts["size_bytes"] == 46_227_172
     everything = kvasir_seg_cli("info", "--json").json()
     assert [d["name"] for d in everything] == list(DATASETS)
-    assert [d["checksum_pinned"] for d in everything] == [True, False, False]
+    assert [d["checksum_pinned"] for d in everything] == [
+        spec.sha256 is not None for spec in DATASETS.values()
+    ]
     assert everything[2]["configs"] == {"default": {"train": 55}}
 
     bibtex = kvasir_seg_cli("info", "--bibtex").stdout
@@ -59,7 +61,7 @@ def test_info_text_json_and_bibtex(kvasir_seg_cli) -> None:
 
 def test_user_errors_are_one_line_without_traceback(kvasir_seg_cli, tmp_path) -> None:
     kvasir_seg_cli("info", "kvasir_foo", ok=False).assert_user_error(
-        "unknown dataset 'kvasir_foo'", "kvasir_seg, kvasir_sessile, kvasir_capsule_seg"
+        "unknown dataset 'kvasir_foo'", ", ".join(DATASETS)
     )
     kvasir_seg_cli(ok=False).assert_user_error("COMMAND")
     kvasir_seg_cli(
@@ -99,3 +101,11 @@ def test_unknown_split_names_the_known_ones(capsule_zip, tmp_path, kvasir_seg_cl
         tmp_path / "x.png",
         ok=False,
     ).assert_user_error("config 'default' has no split 'test'; choose one of: train")
+
+
+def test_info_prints_the_croissant_of_one_dataset(kvasir_seg_cli) -> None:
+    from kvasir_seg.app.croissant import croissant_metadata
+
+    printed = kvasir_seg_cli("info kvasir_seg --croissant").json()
+    assert printed == croissant_metadata(DATASETS["kvasir_seg"])
+    kvasir_seg_cli("info --croissant", ok=False).assert_user_error("describes one dataset")

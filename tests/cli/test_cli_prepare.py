@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from kvasir_seg.app.commands.prepare import _tfds_manual_dir
 from kvasir_seg.catalog import KVASIR_SEG, KVASIR_SESSILE
-from kvasir_seg.commands.prepare import _tfds_manual_dir
 
 
 def _folder_with(tmp_path: Path, *zips: Path) -> Path:
@@ -21,7 +21,11 @@ def _folder_with(tmp_path: Path, *zips: Path) -> Path:
 
 
 def test_prepare_hf_builds_caches_that_load_dataset_reuses(
-    sessile_zip: Path, capsule_zip: Path, tmp_path: Path, kvasir_seg_cli
+    sessile_zip: Path,
+    capsule_zip: Path,
+    tmp_path: Path,
+    kvasir_seg_cli,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     downloads = _folder_with(tmp_path, sessile_zip, capsule_zip)
     cache = tmp_path / "cache"
@@ -42,13 +46,22 @@ def test_prepare_hf_builds_caches_that_load_dataset_reuses(
 
     from kvasir_seg_hf import load_dataset
 
-    # The cache is reused: the archive is no longer needed.
-    shutil.rmtree(downloads)
+    # No path is needed afterwards: the archive store (the command's) remembers the zip, and
+    # once the zip is gone, its pin still names the cache built from it.
+    monkeypatch.setenv("KVASIR_SEG_DATA", str(tmp_path / "home" / "archives"))
+    monkeypatch.setenv("KVASIR_SEG_MIRROR", "http://127.0.0.1:9/")
     assert report[0]["load"] == (
-        f"kvasir_seg_hf.load_dataset('kvasir_sessile', 'default', data_dir={str(downloads)!r}, "
-        f"cache_dir={str(cache)!r})"
+        f"kvasir_seg_hf.load_dataset('kvasir_sessile', 'default', cache_dir={str(cache)!r})"
     )
-    loaded = load_dataset("kvasir_sessile", split="train", data_dir=downloads, cache_dir=cache)
+    found = load_dataset("kvasir_sessile", split="train", cache_dir=cache)
+    assert (
+        found.cache_files
+        == load_dataset(
+            "kvasir_sessile", split="train", data_dir=downloads, cache_dir=cache
+        ).cache_files
+    )
+    shutil.rmtree(downloads)
+    loaded = load_dataset("kvasir_sessile", split="train", cache_dir=cache)
     assert loaded.num_rows == 8
     assert Path(loaded.cache_files[0]["filename"]).parent == Path(report[0]["location"])
 
@@ -106,19 +119,18 @@ def test_prepare_tfds_writes_array_record_for_both_configs(
 def test_tfds_manual_dir_holds_the_archive_under_its_official_name(
     kvasir_seg_zip: Path, kvasir_seg_folder: Path, sessile_zip: Path, tmp_path: Path
 ) -> None:
-    assert _tfds_manual_dir(KVASIR_SEG, kvasir_seg_folder, verify=True, scratch=tmp_path) == (
-        kvasir_seg_folder
-    )
-    assert _tfds_manual_dir(KVASIR_SESSILE, sessile_zip, verify=True, scratch=tmp_path) == (
-        sessile_zip.parent
-    )
+    assert _tfds_manual_dir(KVASIR_SEG, kvasir_seg_folder, scratch=tmp_path) == kvasir_seg_folder
+    assert _tfds_manual_dir(KVASIR_SESSILE, sessile_zip, scratch=tmp_path) == sessile_zip.parent
     renamed = tmp_path / "elsewhere" / "my copy.zip"
     renamed.parent.mkdir()
     shutil.copy(sessile_zip, renamed)
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    linked = _tfds_manual_dir(KVASIR_SESSILE, renamed, verify=True, scratch=tmp_path / "a")
+    linked = _tfds_manual_dir(KVASIR_SESSILE, renamed, scratch=tmp_path / "a")
     assert (linked / KVASIR_SESSILE.filename).read_bytes() == sessile_zip.read_bytes()
-    # A zip TFDS would reject is extracted (TFDS reads folders without a checksum).
-    extracted = _tfds_manual_dir(KVASIR_SEG, kvasir_seg_zip, verify=False, scratch=tmp_path / "b")
-    assert (extracted / "Kvasir-SEG" / "kavsir_bboxes.json").is_file()
+    # Even a zip whose checksum differs is read in place (verification_mode="no_checks"),
+    # never extracted.
+    assert _tfds_manual_dir(KVASIR_SEG, kvasir_seg_zip, scratch=tmp_path / "b") == (
+        kvasir_seg_zip.parent
+    )
+    assert not list((tmp_path / "b").iterdir())

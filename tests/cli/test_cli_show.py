@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from kvasir_seg.grid import (
+from kvasir_seg.app.grid import (
     BACKGROUND,
     BOX,
     CAPTION_HEIGHT,

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import re
 import textwrap
 from typing import Any
 
-from kvasir_seg.catalog import DatasetSpec
-from kvasir_seg.commands.common import (
+from kvasir_seg.app.commands.common import (
+    UsageError,
     add_flag,
     add_json_argument,
     dataset_name,
@@ -16,17 +15,25 @@ from kvasir_seg.commands.common import (
     print_json,
     specs_from_names,
 )
-
-_BIBTEX_KEY = re.compile(r"@\w+\{([^,]+),")
-
+from kvasir_seg.app.status import dataset_status
+from kvasir_seg.catalog import DatasetSpec
+from kvasir_seg.citations import unique_entries
 
 NAME = "info"
-SUMMARY = "the datasets at a glance; --bibtex for their citations"
+SUMMARY = "the datasets at a glance, and what is on this machine; --bibtex for citations"
 DESCRIPTION = (
-    "Show each dataset's splits and example counts, its archive (file, size, whether "
-    "a SHA-256 is pinned), its homepage and its terms of use."
+    "Show each dataset's splits and example counts, its archive (file, size, whether its "
+    "SHA-256 is published, recorded on first use (with the date) or unknown), its "
+    "homepage and terms of use, and what this machine holds: the archive in the store "
+    "and the Hugging Face and TFDS caches built in their default places, with paths "
+    "and sizes."
 )
-EXAMPLES = ["info", "info kvasir_seg --json", "info kvasir_sessile --bibtex > refs.bib"]
+EXAMPLES = [
+    "info",
+    "info kvasir_seg --json",
+    "info kvasir_sessile --bibtex > refs.bib",
+    "info kvasir_seg --croissant > croissant.json",
+]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="one dataset (default: all three)",
     )
     add_flag(parser, "--bibtex", "print the BibTeX entries to cite, nothing else")
+    add_flag(
+        parser,
+        "--croissant",
+        "print the Croissant JSON-LD of NAME's export (what `export` writes as croissant.json)",
+    )
     add_json_argument(parser)
 
 
@@ -65,21 +77,24 @@ def describe(spec: DatasetSpec) -> dict[str, Any]:
         "homepage": spec.homepage,
         "terms_of_use": spec.terms_of_use,
         "description": spec.description,
+        "status": dataset_status(spec),
     }
 
 
 def bibtex_entries(specs: list[DatasetSpec]) -> list[str]:
     """The BibTeX entries of ``specs``, each once (Kvasir-SEG's is shared by two)."""
-    seen: dict[str, str] = {}
-    for spec in specs:
-        for entry in re.split(r"\n\s*\n", spec.citation.strip()):
-            match = _BIBTEX_KEY.match(entry.strip())
-            seen.setdefault(match.group(1) if match else entry, entry.strip())
-    return list(seen.values())
+    return unique_entries(spec.citation for spec in specs)
 
 
 def run(args: argparse.Namespace) -> int:
     specs = specs_from_names([args.name])
+    if args.croissant:
+        from kvasir_seg.app.croissant import croissant_metadata
+
+        if args.name == "all" or args.bibtex:
+            raise UsageError("--croissant describes one dataset: name it, without --bibtex.")
+        print_json(croissant_metadata(specs[0]))
+        return 0
     if args.bibtex:
         entries = bibtex_entries(specs)
         if args.json:
@@ -95,24 +110,37 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cache_rows(label: str, caches: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    if not caches:
+        return [(label, "not built")]
+    return [
+        (
+            label if index == 0 else "",
+            f"{c['config']} {c['version']}, {human_size(c['size_bytes'])}"
+            + ("" if c["current"] else " (from another archive)")
+            + f": {c['path']}",
+        )
+        for index, c in enumerate(caches)
+    ]
+
+
 def _text(spec: DatasetSpec, facts: dict[str, Any]) -> str:
     configs = [
         f"{name}: " + ", ".join(f"{split} {count}" for split, count in splits.items())
         for name, splits in facts["configs"].items()
     ]
-    checksum = (
-        f"pinned, sha256 {spec.sha256}"
-        if spec.sha256
-        else "not published (the SHA-256 of your copy is shown by `download`)"
-    )
+    status = facts["status"]
     rows = [
         ("examples", str(spec.expected_examples)),
         ("splits", configs[0]),
         *(("", line) for line in configs[1:]),
         ("archive", f"{spec.filename}, {human_size(spec.size_bytes)}"),
-        ("checksum", checksum),
+        ("checksum", status["checksum"]),
         ("url", spec.url),
         ("homepage", spec.homepage),
+        ("store", "; ".join(status["archives"]) or f"no archive yet in {status['store']}"),
+        *_cache_rows("HF cache", status["hf_caches"]),
+        *_cache_rows("TFDS", status["tfds_caches"]),
     ]
     lines = [f"{spec.title} ({spec.name})"]
     lines += [f"  {label:<10}{value}" for label, value in rows]

@@ -8,29 +8,32 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import itertools
 import os
 import sys
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any
 
-from kvasir_seg.catalog import DatasetSpec
-from kvasir_seg.commands.common import (
+from kvasir_seg.app.commands.common import (
     UsageError,
     add_archive_arguments,
     add_config_argument,
     add_dataset_arguments,
     add_json_argument,
+    archive_of,
     print_json,
     print_table,
-    resolve_archive,
+    require,
     specs_from_names,
 )
+from kvasir_seg.catalog import DatasetSpec
 
 BACKENDS = ("hf", "tfds")
 _CACHE_SUBFOLDERS = {"hf": "huggingface", "tfds": "tensorflow_datasets"}
+_MODULES = {"hf": "datasets", "tfds": "tensorflow_datasets"}
+_EXTRAS = {"hf": "hf", "tfds": "tfds"}
 
 
 NAME = "prepare"
@@ -53,8 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--backend",
         choices=(*BACKENDS, "all"),
-        default="hf",
-        help="which cache to build: hf (default), tfds or all",
+        help="which cache to build: hf, tfds or all (default: hf if installed, else tfds)",
     )
     add_config_argument(parser, "default: every config")
     add_archive_arguments(parser)
@@ -82,30 +84,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    backends = BACKENDS if args.backend == "all" else (args.backend,)
+    backends = _backends(args.backend)
     specs = specs_from_names(args.names)
     if args.config is not None:
         for spec in specs:
             spec.config(args.config)  # an unknown config fails before any work
-    if "tfds" in backends:
-        _import_tfds()
     if not args.progress:
         _quiet_progress(backends)
     results = []
     for spec in specs:
-        archive = resolve_archive(spec, args.data_dir, verify=args.verify, progress=args.progress)
+        archive = archive_of(spec, args)
         configs = [spec.config(args.config)] if args.config else list(spec.configs)
         for config, backend in itertools.product(configs, backends):
             cache_dir = _cache_dir(args.cache_dir, backend, len(backends) > 1)
             # What the libraries print goes to stderr: stdout holds the report only.
             with contextlib.redirect_stdout(sys.stderr):
                 if backend == "hf":
-                    # The cache's name depends on data_dir: pass the user's, so that the
-                    # same load_dataset(..., data_dir=...) call in Python finds this cache.
                     prepared = prepare_hf(
                         spec,
                         config.name,
-                        args.data_dir or archive,
+                        archive,
                         cache_dir,
                         verify=args.verify,
                         num_proc=args.num_proc,
@@ -144,6 +142,31 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def _backends(choice: str | None) -> tuple[str, ...]:
+    """The backends to build: as asked, or by default the installed ones (HF first)."""
+    if choice == "all":
+        wanted: tuple[str, ...] = BACKENDS
+    elif choice is not None:
+        wanted = (choice,)
+    else:
+        found = [b for b in BACKENDS if _installed(_MODULES[b])]
+        if not found:
+            raise UsageError(
+                "prepare builds the Hugging Face or TFDS caches, and neither is installed: "
+                "pip install 'kvasir-seg[hf]' (or 'kvasir-seg[tfds]')."
+            )
+        wanted = (found[0],)
+    for backend in wanted:
+        require(_MODULES[backend], _EXTRAS[backend], f"--backend {backend}")
+    if "tfds" in wanted:
+        _import_tfds()
+    return wanted
+
+
 def _cache_dir(cache_dir: str | None, backend: str, several: bool) -> str | None:
     if cache_dir is None:
         return None
@@ -165,29 +188,28 @@ def _quiet_progress(backends: tuple[str, ...]) -> None:
 def prepare_hf(
     spec: DatasetSpec,
     config: str,
-    data_dir: str | os.PathLike[str],
+    archive: Path,
     cache_dir: str | None,
     *,
     verify: bool,
     num_proc: int | None = None,
 ) -> dict[str, Any]:
-    """Build the Hugging Face cache of one config; its splits, location and how to load it."""
+    """Build the Hugging Face cache of one config; its splits, location and how to load it.
+
+    The cache is keyed by the archive's identity and the archive is recorded in the store,
+    so ``load_dataset(name, config)`` finds it later with no ``data_dir``.
+    """
     from kvasir_seg_hf import get_builder
 
-    builder = get_builder(spec.name, config, data_dir=data_dir, cache_dir=cache_dir)
-    builder.download_and_prepare(
-        verification_mode=None if verify else "no_checks", num_proc=num_proc
+    mode = None if verify else "no_checks"
+    builder = get_builder(
+        spec.name, config, data_dir=archive, cache_dir=cache_dir, verification_mode=mode
     )
+    builder.download_and_prepare(verification_mode=mode, num_proc=num_proc)
     return {
         "splits": {name: info.num_examples for name, info in builder.info.splits.items()},
         "location": str(builder.cache_dir),
-        "load": _call(
-            "kvasir_seg_hf.load_dataset",
-            spec.name,
-            config,
-            data_dir=builder.config.data_dir,
-            cache_dir=cache_dir,
-        ),
+        "load": _call("kvasir_seg_hf.load_dataset", spec.name, config, cache_dir=cache_dir),
     }
 
 
@@ -221,11 +243,20 @@ def prepare_tfds(
     verify: bool,
     file_format: str | None = None,
 ) -> dict[str, Any]:
-    """Build the TFDS data of one config in ``data_dir``; its splits, location, how to load."""
+    """Build the TFDS data of one config in ``data_dir``; its splits, location, how to load.
+
+    The archive is read in place (a zip is never extracted); ``verify=False`` is the
+    builder's ``verification_mode="no_checks"``.
+    """
     tfds = _import_tfds()
-    builder = tfds.builder(spec.name, config=config, data_dir=data_dir)
+    builder = tfds.builder(
+        spec.name,
+        config=config,
+        data_dir=data_dir,
+        verification_mode=None if verify else "no_checks",
+    )
     with tempfile.TemporaryDirectory(prefix="kvasir-seg-") as scratch:
-        manual_dir = _tfds_manual_dir(spec, archive, verify=verify, scratch=Path(scratch))
+        manual_dir = _tfds_manual_dir(spec, archive, scratch=Path(scratch))
         builder.download_and_prepare(
             download_config=tfds.download.DownloadConfig(manual_dir=str(manual_dir)),
             file_format=file_format,
@@ -237,22 +268,14 @@ def prepare_tfds(
     }
 
 
-def _tfds_manual_dir(spec: DatasetSpec, archive: Path, *, verify: bool, scratch: Path) -> Path:
-    """A ``manual_dir`` in which the TFDS builder finds ``archive``.
+def _tfds_manual_dir(spec: DatasetSpec, archive: Path, *, scratch: Path) -> Path:
+    """A ``manual_dir`` in which the TFDS builder finds ``archive``, read in place.
 
-    TFDS looks for the zip under its official name and verifies it itself, so a zip with
-    another name is linked under the official one in ``scratch``, and a zip that does not
-    match its published checksum (allowed by ``--no-verify``) is extracted there, since
-    TFDS reads an extracted folder without a checksum.
+    TFDS looks for the zip under its official name, so a zip with another name is linked
+    under the official one in ``scratch``.
     """
-    from kvasir_seg.download import sha256_of
-
     if archive.is_dir():
         return archive
-    if not verify and spec.sha256 is not None and sha256_of(archive) != spec.sha256:
-        with zipfile.ZipFile(archive) as opened:
-            opened.extractall(scratch)
-        return scratch
     if archive.name == spec.filename:
         return archive.parent
     (scratch / spec.filename).symlink_to(archive.resolve())

@@ -1,6 +1,6 @@
 """What the subcommands share: parsers with examples, dataset arguments, archive lookup.
 
->>> from kvasir_seg.commands.common import specs_from_names
+>>> from kvasir_seg.app.commands.common import specs_from_names
 >>> [spec.name for spec in specs_from_names(["all"])]
 ['kvasir_seg', 'kvasir_sessile', 'kvasir_capsule_seg']
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import textwrap
 from collections.abc import Iterable
@@ -19,19 +18,23 @@ from typing import Any, NoReturn
 
 from kvasir_seg.catalog import DATASETS, DatasetSpec, get_spec
 from kvasir_seg.errors import KvasirSegError
+from kvasir_seg.store import STORE_VARIABLE, store_root
 
 PROG = "kvasir-seg"
 
-#: Environment variable naming the folder where ``download`` puts the archives and where
-#: the other commands look for them when ``--data-dir`` is not given.
-DATA_VARIABLE = "KVASIR_SEG_DATA"
+#: Environment variable naming the archive store, where ``download`` puts the archives and
+#: where every command looks for them when ``--data-dir`` is not given.
+DATA_VARIABLE = STORE_VARIABLE
 #: That folder when the variable is not set (under ``$XDG_CACHE_HOME`` when that is set).
 DEFAULT_DATA_DIR = "~/.cache/kvasir_seg/archives"
 
 #: Probability above which a predicted pixel is polyp, unless --threshold says otherwise.
 DEFAULT_THRESHOLD = 0.5
 
-DATASET_NAMES = ", ".join(DATASETS)
+
+def dataset_names() -> str:
+    """The names of the catalog's datasets, for messages (``kvasir_seg, kvasir_sessile, ...``)."""
+    return ", ".join(DATASETS)
 
 
 class UsageError(KvasirSegError):
@@ -48,7 +51,7 @@ class CommandParser(argparse.ArgumentParser):
 def add_command(
     subparsers: Any, command: ModuleType, parents: list[argparse.ArgumentParser]
 ) -> argparse.ArgumentParser:
-    """Add the subcommand a module of :mod:`kvasir_seg.commands` describes.
+    """Add the subcommand a module of :mod:`kvasir_seg.app.commands` describes.
 
     The module holds ``NAME``, ``SUMMARY``, ``DESCRIPTION``, ``EXAMPLES`` (command lines
     without the program name, shown at the end of ``--help``), ``add_arguments(parser)``
@@ -81,7 +84,7 @@ def dataset_name(value: str) -> str:
         return get_spec(value).name
     except KvasirSegError:
         raise argparse.ArgumentTypeError(
-            f"unknown dataset {value!r}; choose one of: {DATASET_NAMES} (or all)"
+            f"unknown dataset {value!r}; choose one of: {dataset_names()} (or all)"
         ) from None
 
 
@@ -89,7 +92,7 @@ def single_dataset(value: str) -> str:
     """argparse type of exactly one dataset name (``all`` is refused)."""
     name = dataset_name(value)
     if name == "all":
-        raise argparse.ArgumentTypeError(f"name one dataset: {DATASET_NAMES}")
+        raise argparse.ArgumentTypeError(f"name one dataset: {dataset_names()}")
     return name
 
 
@@ -106,7 +109,7 @@ def add_dataset_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         type=dataset_name,
         metavar="NAME",
-        help=f"dataset(s): {DATASET_NAMES}, or all",
+        help=f"dataset(s): {dataset_names()}, or all",
     )
 
 
@@ -119,21 +122,32 @@ def add_config_argument(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def add_archive_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--data-dir`` and ``--no-verify``: where the archive is and whether to check it."""
+    """``--data-dir``, ``--no-verify``, ``--ca-bundle``: where the archive is, how to check it."""
     parser.add_argument(
         "--data-dir",
         metavar="PATH",
         help=(
-            "the downloaded zip, the folder holding it, or the folder it extracts to "
-            f"(default: ${DATA_VARIABLE} or {DEFAULT_DATA_DIR}; downloaded there "
-            "when missing)"
+            "the downloaded zip, the folder holding it, or the folder it extracts to; "
+            "remembered in the archive store for later commands (default: the store, "
+            f"${DATA_VARIABLE} or {DEFAULT_DATA_DIR}; downloaded there when missing)"
         ),
     )
+    add_verify_arguments(parser)
+
+
+def add_verify_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--no-verify`` and ``--ca-bundle``."""
     parser.add_argument(
         "--no-verify",
         dest="verify",
         action="store_false",
-        help="use an archive whose SHA-256 does not match the published one (only warn)",
+        help="use an archive whose SHA-256 does not match the known one (only warn)",
+    )
+    parser.add_argument(
+        "--ca-bundle",
+        metavar="FILE",
+        help="trust these CA certificates for HTTPS downloads (default: $SSL_CERT_FILE or "
+        "the system's store)",
     )
 
 
@@ -161,36 +175,49 @@ def add_json_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def default_data_dir() -> Path:
-    """Where ``download`` puts archives by default: ``$KVASIR_SEG_DATA`` or a user cache."""
-    configured = os.environ.get(DATA_VARIABLE, "").strip()
-    if configured:
-        return Path(configured).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME", "").strip() or "~/.cache"
-    return Path(cache).expanduser() / "kvasir_seg" / "archives"
+    """The archive store: ``$KVASIR_SEG_DATA`` or a user cache (see :mod:`kvasir_seg.store`)."""
+    return store_root()
 
 
 def resolve_archive(
-    spec: DatasetSpec, data_dir: str | None, *, verify: bool, progress: bool
+    spec: DatasetSpec,
+    data_dir: str | None,
+    *,
+    verify: bool,
+    progress: bool,
+    ca_bundle: str | None = None,
 ) -> Path:
-    """The archive of ``spec`` to read: from ``data_dir``, else the default folder.
+    """The archive of ``spec`` to read: ``data_dir``, else the archive store, else a download.
 
-    A zip is checked against the published SHA-256 (a mismatch only warns when ``verify``
-    is False). With no ``data_dir`` and nothing in the default folder, the archive is
-    downloaded there first.
+    A zip is checked against its pin (a mismatch only warns when ``verify`` is False), and
+    a ``data_dir`` is recorded in the store, so the next command needs no path
+    (:func:`kvasir_seg.resolve.resolve_archive`).
     """
-    from kvasir_seg.archive import locate_archive
-    from kvasir_seg.download import download_archive, verify_archive
+    from kvasir_seg.resolve import resolve_archive as resolve
 
-    if data_dir is None:
-        folder = default_data_dir()
-        extracted = folder / spec.root_folder if spec.root_folder else None
-        if extracted is not None and extracted.is_dir() and not (folder / spec.filename).exists():
-            return extracted
-        return download_archive(spec, folder, verify=verify, progress=progress)
-    path = locate_archive(spec, data_dir)
-    if path.is_file():
-        verify_archive(spec, path, strict=verify)
-    return path
+    return resolve(spec, data_dir, verify=verify, progress=progress, ca_bundle=ca_bundle).path
+
+
+def require(module: str, extra: str, what: str) -> None:
+    """Raise :class:`UsageError` naming the extra to install when ``module`` is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise UsageError(
+            f"{what} needs {module}, which is not installed: pip install 'kvasir-seg[{extra}]'."
+        )
+
+
+def archive_of(spec: DatasetSpec, args: argparse.Namespace) -> Path:
+    """:func:`resolve_archive` with the command line's ``--data-dir``, ``--no-verify``,
+    ``--ca-bundle`` and progress settings."""
+    return resolve_archive(
+        spec,
+        args.data_dir,
+        verify=args.verify,
+        progress=args.progress,
+        ca_bundle=getattr(args, "ca_bundle", None),
+    )
 
 
 def print_json(document: Any) -> None:

@@ -9,19 +9,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kvasir_seg.catalog import get_spec
-from kvasir_seg.commands.common import (
+from kvasir_seg.app.commands.common import (
     DEFAULT_THRESHOLD,
     UsageError,
     add_archive_arguments,
     add_config_argument,
     add_json_argument,
     add_prediction_arguments,
+    archive_of,
     print_json,
-    resolve_archive,
     single_dataset,
     split_ids,
 )
+from kvasir_seg.catalog import get_spec
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
     spec = get_spec(args.name)
     spec.config(args.config)
-    archive_path = resolve_archive(spec, args.data_dir, verify=args.verify, progress=args.progress)
+    archive_path = archive_of(spec, args)
     with open_archive(spec, archive_path) as archive:
         split, ids = split_ids(archive, args.config, args.split)
         if args.ids:  # any ids of the archive, whatever their split
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         if not chosen:
             raise UsageError(f"{spec.name} split {split!r} has no example in this archive.")
         tiles = [_tile(archive, image_id, found, dice, threshold) for image_id in chosen]
-    from kvasir_seg.grid import render_grid
+    from kvasir_seg.app.grid import render_grid
 
     out = Path(args.out).expanduser()
     picture = render_grid(tiles, columns=args.columns, tile_size=args.tile_size)
@@ -139,7 +139,7 @@ def _dice_worst_first(
     archive: Any, ids: list[str], directory: str, threshold: float
 ) -> tuple[dict[str, Path], dict[str, float]]:
     """The predictions found, and the Dice of each id that has one, worst first."""
-    from kvasir_seg.predictions import (
+    from kvasir_seg.app.predictions import (
         PredictionProblems,
         compare_ids,
         find_predictions,
@@ -177,8 +177,8 @@ def _tile(
 ) -> Any:
     from PIL import Image
 
-    from kvasir_seg.grid import Tile
-    from kvasir_seg.predictions import read_prediction
+    from kvasir_seg.app.grid import Tile
+    from kvasir_seg.app.predictions import read_prediction
     from kvasir_seg.scores.inputs import binarize_prediction, prediction_array
 
     example = archive.read_example(image_id)

@@ -14,8 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kvasir_seg.catalog import get_spec
-from kvasir_seg.commands.common import (
+from kvasir_seg.app.commands.common import (
     DEFAULT_THRESHOLD,
     UsageError,
     add_archive_arguments,
@@ -29,6 +28,7 @@ from kvasir_seg.commands.common import (
     single_dataset,
     split_ids,
 )
+from kvasir_seg.catalog import get_spec
 
 PROTOCOLS = ("default", "pranet")
 
@@ -75,13 +75,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kvasir_seg.archive import open_archive
-    from kvasir_seg.predictions import (
+    from kvasir_seg.app.predictions import (
         PredictionProblems,
         compare_ids,
         find_predictions,
         paired_examples,
     )
+    from kvasir_seg.archive import open_archive
     from kvasir_seg.scores import new_accumulator
 
     if args.protocol == "pranet" and args.threshold is not None:

@@ -1,0 +1,116 @@
+"""What is on this machine for a dataset: its archive in the store, its pin, its built caches.
+
+Read from the files alone (no ``datasets`` or TensorFlow import): the archive store
+(:mod:`kvasir_seg.store`), the Hugging Face cache (``$HF_DATASETS_CACHE``, else
+``$HF_HOME/datasets``, else ``~/.cache/huggingface/datasets``) and the TFDS data folder
+(``$TFDS_DATA_DIR``, else ``~/tensorflow_datasets``), in their default places.
+
+    >>> from kvasir_seg.catalog import get_spec
+    >>> status = dataset_status(get_spec("kvasir_sessile"))  # doctest: +SKIP
+    >>> status["pin"]["source"], [c["config"] for c in status["hf_caches"]]  # doctest: +SKIP
+    ('first-use', ['default'])
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from kvasir_seg.catalog import DatasetSpec
+from kvasir_seg.store import ArchiveStore, default_store
+
+#: The file a TFDS build of this project leaves beside its data (see kvasir_seg_tfds.builder).
+_TFDS_BUILT_FROM = "kvasir_seg_archive.json"
+
+
+def hf_cache_root() -> Path:
+    """Where ``datasets`` caches by default (as ``datasets.config`` computes it)."""
+    if os.environ.get("HF_DATASETS_CACHE"):
+        return Path(os.environ["HF_DATASETS_CACHE"]).expanduser()
+    home = os.environ.get("HF_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or "~/.cache", "huggingface"
+    )
+    return Path(home).expanduser() / "datasets"
+
+
+def tfds_data_root() -> Path:
+    """Where TFDS prepares datasets by default."""
+    return Path(os.environ.get("TFDS_DATA_DIR") or "~/tensorflow_datasets").expanduser()
+
+
+def folder_size(path: Path) -> int:
+    """Bytes of the files below ``path``."""
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _hf_caches(spec: DatasetSpec, root: Path) -> list[dict[str, Any]]:
+    found = []
+    for info in sorted((root / spec.name).glob("*/*/*/dataset_info.json")):
+        folder = info.parent
+        config, version, key = folder.relative_to(root / spec.name).parts
+        found.append(
+            {
+                "config": config,
+                "version": version,
+                "archive_key": key,
+                "path": str(folder),
+                "size_bytes": folder_size(folder),
+            }
+        )
+    return found
+
+
+def _tfds_caches(spec: DatasetSpec, root: Path) -> list[dict[str, Any]]:
+    found = []
+    for info in sorted((root / spec.name).glob("*/*/dataset_info.json")):
+        folder = info.parent
+        config, version = folder.relative_to(root / spec.name).parts
+        try:
+            identity = json.loads((folder / _TFDS_BUILT_FROM).read_text())["identity"]
+        except (OSError, ValueError, KeyError, TypeError):
+            identity = None
+        found.append(
+            {
+                "config": config,
+                "version": version,
+                "archive_key": identity[:16] if identity else None,
+                "path": str(folder),
+                "size_bytes": folder_size(folder),
+            }
+        )
+    return found
+
+
+def dataset_status(spec: DatasetSpec, store: ArchiveStore | None = None) -> dict[str, Any]:
+    """The archive, pin and caches of ``spec`` on this machine, as plain data.
+
+    ``checksum`` is ``published``, ``recorded on first use`` (with the date) or ``unknown``
+    (no published checksum and no copy seen yet). Each cache says whether it was built from
+    the archive the store holds now (``current``).
+    """
+    store = store or default_store()
+    known = store.describe(spec)
+    pin = known["pin"]
+    if pin is None:
+        checksum = "unknown: not published, no copy seen yet"
+    elif pin["source"] == "published":
+        checksum = f"published (sha256 {pin['sha256']})"
+    else:
+        checksum = f"recorded on first use {pin['recorded_at']} (sha256 {pin['sha256']})"
+    current = pin["sha256"][:16] if pin else None
+    caches = {
+        "hf_caches": _hf_caches(spec, hf_cache_root()),
+        "tfds_caches": _tfds_caches(spec, tfds_data_root()),
+    }
+    for entries in caches.values():
+        for entry in entries:
+            entry["current"] = current is not None and entry["archive_key"] == current
+    return {
+        "store": known["store"],
+        "archives": known["locations"],
+        "checksum": checksum,
+        "pin": pin,
+        **caches,
+    }

@@ -1,0 +1,95 @@
+"""The box file (``kavsir_bboxes.json``): parse it strictly, check boxes against their image.
+
+The file is one JSON object keyed by image id (no extension); each value is
+``{"height": int, "width": int, "bbox": [{"label", "xmin", "ymin", "xmax", "ymax"}, ...]}``.
+Anything else (``Infinity`` or ``NaN``, non-integer coordinates, a structure nested deeper
+than the format allows) is a :class:`~kvasir_seg.errors.LayoutError`.
+
+    >>> parse_box_file(b'{"a": {"bbox": [{"xmin": 1, "ymin": 2, "xmax": 5, "ymax": 6}]}}', "x.json")
+    {'a': [Box(xmin=1, ymin=2, xmax=5, ymax=6)]}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from kvasir_seg.errors import LayoutError
+from kvasir_seg.masks import Box
+
+logger = logging.getLogger(__name__)
+
+_FORMAT = (
+    '{"<id>": {"height": int, "width": int, "bbox": '
+    '[{"label": "polyp", "xmin": int, "ymin": int, "xmax": int, "ymax": int}]}}'
+)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a box file may hold")
+
+
+def parse_box_file(data: bytes, name: str) -> dict[str, list[Box]]:
+    """Parse ``kavsir_bboxes.json`` into boxes per image id, validating its structure."""
+    try:
+        entries = json.loads(data, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise LayoutError(
+            f"{name} is nested far deeper than a box file ({_FORMAT}); download the archive again."
+        ) from None
+    except (UnicodeDecodeError, ValueError) as error:
+        raise LayoutError(
+            f"{name} is not valid JSON for a box file ({error}); download the archive again."
+        ) from error
+    if not isinstance(entries, dict):
+        raise LayoutError(
+            f"{name}: expected an object keyed by image id, found {type(entries).__name__}."
+        )
+    result = {}
+    for image_id, entry in entries.items():
+        try:
+            result[image_id] = [
+                Box(*(_as_int(box[key]) for key in ("xmin", "ymin", "xmax", "ymax")))
+                for box in entry["bbox"]
+            ]
+        except (KeyError, TypeError, ValueError, OverflowError) as error:
+            raise LayoutError(
+                f"{name}: entry {image_id!r} is malformed ({error!r}); expected {_FORMAT}."
+            ) from error
+    return result
+
+
+def _as_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        raise ValueError(f"coordinate {value!r} is not an integer")
+    if abs(value) > 1_000_000:
+        raise ValueError(f"coordinate {value!r} is beyond any image")
+    return int(value)
+
+
+def check_boxes(
+    boxes: list[Box], width: int, height: int, image_id: str, source: str
+) -> tuple[Box, ...]:
+    """``boxes`` clipped to the image (with a warning); an inverted box is an error."""
+    checked = []
+    for box in boxes:
+        if box.xmin > box.xmax or box.ymin > box.ymax:
+            raise LayoutError(f"{source}: box {tuple(box)} of {image_id} is inverted (min > max).")
+        clipped = Box(
+            min(max(box.xmin, 0), width),
+            min(max(box.ymin, 0), height),
+            min(max(box.xmax, 0), width),
+            min(max(box.ymax, 0), height),
+        )
+        if clipped != box:
+            logger.warning(
+                "%s: box %s of %s clipped to the %dx%d image",
+                source,
+                tuple(box),
+                image_id,
+                width,
+                height,
+            )
+        checked.append(clipped)
+    return tuple(checked)

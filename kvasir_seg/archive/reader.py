@@ -1,0 +1,223 @@
+"""The reader: pair images, masks and boxes, and yield validated :class:`Example` records.
+
+>>> from kvasir_seg.archive import open_archive
+>>> with open_archive("kvasir_seg", "~/Downloads/kvasir-seg.zip") as archive:  # doctest: +SKIP
+...     print(len(archive.ids))
+...     first = next(archive.examples(archive.ids[:1]))
+1000
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kvasir_seg.archive.boxes import check_boxes, parse_box_file
+from kvasir_seg.archive.layout import Layout, find_layout
+from kvasir_seg.archive.sources import open_source
+from kvasir_seg.catalog import DatasetSpec, get_spec
+from kvasir_seg.errors import ArchiveError, LayoutError
+from kvasir_seg.image_files import image_size, read_mask_file
+from kvasir_seg.masks import Box, boxes_from_mask
+from kvasir_seg.splits import assign_splits
+
+logger = logging.getLogger(__name__)
+
+_DOWNLOAD_AGAIN = "The file is corrupt or not from the official archive: download it again."
+
+
+@dataclass(frozen=True)
+class Example:
+    """One example as read from an archive, before any ecosystem touches it.
+
+    ``image_bytes`` are the archive's file bytes, unchanged. ``mask`` is the thresholded
+    bool HxW mask. ``bboxes`` are pixel boxes in the Kvasir-SEG convention;
+    ``bbox_source`` says whether they come from the archive's box file (``"official"``)
+    or from the mask (``"mask"``). ``extra`` holds the per-dataset fields.
+    """
+
+    image_id: str
+    image_bytes: bytes
+    mask: np.ndarray
+    height: int
+    width: int
+    bboxes: tuple[Box, ...]
+    bbox_source: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def locate_archive(spec: DatasetSpec, data_dir: str | os.PathLike[str]) -> Path:
+    """Resolve ``data_dir`` to the zip or extracted folder to read.
+
+    ``data_dir`` may be the zip itself, the folder that holds the zip as downloaded (with
+    its official file name), or the extracted folder (or its parent). When a folder holds
+    both the zip and the extracted folder, the zip is read (and the choice logged).
+    """
+    path = Path(data_dir).expanduser()
+    if not path.exists():
+        raise ArchiveError(
+            f"{path} does not exist. Download {spec.url} and pass the zip, the folder that "
+            "holds it, or the folder it extracts to."
+        )
+    if path.is_dir() and (path / spec.filename).is_file():
+        if spec.root_folder and (path / spec.root_folder).is_dir():
+            logger.warning(
+                "%s holds both %s and the extracted %s/: reading the zip (pass the folder "
+                "itself to read the extracted copy)",
+                path,
+                spec.filename,
+                spec.root_folder,
+            )
+        return path / spec.filename
+    if path.is_dir() and spec.root_folder and (path / spec.root_folder).is_dir():
+        return path / spec.root_folder
+    if path.is_file() and not zipfile.is_zipfile(path):
+        raise ArchiveError(
+            f"{path} is not a zip archive (or it is truncated). Expected the official "
+            f"{spec.filename} from {spec.url}: delete the file and download it again."
+        )
+    if not path.is_file() and not path.is_dir():
+        raise ArchiveError(f"{path} is neither a zip file nor a folder.")
+    return path
+
+
+class KvasirArchive:
+    """An opened archive of one dataset: its ids, and its examples on demand.
+
+    Use it as a context manager; it holds the zip open. Safe to open once per process
+    (pass the path and ids to workers, not the object).
+    """
+
+    def __init__(self, spec: DatasetSpec, path: Path) -> None:
+        self.spec = spec
+        self.path = path
+        self._source = open_source(path)
+        try:
+            self.layout: Layout = find_layout(self._source, spec)
+            self._check_pairs()
+            self._boxes = self._read_boxes()
+        except BaseException:
+            self._source.close()
+            raise
+        self.ids: list[str] = sorted(self.layout.images)
+
+    def __enter__(self) -> KvasirArchive:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._source.close()
+
+    def _check_pairs(self) -> None:
+        images, masks = set(self.layout.images), set(self.layout.masks)
+        for missing, present, what in (
+            (images - masks, "image", "mask"),
+            (masks - images, "mask", "image"),
+        ):
+            if missing:
+                examples = ", ".join(sorted(missing)[:5])
+                raise LayoutError(
+                    f"{self.path}: {len(missing)} {present}(s) have no {what} ({examples}). "
+                    "The archive is incomplete or modified: download it again."
+                )
+
+    def _read_boxes(self) -> dict[str, list[Box]] | None:
+        name = self.layout.box_file
+        if name is None:
+            return None
+        boxes = parse_box_file(self._source.read(name), name)
+        orphans = sorted(set(boxes) - set(self.layout.images))
+        if orphans:
+            raise LayoutError(
+                f"{name}: {len(orphans)} box entries have no image ({', '.join(orphans[:5])}). "
+                "The archive is incomplete or modified: download it again."
+            )
+        unboxed = sorted(set(self.layout.images) - set(boxes))
+        if unboxed:
+            raise LayoutError(
+                f"{name}: {len(unboxed)} images have no box entry ({', '.join(unboxed[:5])}). "
+                "The archive is incomplete or modified: download it again."
+            )
+        return boxes
+
+    def assign_splits(self, config_name: str | None = None) -> dict[str, list[str]]:
+        """The ids of each split of config ``config_name`` (the default config when None)."""
+        if len(self.ids) != self.spec.expected_examples:
+            logger.warning(
+                "%s: found %d examples where the official archive has %d",
+                self.path,
+                len(self.ids),
+                self.spec.expected_examples,
+            )
+        return assign_splits(self.spec.config(config_name), self.ids, self.spec.name)
+
+    def examples(self, ids: Iterable[str] | None = None) -> Iterator[Example]:
+        """Yield the examples of ``ids`` (all, sorted, by default), read and validated."""
+        for image_id in self.ids if ids is None else ids:
+            yield self.read_example(image_id)
+
+    def read_example(self, image_id: str) -> Example:
+        """Read, decode and validate one example."""
+        try:
+            image_name = self.layout.images[image_id]
+        except KeyError:
+            raise LayoutError(f"{self.path}: no image with id {image_id!r}.") from None
+        image_bytes = self._source.read(image_name)
+        mask_name = self.layout.masks[image_id]
+        width, height = image_size(
+            image_bytes, f"{self.path}: {image_name}", error=ArchiveError, hint=_DOWNLOAD_AGAIN
+        )
+        mask = read_mask_file(
+            self._source.read(mask_name),
+            f"{self.path}: mask {mask_name}",
+            role="reference",
+            error=ArchiveError,
+            hint=_DOWNLOAD_AGAIN,
+        )
+        if mask.shape != (height, width):
+            raise LayoutError(
+                f"{self.path}: mask {mask_name} is {mask.shape[1]}x{mask.shape[0]} but image "
+                f"{image_name} is {width}x{height}. The archive is modified: download it again."
+            )
+        if self._boxes is not None:
+            boxes = check_boxes(
+                self._boxes[image_id], width, height, image_id, self.layout.box_file or ""
+            )
+            source = "official"
+        else:
+            boxes, source = tuple(boxes_from_mask(mask)), "mask"
+        return Example(
+            image_id=image_id,
+            image_bytes=image_bytes,
+            mask=mask,
+            height=height,
+            width=width,
+            bboxes=boxes,
+            bbox_source=source,
+            extra=extra_fields(self.spec, image_id),
+        )
+
+
+def extra_fields(spec: DatasetSpec, image_id: str) -> dict[str, Any]:
+    """The per-dataset fields of ``image_id``, derived as the spec's extra fields say.
+
+    >>> from kvasir_seg.catalog import get_spec
+    >>> extra_fields(get_spec("kvasir_capsule_seg"), "131368cc17e44240_28955")
+    {'video_id': '131368cc17e44240', 'frame': 28955}
+    """
+    return {extra.name: extra.value(image_id) for extra in spec.extra_fields}
+
+
+def open_archive(dataset: str | DatasetSpec, data_dir: str | os.PathLike[str]) -> KvasirArchive:
+    """Open the archive of ``dataset`` at ``data_dir`` (zip, its folder or extracted folder)."""
+    spec = get_spec(dataset) if isinstance(dataset, str) else dataset
+    return KvasirArchive(spec, locate_archive(spec, data_dir))

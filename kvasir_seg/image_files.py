@@ -1,0 +1,280 @@
+"""Open image files under bounds, and read mask files of any format as arrays in memory are read.
+
+Every image file this package decodes (archive members, the layout probe, reference and
+prediction files) goes through :func:`opened_image`, which refuses a header claiming more
+than :data:`MAX_PIXELS` pixels before anything is decoded, and turns every decoder failure
+(``DecompressionBombError``, truncated data, ``MemoryError``, ...) into the caller's
+:class:`~kvasir_seg.errors.KvasirSegError` subclass naming the file.
+
+:func:`read_mask_file` gives a file the meaning its values have in memory (see
+:mod:`kvasir_seg.scores.inputs`), whatever its bit depth and mode:
+
+- 1-bit files, and files whose values are all in {0, 1}, {0, 255} or {0, 65535}: binary;
+- 8-bit grey: the values as they are (a prediction is then an 8-bit map, value / 255);
+- 16-bit grey: value / 65535 as float32 probabilities (a file whose values never exceed
+  255 and are not binary is refused: 8-bit values in a 16-bit file, or a map of
+  probabilities below 0.4 %? Nobody can tell, so it must be saved unambiguously);
+- 32-bit float (mode ``F``): the floats, which must be probabilities in [0, 1];
+- palette: indices {0, 1} are a label map (1 = polyp); otherwise the palette's grey
+  levels, and a palette with colours is refused;
+- RGB: the grey level when the channels are equal (JPEG noise allowed), refused otherwise;
+- LA / RGBA: the grey channels, or the alpha channel when the grey channels are constant
+  and alpha is not (a mask carried in alpha), or both when they agree; refused otherwise.
+
+A ground-truth (``role="reference"``) file must be near-binary (JPEG noise allowed: at most
+:data:`MAX_GAP_FRACTION` of the pixels mid-grey) and is thresholded at half its range,
+luminance > 127 for 8-bit files.
+
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> import io
+    >>> buffer = io.BytesIO()
+    >>> Image.fromarray(np.array([[0, 65535]], np.uint16)).save(buffer, format="PNG")
+    >>> read_mask_file(buffer.getvalue(), "mask.png", role="prediction").tolist()
+    [[False, True]]
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from kvasir_seg.errors import KvasirSegError, MetricInputError
+
+#: Largest image accepted, in pixels. The largest real image is 1920x1072 (2 MP); a header
+#: claiming more than this is a damaged or hostile file, refused before decoding.
+MAX_PIXELS = 50_000_000
+
+#: A mask's values sit near 0 and near the maximum; "mid-grey" is this band of 8-bit values.
+GAP = (32, 223)
+#: A file with more mid-grey pixels than this fraction is not a mask (an image, an overlay).
+MAX_GAP_FRACTION = 0.02
+
+_DECODE_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    UnidentifiedImageError,
+    Image.DecompressionBombError,
+    MemoryError,
+    zlib.error,
+)
+
+#: Channels of an RGB file may differ this much (JPEG chroma noise) and still be grey.
+_GREY_TOLERANCE = 48
+
+
+@contextmanager
+def opened_image(
+    source: bytes | str | os.PathLike[str],
+    name: str,
+    *,
+    error: type[KvasirSegError] = KvasirSegError,
+    hint: str = "",
+) -> Iterator[Image.Image]:
+    """``PIL.Image.open`` of file bytes or a path, bounded, with failures as ``error``.
+
+    The header's size is checked before anything is decoded; errors raised while the
+    ``with`` body decodes the image are turned into ``error`` as well.
+
+        >>> with opened_image(open("x.png", "rb").read(), "x.png") as image:  # doctest: +SKIP
+        ...     image.size
+    """
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        with Image.open(stream) as image:
+            width, height = image.size
+            if width * height > MAX_PIXELS or width <= 0 or height <= 0:
+                raise error(
+                    f"{name} claims {width}x{height} pixels, far beyond any real image (the limit "
+                    f"is {MAX_PIXELS:,} pixels): the file is damaged or not what it claims to "
+                    f"be. {hint}".strip()
+                )
+            yield image
+    except KvasirSegError:
+        raise
+    except Image.DecompressionBombError as failure:
+        raise error(
+            f"{name}: {failure}, far beyond any real image: the file is damaged or not what it "
+            f"claims to be. {hint}".strip()
+        ) from failure
+    except _DECODE_ERRORS as failure:
+        detail = (
+            "not an image format Pillow reads"
+            if isinstance(failure, UnidentifiedImageError)
+            else f"{type(failure).__name__}: {failure}"
+        )
+        raise error(f"{name}: cannot decode the image ({detail}). {hint}".strip()) from failure
+
+
+def gap_fraction(values: np.ndarray) -> float:
+    """The fraction of 8-bit ``values`` that are mid-grey (in :data:`GAP`)."""
+    low, high = GAP
+    return float(np.count_nonzero((values >= low) & (values <= high)) / max(values.size, 1))
+
+
+def is_near_binary(values: np.ndarray) -> bool:
+    """Whether 8-bit ``values`` look like a mask: near 0 and 255 only (JPEG noise allowed)."""
+    return gap_fraction(values) <= MAX_GAP_FRACTION
+
+
+def read_mask_file(
+    source: bytes | str | os.PathLike[str],
+    name: str,
+    *,
+    role: str,
+    error: type[KvasirSegError] = MetricInputError,
+    hint: str = "",
+) -> np.ndarray:
+    """The 2-D array a mask file means (see the module doc for the rules).
+
+    ``role="reference"``: a bool mask (the file must be near-binary).
+    ``role="prediction"``: bool (binary files), uint8 (8-bit maps) or float32 (16-bit and
+    float maps, as probabilities in [0, 1]).
+    """
+    with opened_image(source, name, error=error, hint=hint) as image:
+        if image.format == "JPEG" and image.mode in ("RGB", "YCbCr", "L"):
+            # libjpeg decodes straight to luminance (the Y channel): what is thresholded.
+            image.draft("L", image.size)
+        values = _grey_values(image, name, error)
+    if values.dtype == np.bool_:
+        return values
+    binary = _binary_of(values)
+    if binary is not None:
+        return binary
+    if role == "reference":
+        return _threshold_reference(values, name, error)
+    if values.dtype == np.uint8 or values.dtype == np.float32:
+        return values
+    if values.max() <= 255:
+        raise error(
+            f"{name} is a 16-bit file whose values are all in 0..{int(values.max())}: 8-bit "
+            "values in a 16-bit file, or 16-bit probabilities below 0.4 %? Save 8-bit maps as "
+            "8-bit files (values 0..255), and 16-bit maps over the full 0..65535 range."
+        )
+    return (values.astype(np.float64) / 65535).astype(np.float32)
+
+
+def _binary_of(values: np.ndarray) -> np.ndarray | None:
+    """The bool mask of integer ``values`` all in {0, 1}, {0, 255} or {0, 65535}; else None."""
+    if values.dtype.kind not in "iu":
+        return None
+    highest = int(values.max())
+    if highest == 0:
+        return np.zeros(values.shape, dtype=bool)
+    if highest not in (1, 255, 65535):
+        return None
+    mask = values == highest
+    return mask if np.count_nonzero(values) == np.count_nonzero(mask) else None
+
+
+def _threshold_reference(values: np.ndarray, name: str, error: type[KvasirSegError]) -> np.ndarray:
+    """A near-binary ground-truth map thresholded at half its range, or ``error``."""
+    if values.dtype == np.float32:
+        if not (np.isfinite(values).all() and values.min() >= 0 and values.max() <= 1):
+            raise error(f"{name} holds floats outside [0, 1]; a mask holds 0 and 1.")
+        eight_bit = np.rint(values * 255).astype(np.uint8)
+    elif values.dtype == np.uint8:
+        eight_bit = values
+    else:
+        eight_bit = (values.astype(np.uint32) >> 8).astype(np.uint8)
+    if not is_near_binary(eight_bit):
+        raise error(
+            f"{name} is not a binary mask: {gap_fraction(eight_bit):.0%} of its pixels are "
+            f"mid-grey ({GAP[0]}..{GAP[1]} of 255), where a mask (even a JPEG one) has values "
+            "near 0 and near the maximum only. Is it an image or an overlay rather than a mask?"
+        )
+    return eight_bit > 127
+
+
+def _grey_values(image: Image.Image, name: str, error: type[KvasirSegError]) -> np.ndarray:
+    """One channel of values of an opened image: bool, uint8, uint16/int32 or float32."""
+    mode = image.mode
+    if mode == "1":
+        # numpy bools of a mode "1" image may hold the byte 255: canonicalise.
+        return np.asarray(image.convert("L")) != 0
+    if mode == "L":
+        return np.asarray(image)
+    if mode.startswith("I;16") or mode == "I":
+        values = np.asarray(image)
+        if mode == "I" and (values.min() < 0 or values.max() > 65535):
+            raise error(f"{name} is a 32-bit integer file with values outside 0..65535.")
+        return values.astype(np.uint16) if mode == "I" else values
+    if mode == "F":
+        return np.asarray(image, dtype=np.float32)
+    if mode == "P":
+        return _palette_values(image, name, error)
+    if mode in ("RGB", "RGBA", "LA", "La", "RGBa"):
+        has_alpha = mode in ("RGBA", "LA", "La", "RGBa")
+        return _colour_values(image.convert("RGBA" if has_alpha else "RGB"), name, error)
+    raise error(
+        f"{name} has the image mode {mode!r}, which is not a mask format; save it as a "
+        "greyscale PNG (0/255, or 0..255 probabilities)."
+    )
+
+
+def _palette_values(image: Image.Image, name: str, error: type[KvasirSegError]) -> np.ndarray:
+    indices = np.asarray(image)
+    used = np.flatnonzero(np.bincount(indices.ravel(), minlength=256))
+    if used.max() <= 1:  # a label map: palette index 1 is polyp
+        return indices == 1
+    palette = np.asarray(image.getpalette("RGB") or [], dtype=np.uint8).reshape(-1, 3)
+    if used.max() >= len(palette):
+        raise error(f"{name} uses palette entries that its palette does not define.")
+    colours = palette[used]
+    if (colours.max(axis=1) - colours.min(axis=1)).max() > 0:
+        raise error(
+            f"{name} is a palette image whose entries {used[:6].tolist()} are colours, not grey "
+            "levels: save the mask as a greyscale PNG (0/255) or with palette indices 0/1."
+        )
+    return palette[:, 0][indices]
+
+
+def _colour_values(image: Image.Image, name: str, error: type[KvasirSegError]) -> np.ndarray:
+    pixels = np.asarray(image)
+    channels = pixels[..., :3]
+    spread = channels.max(axis=-1).astype(np.int16) - channels.min(axis=-1)
+    if np.count_nonzero(spread > _GREY_TOLERANCE) > 0.001 * spread.size:
+        raise error(
+            f"{name} is a colour image (its red, green and blue channels differ): a mask file "
+            "must be grey. Save it as a greyscale PNG (0/255, or 0..255 probabilities)."
+        )
+    grey = np.asarray(image.convert("L"))
+    if pixels.shape[-1] == 3:
+        return grey
+    alpha = pixels[..., 3]
+    if alpha.min() == alpha.max():
+        return grey
+    if grey.min() == grey.max():
+        return alpha  # a mask carried in the alpha channel
+    if np.array_equal(grey > 127, alpha > 127):
+        return grey
+    raise error(
+        f"{name} has both grey values and an alpha channel that vary, and they disagree: "
+        "cannot tell which one is the mask. Save the mask alone as a greyscale PNG."
+    )
+
+
+def image_size(
+    source: bytes | str | os.PathLike[str],
+    name: str,
+    *,
+    error: type[KvasirSegError] = KvasirSegError,
+    hint: str = "",
+) -> tuple[int, int]:
+    """(width, height) of an image file, from its header only (bounded like the rest)."""
+    with opened_image(source, name, error=error, hint=hint) as image:
+        return image.size
+
+
+def describe_path(path: Path) -> str:
+    """A path for messages, readable even when its name is not valid UTF-8."""
+    return os.fsdecode(path).encode("utf-8", "backslashreplace").decode("utf-8")

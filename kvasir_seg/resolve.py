@@ -1,0 +1,158 @@
+"""Which archive to read: the user's path, else the store, else a download into the store.
+
+Every entry point (``kvasir_seg_hf.load_dataset``, the TFDS builders, every CLI command)
+resolves its archive here, so they all find the same files and check them the same way:
+
+1. a path the user gave (``data_dir=``, ``manual_dir=``, ``--data-dir``): the zip, the folder
+   holding it or the extracted folder; a zip is checked against its pin; the location is
+   recorded in the store, so later calls without a path find it;
+2. else the store's own zip and the recorded locations, most recent first (a location that
+   no longer matches its pin is skipped with a warning);
+3. else the official archive is downloaded into the store.
+
+The result carries the archive's **identity**: the SHA-256 of a zip, or a fingerprint of an
+extracted folder's files (names, sizes, modification times). Caches are keyed by it, so a
+replaced archive is never answered from the cache of the old one.
+
+    >>> from kvasir_seg.catalog import get_spec
+    >>> archive = resolve_archive(get_spec("kvasir_sessile"))  # doctest: +SKIP
+    >>> archive.path, archive.identity[:12]  # doctest: +SKIP
+    (PosixPath('/home/me/.cache/kvasir_seg/archives/kvasir-sessile.zip'), '5f0c3a1e9b2d')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from kvasir_seg.archive import locate_archive
+from kvasir_seg.archive.sources import FolderSource
+from kvasir_seg.catalog import DatasetSpec
+from kvasir_seg.download import download_archive, manual_download_hint, verify_archive
+from kvasir_seg.errors import DownloadError, KvasirSegError
+from kvasir_seg.store import ArchiveStore, default_store
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ResolvedArchive:
+    """An archive found and checked: where it is, what it is, how it was checked."""
+
+    path: Path
+    #: The SHA-256 of a zip, or ``folder-<sha256 of its listing>`` for an extracted folder.
+    identity: str
+    #: How it was checked, for messages and ``kvasir-seg info``.
+    check: str
+
+    @property
+    def cache_key(self) -> str:
+        """A short key for cache folder names (16 hex digits of the identity)."""
+        return self.identity.removeprefix("folder-")[:16]
+
+    @property
+    def is_zip(self) -> bool:
+        return self.path.is_file()
+
+
+def folder_identity(path: Path) -> str:
+    """``folder-<sha256>`` of the names, sizes and modification times of a folder's files."""
+    digest = hashlib.sha256()
+    for name in FolderSource(path).names():
+        status = (path / name).stat()
+        digest.update(f"{name}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
+    return f"folder-{digest.hexdigest()}"
+
+
+def check_archive(
+    spec: DatasetSpec, path: Path, *, verify: bool = True, store: ArchiveStore | None = None
+) -> ResolvedArchive:
+    """Check the zip or folder at ``path`` and record it in the store (see the module doc)."""
+    store = store or default_store()
+    if path.is_dir():
+        archive = ResolvedArchive(path, folder_identity(path), "extracted folder: no checksum")
+    else:
+        digest = verify_archive(spec, path, strict=verify, store=store)
+        pin = store.pin(spec)
+        if pin is not None and pin.sha256 == digest:
+            check = f"sha256 {digest} matches {pin.describe()}"
+        else:
+            check = f"sha256 {digest} does NOT match the known checksum (checks skipped)"
+        archive = ResolvedArchive(path, digest, check)
+    store.remember(spec, path)
+    return archive
+
+
+def resolve_archive(
+    spec: DatasetSpec,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    verify: bool = True,
+    download: bool = True,
+    force_download: bool = False,
+    progress: bool = True,
+    ca_bundle: str | os.PathLike[str] | None = None,
+    store: ArchiveStore | None = None,
+) -> ResolvedArchive:
+    """The archive of ``spec`` to read, found and checked as the module doc says.
+
+    ``download=False`` raises :class:`DownloadError` instead of downloading;
+    ``force_download=True`` downloads into the store again whatever is there.
+    """
+    store = store or default_store()
+    if data_dir is not None:
+        return check_archive(spec, locate_archive(spec, data_dir), verify=verify, store=store)
+    if not force_download:
+        for location in store.locations(spec):
+            try:
+                return check_archive(
+                    spec, locate_archive(spec, location), verify=verify, store=store
+                )
+            except KvasirSegError as error:
+                logger.warning("skipping %s, recorded in the archive store: %s", location, error)
+    if not download:
+        raise DownloadError(
+            f"{spec.filename} is not in the archive store ({store.root}) and downloading is "
+            f"off. {manual_download_hint(spec, store.archive_path(spec))}"
+        )
+    path = download_archive(
+        spec,
+        store.root,
+        verify=verify,
+        progress=progress,
+        force=force_download,
+        ca_bundle=ca_bundle,
+        store=store,
+    )
+    return check_archive(spec, path, verify=verify, store=store)
+
+
+def remembered_archive(
+    spec: DatasetSpec,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    store: ArchiveStore | None = None,
+) -> ResolvedArchive | None:
+    """The identity of an archive that is gone, when the store remembers it; else None.
+
+    For a ``data_dir`` that no longer exists: the SHA-256 last seen there. Without
+    ``data_dir``: the pin (published, or recorded on first use). A cache built from that
+    archive may then be served as it is; nothing is ever rebuilt from it.
+    """
+    store = store or default_store()
+    if data_dir is not None:
+        path = Path(data_dir).expanduser()
+        if path.exists():
+            return None  # it exists but could not be used: that is not a missing archive
+        candidates = [path, path / spec.filename]
+        digest = next(filter(None, (store.last_sha256(p) for p in candidates)), None)
+    else:
+        path = store.archive_path(spec)
+        pin = store.pin(spec)
+        digest = pin.sha256 if pin is not None else None
+    if digest is None:
+        return None
+    return ResolvedArchive(path, digest, f"archive missing; last seen with sha256 {digest}")

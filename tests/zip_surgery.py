@@ -1,0 +1,61 @@
+"""Edit a zip's headers in place, to make the members other tools (or attackers) write.
+
+``zipfile`` cannot write encrypted, Deflate64 or lying members; these helpers patch the
+local header and the central directory entry of one member of a zip that ``zipfile`` wrote.
+"""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+from pathlib import Path
+
+_LOCAL = b"PK\x03\x04"
+_CENTRAL = b"PK\x01\x02"
+
+
+def _offsets(data: bytes, name: bytes, header_offset: int) -> tuple[int, int]:
+    """(local header offset, central directory entry offset) of the member called ``name``."""
+    assert data[header_offset : header_offset + 4] == _LOCAL
+    position = 0
+    while True:
+        position = data.find(name, position + 1)
+        assert position > 0, "member name not found in the central directory"
+        if data[position - 46 : position - 42] == _CENTRAL:
+            return header_offset, position - 46
+
+
+def patch_member(
+    path: Path,
+    name: str,
+    *,
+    flags: int | None = None,
+    method: int | None = None,
+    uncompressed_size: int | None = None,
+    new_name: bytes | None = None,
+) -> None:
+    """Rewrite one member's general-purpose flags, compression method, declared size or name.
+
+    ``new_name`` must have the same length as the old name (the offsets stay valid).
+    """
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(name)
+    data = bytearray(path.read_bytes())
+    old = info.filename.encode("utf-8")
+    local, central = _offsets(bytes(data), old, info.header_offset)
+    # Field offsets: local header flags 6, method 8, size 22, name 30;
+    # central entry flags 8, method 10, size 24, name 46.
+    for start, flag_at, method_at, size_at, name_at in (
+        (local, 6, 8, 22, 30),
+        (central, 8, 10, 24, 46),
+    ):
+        if flags is not None:
+            data[start + flag_at : start + flag_at + 2] = struct.pack("<H", flags)
+        if method is not None:
+            data[start + method_at : start + method_at + 2] = struct.pack("<H", method)
+        if uncompressed_size is not None:
+            data[start + size_at : start + size_at + 4] = struct.pack("<I", uncompressed_size)
+        if new_name is not None:
+            assert len(new_name) == len(old)
+            data[start + name_at : start + name_at + len(old)] = new_name
+    path.write_bytes(bytes(data))
