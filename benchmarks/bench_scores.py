@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import tempfile
-import time
 import tracemalloc
 import warnings
 from collections.abc import Callable, Iterator
@@ -32,6 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from kvasir_seg.scores import compute_scores, evaluate_module_path, new_accumulator
+
+from common import report, seconds, synthetic_pair
 
 # Kvasir-SEG image sizes (height, width) and how often they occur, rounded from the real
 # archive's 1000 images (333 distinct sizes, mostly near 530x620).
@@ -46,22 +47,6 @@ KVASIR_SIZES = [
     ((625, 759), 0.05),
     ((1072, 1920), 0.01),
 ]
-
-
-def synthetic_pair(seed: int, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """(float32 probability map, uint8 0/255 reference) of one synthetic polyp."""
-    rng = np.random.default_rng(seed)
-    height, width = shape
-    rows = np.arange(height, dtype=np.float32)[:, None]
-    columns = np.arange(width, dtype=np.float32)[None, :]
-    centre_row, centre_column = rng.uniform(0.2, 0.8, 2) * (height, width)
-    radius = min(shape) * rng.uniform(0.08, 0.35)
-    distance = np.sqrt((rows - centre_row) ** 2 + (columns - centre_column) ** 2)
-    reference = (distance < radius).astype(np.uint8) * 255
-    edge = radius * rng.uniform(0.85, 1.15)
-    soft = 1 / (1 + np.exp((distance - edge) / np.float32(radius * 0.05)))
-    noise = rng.standard_normal(shape, dtype=np.float32) * np.float32(0.05)
-    return np.clip(soft + noise, 0, 1).astype(np.float32), reference
 
 
 def kvasir_shapes(count: int) -> list[tuple[int, int]]:
@@ -83,16 +68,6 @@ def baseline_loop(predictions: list, references: list) -> float:
         _tn = np.count_nonzero(~positive & ~polyp)
         dice.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0)
     return float(np.mean(dice))
-
-
-def seconds(function: Callable[[], object], repeat: int = 1) -> tuple[float, object]:
-    """Best wall time of ``repeat`` runs, and the last result."""
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def load_module(path: str | Path, cache: str, **settings: object):
@@ -188,12 +163,6 @@ def stream(protocol: str, pairs: Iterator[tuple]) -> object:
         del prediction, reference  # not alive while the next pair is made
     accumulator.result()
     return accumulator
-
-
-def report(label: str, ours: float, theirs: float, target: str) -> None:
-    print(
-        f"  {label:<48} {ours:8.2f} s vs {theirs:8.2f} s   ratio {ours / theirs:5.2f}x  ({target})"
-    )
 
 
 def bench_set(name: str, shapes: list[tuple[int, int]], cache: str, naive_count: int) -> None:

@@ -18,18 +18,23 @@ from kvasir_seg_hf.kvasir_seg import KvasirSeg
 from kvasir_seg_hf.kvasir_sessile import KvasirSessile
 from kvasir_seg_hf.load import get_builder, load_dataset
 from kvasir_seg_hf.registry import BUILDERS, builder_class
+from kvasir_seg_hf.transforms import IMAGENET_MEAN, IMAGENET_STD, PairTransform, pair_transform
 
 __all__ = [
     "BUILDERS",
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
     "KvasirBuilder",
     "KvasirCapsuleSeg",
     "KvasirConfig",
     "KvasirSeg",
     "KvasirSessile",
+    "PairTransform",
     "builder_class",
     "features_for",
     "get_builder",
     "load_dataset",
+    "pair_transform",
 ]
 
 

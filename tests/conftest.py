@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import functools
 import http.server
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,35 @@ def http_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     with serving(functools.partial(_QuietHandler, directory=str(root))) as url:
         monkeypatch.setenv("KVASIR_SEG_MIRROR", url)
         yield root
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+@pytest.fixture(scope="session")
+def readme_code() -> Callable[[str], list[str]]:
+    """``readme_code("PyTorch")``: the ```python blocks of that README section, in order."""
+
+    def blocks(section: str) -> list[str]:
+        text = README.read_text(encoding="utf-8")
+        start = text.index(f"\n## {section}\n")
+        end = text.find("\n## ", start + 1)
+        body = text[start : end if end != -1 else None]
+        return [block.split("```", 1)[0] for block in body.split("```python\n")[1:]]
+
+    return blocks
+
+
+@pytest.fixture(scope="session")
+def fresh_python() -> Callable[[str], str]:
+    """``fresh_python(script)``: run ``script`` in a new interpreter, return its stdout.
+
+    For what one process cannot show, e.g. which modules an import pulls in.
+    """
+
+    def run(script: str) -> str:
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stdout
+
+    return run

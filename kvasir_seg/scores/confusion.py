@@ -82,6 +82,26 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray, when_zero: float) -> 
     return out
 
 
+def score_ratios(tp: Any, fp: Any, fn: Any, tn: Any) -> dict[str, tuple[Any, Any, float]]:
+    """Each default-protocol score as (numerator, denominator, value when it is 0).
+
+    Plain arithmetic on the four counts, so numpy arrays and other array libraries (the
+    Keras metrics of :mod:`kvasir_seg_tfds.keras`) evaluate the very same formulas.
+
+        >>> score_ratios(1, 1, 0, 2)["dice"]
+        (2, 3, 0.0)
+    """
+    return {
+        "dice": (2 * tp, 2 * tp + fp + fn, 0.0),
+        "iou": (tp, tp + fp + fn, 0.0),
+        "precision": (tp, tp + fp, 1.0),
+        "recall": (tp, tp + fn, 0.0),
+        "specificity": (tn, tn + fp, 0.0),
+        "accuracy": (tp + tn, tp + fp + fn + tn, 0.0),
+        "f2": (5 * tp, 5 * tp + 4 * fn + fp, 1.0),
+    }
+
+
 def scores_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
     """The default-protocol scores of counts shaped (..., 4) as (tp, fp, fn, tn).
 
@@ -91,16 +111,8 @@ def scores_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
         array(1.)
     """
     counts = np.asarray(counts, dtype=np.int64)
-    tp, fp, fn, tn = (counts[..., i] for i in range(4))
-    return {
-        "dice": _ratio(2 * tp, 2 * tp + fp + fn, 0.0),
-        "iou": _ratio(tp, tp + fp + fn, 0.0),
-        "precision": _ratio(tp, tp + fp, 1.0),
-        "recall": _ratio(tp, tp + fn, 0.0),
-        "specificity": _ratio(tn, tn + fp, 0.0),
-        "accuracy": _ratio(tp + tn, tp + fp + fn + tn, 0.0),
-        "f2": _ratio(5 * tp, 5 * tp + 4 * fn + fp, 1.0),
-    }
+    ratios = score_ratios(*(counts[..., i] for i in range(4)))
+    return {name: _ratio(*ratio) for name, ratio in ratios.items()}
 
 
 def two_class_mean_iou(pooled: np.ndarray) -> float:

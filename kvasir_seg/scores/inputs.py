@@ -227,11 +227,23 @@ def binarize_prediction(prediction: np.ndarray, threshold: float) -> np.ndarray:
         return prediction > threshold
     if _is_binary_integer(prediction):
         return prediction.view(np.bool_) if prediction.dtype == np.uint8 else prediction != 0
-    # Smallest 8-bit value v with v / 255 > threshold, found with the same float arithmetic.
-    positive = np.arange(256) / 255 > threshold
-    if not positive.any():
+    level = uint8_level(threshold)
+    if level is None:
         return np.zeros(prediction.shape, dtype=bool)
-    return prediction >= int(np.argmax(positive))
+    return prediction >= level
+
+
+def uint8_level(threshold: float) -> int | None:
+    """The smallest 8-bit value ``v`` with ``v / 255 > threshold`` (``None``: there is none).
+
+    An 8-bit probability map is positive where ``value >= uint8_level(threshold)``; the level
+    is found with the same float arithmetic as ``value / 255 > threshold``.
+
+    >>> uint8_level(0.5), uint8_level(1.0)
+    (128, None)
+    """
+    positive = np.arange(256) / 255 > threshold
+    return int(np.argmax(positive)) if positive.any() else None
 
 
 def prediction_to_uint8(prediction: np.ndarray) -> np.ndarray:

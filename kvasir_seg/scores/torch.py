@@ -1,0 +1,300 @@
+"""The scores inside PyTorch training and validation loops: :class:`KvasirSegMetric`.
+
+A ``torchmetrics.Metric`` over batches of masks whose ``compute()`` returns what
+:func:`kvasir_seg.scores.compute_scores` returns on the same masks (same names, values
+within 1e-6), as 0-d tensors:
+
+    >>> import torch
+    >>> from kvasir_seg.scores.torch import KvasirSegMetric
+    >>> metric = KvasirSegMetric()  # protocol="pranet" for the benchmark tables
+    >>> target = torch.zeros(2, 1, 8, 8); target[:, :, 2:6, 2:6] = 1
+    >>> metric.update(target * 0.9, target)
+    >>> float(metric.compute()["dice"])
+    1.0
+
+How it works, and why:
+
+- State: per image, the record the core accumulator defines
+  (``ConfusionCounts.to_columns`` / ``PraNetImageStatistics.to_columns``), as list states
+  with ``dist_reduce_fx="cat"``. torchmetrics' own sync gathers them across DDP processes
+  (``merge_state`` concatenates them too); ``compute()`` folds every record into a core
+  accumulator (``add_columns``), so the reductions are the engine's.
+- ``protocol="default"``: the confusion counts are made where the tensors are, and only
+  four numbers per image stay in the state. On a GPU (any device but the CPU) torch ops
+  threshold and count, and no mask is copied to the host. On the CPU the device *is* the
+  host: the engine's own numpy code (``DefaultAccumulator.measure``) reads each tensor's
+  memory in place, which is several times faster there than torch's reductions.
+- ``protocol="pranet"``: each image goes through the core engine
+  (``PraNetAccumulator.measure``) on the host; its 518 numbers are kept as tensors.
+- Inputs are read as the engine reads them (:mod:`kvasir_seg.scores.inputs`): logits,
+  NaN or out-of-range values are refused, references must be binary. With torch ops the
+  same rules are decided on the device from per-image minima and maxima; an image that
+  fails them is handed to the engine, whose error message is raised.
+
+This module imports PyTorch and torchmetrics (``pip install "kvasir-seg[torch]"``); the
+rest of :mod:`kvasir_seg.scores` does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import torch
+from torchmetrics import Metric
+from torchmetrics.utilities.data import dim_zero_cat
+
+from kvasir_seg.errors import MetricInputError
+from kvasir_seg.scores import new_accumulator
+from kvasir_seg.scores.accumulator import ScoreAccumulator
+from kvasir_seg.scores.inputs import check_same_shape, check_threshold, coerce_pair, uint8_level
+
+__all__ = ["KvasirSegMetric", "as_mask_batch"]
+
+#: The two list states: per image, the (prediction-side, reference-side) record.
+_STATES = ("prediction_columns", "reference_columns")
+
+
+class KvasirSegMetric(Metric):
+    """The default or PraNet protocol of :mod:`kvasir_seg.scores` as a ``torchmetrics.Metric``.
+
+    ``update(preds, target)`` takes a batch: tensors (or numpy arrays, or lists of
+    equal-size masks such as PIL images) shaped N x 1 x H x W, N x H x W or N x H x W x 1.
+    ``preds`` are probabilities in [0, 1] (run logits through ``torch.sigmoid`` first),
+    binary masks or 8-bit maps; ``target`` binary masks (bool, 0/1 or 0/255). ``threshold``
+    is the default protocol's (``prediction > threshold``). Keyword arguments go to
+    ``torchmetrics.Metric`` (e.g. ``dist_sync_on_step``).
+
+        >>> metric = KvasirSegMetric(protocol="pranet")
+        >>> target = torch.zeros(1, 16, 16, dtype=torch.bool); target[0, 4:12, 4:12] = True
+        >>> metric.update(target.float(), target)
+        >>> round(float(metric.compute()["s_measure"]), 6)
+        1.0
+    """
+
+    is_differentiable = False
+    higher_is_better = None  # mae falls as the others rise
+    full_state_update = False
+
+    def __init__(self, protocol: str = "default", threshold: float = 0.5, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        #: Measures images on the host (its own state stays empty); checks the arguments.
+        self._engine = new_accumulator(protocol, threshold)
+        self.protocol = protocol
+        self.threshold = check_threshold(threshold)
+        for name in _STATES:
+            self.add_state(name, default=[], dist_reduce_fx="cat")
+
+    def update(self, preds: Any, target: Any) -> None:
+        """Measure a batch of predictions against their reference masks."""
+        predictions = as_mask_batch(preds, "prediction")
+        references = as_mask_batch(target, "reference").to(predictions.device)
+        if predictions.shape != references.shape:
+            _raise_shape_mismatch(predictions, references)
+        if self.protocol == "default" and _counts_with_torch(predictions.device):
+            columns = _confusion_columns(predictions, references, self.threshold)
+        else:
+            columns = _engine_columns(self._engine, predictions, references)
+        for name, values in zip(_STATES, columns, strict=True):
+            getattr(self, name).append(values.to(self.device))
+
+    def compute(self) -> dict[str, torch.Tensor]:
+        """The engine's result over every image seen (in all processes, once synced)."""
+        accumulator = new_accumulator(self.protocol)
+        rows = (_state_rows(getattr(self, name)) for name in _STATES)
+        for prediction, reference in zip(*rows, strict=True):
+            accumulator.add_columns(prediction, reference)
+        return {
+            name: torch.tensor(
+                value,
+                dtype=torch.int64 if isinstance(value, int) else torch.float64,
+                device=self.device,
+            )
+            for name, value in accumulator.result().items()
+        }
+
+
+def as_mask_batch(value: Any, role: str) -> torch.Tensor:
+    """A batch of masks as an N x H x W tensor (on its own device; no copy when possible).
+
+    ``role`` (``"prediction"`` or ``"reference"``) names the value in errors.
+
+        >>> as_mask_batch(torch.zeros(4, 1, 5, 6), "reference").shape
+        torch.Size([4, 5, 6])
+    """
+    if not isinstance(value, torch.Tensor):
+        try:
+            if isinstance(value, list | tuple):
+                value = torch.stack([_tensor(item) for item in value])
+            else:
+                value = _tensor(value)
+        except (TypeError, ValueError, RuntimeError) as error:
+            raise MetricInputError(
+                f"The {role} batch cannot be read as a tensor ({error}); give a tensor of "
+                "shape N x 1 x H x W or N x H x W, or a list of masks of one size."
+            ) from None
+    if value.ndim == 4 and 1 in (value.shape[1], value.shape[-1]):
+        value = value[:, 0] if value.shape[1] == 1 else value[..., 0]
+    if value.ndim != 3 or not value.numel():
+        raise MetricInputError(
+            f"The {role} batch has shape {tuple(value.shape)}; expected N x 1 x H x W, "
+            "N x H x W or N x H x W x 1 with N, H, W > 0. One mask is a batch of one: "
+            "mask[None]."
+        )
+    return value
+
+
+def _tensor(value: Any) -> torch.Tensor:
+    """A tensor of ``value`` (a PIL image, an array, nested lists); tensors are kept."""
+    if isinstance(value, torch.Tensor):
+        return value
+    return torch.tensor(np.asarray(value))
+
+
+def _raise_shape_mismatch(predictions: torch.Tensor, references: torch.Tensor) -> None:
+    if len(predictions) != len(references):
+        raise MetricInputError(
+            f"The batch has {len(predictions)} predictions and {len(references)} references; "
+            "give one prediction per reference."
+        )
+    # The engine's message, on zero-size stand-ins for one image of each.
+    check_same_shape(
+        *(np.broadcast_to(np.empty(()), b.shape[1:]) for b in (predictions, references))
+    )
+
+
+def _counts_with_torch(device: torch.device) -> bool:
+    """Whether torch ops count on ``device`` (else the engine reads the tensors in place)."""
+    return device.type != "cpu"
+
+
+def _host(masks: torch.Tensor) -> np.ndarray:
+    """Masks as a numpy array: a view of a CPU tensor, else a copy on the host
+    (bfloat16 widened: numpy has no such dtype)."""
+    masks = masks.detach().cpu()
+    return (masks.float() if masks.dtype == torch.bfloat16 else masks).numpy()
+
+
+@contextmanager
+def _image_of_batch(index: int) -> Iterator[None]:
+    """Prefix the engine's errors inside the block with the image's place in the batch."""
+    try:
+        yield
+    except MetricInputError as error:
+        raise MetricInputError(f"Image {index} of the batch: {error}") from None
+
+
+def _engine_columns(
+    engine: ScoreAccumulator, predictions: torch.Tensor, references: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each image measured by the core engine: its (float64, int64) ``to_columns`` records."""
+    records = []
+    for index, pair in enumerate(zip(_host(predictions), _host(references), strict=True)):
+        with _image_of_batch(index):
+            records.append(engine.measure(*pair).to_columns())
+    prediction_side, reference_side = zip(*records, strict=True)
+    return (
+        torch.tensor(prediction_side, dtype=torch.float64),
+        torch.tensor(reference_side, dtype=torch.int64),
+    )
+
+
+# -- the default protocol on the device ---------------------------------------------------
+
+
+def _confusion_columns(
+    predictions: torch.Tensor, references: torch.Tensor, threshold: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``ConfusionCounts.to_columns`` of each image, computed on the batch's device.
+
+    Returns (N x 2 float64 ``[tp, fp]``, N x 2 int64 ``[polyp pixels, pixels]``).
+    """
+    _check_on_device(predictions, references)
+    predicted = _binary_prediction(predictions, threshold)
+    polyp = _canonical(references) if references.dtype == torch.bool else references != 0
+    tp = _count(torch.logical_and(predicted, polyp))
+    fp = _count(predicted) - tp
+    pixels = torch.full_like(tp, references[0].numel())
+    return (
+        torch.stack([tp, fp], dim=1).to(torch.float64),
+        torch.stack([_count(polyp), pixels], dim=1),
+    )
+
+
+def _count(mask: torch.Tensor) -> torch.Tensor:
+    """True pixels of each image of a canonical N x H x W bool batch (int64)."""
+    return mask.reshape(len(mask), -1).view(torch.uint8).sum(dim=1, dtype=torch.int64)
+
+
+def _canonical(mask: torch.Tensor) -> torch.Tensor:
+    """A bool tensor whose True bytes are 1 (``torch.from_numpy`` of a PIL mode "1" array
+    keeps numpy's 255 bytes)."""
+    return mask.view(torch.uint8) != 0
+
+
+def _minima_maxima(batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    flat = batch.reshape(len(batch), -1)
+    return flat.amin(dim=1), flat.amax(dim=1)  # two passes beat aminmax on the CPU
+
+
+def _valid_predictions(batch: torch.Tensor) -> torch.Tensor | None:
+    """Per image: would ``check_prediction_values`` accept it? ``None``: all would."""
+    if batch.dtype in (torch.bool, torch.uint8):
+        return None
+    if batch.is_complex():
+        return torch.zeros(len(batch), dtype=torch.bool, device=batch.device)
+    lowest, highest = _minima_maxima(batch)
+    return (lowest >= 0) & (highest <= (1 if batch.is_floating_point() else 255))
+
+
+def _valid_references(batch: torch.Tensor) -> torch.Tensor | None:
+    """Per image: would ``reference_to_bool`` accept it (values {0}, {0, 1} or {0, 255})?"""
+    if batch.dtype == torch.bool:
+        return None
+    if batch.is_complex():
+        return torch.zeros(len(batch), dtype=torch.bool, device=batch.device)
+    lowest, highest = _minima_maxima(batch)
+    flat = batch.reshape(len(batch), -1)
+    only_highest = _count(flat != 0) == _count(flat == highest[:, None])
+    empty = (lowest == 0) & (highest == 0)
+    return empty | ((lowest >= 0) & ((highest == 1) | (highest == 255)) & only_highest)
+
+
+def _check_on_device(predictions: torch.Tensor, references: torch.Tensor) -> None:
+    """Raise the engine's error for the first image the engine would refuse."""
+    verdicts = [
+        v for v in (_valid_predictions(predictions), _valid_references(references)) if v is not None
+    ]
+    if not verdicts:
+        return
+    valid = torch.stack(verdicts).all(dim=0)
+    if bool(valid.all()):  # one bool crosses to the host
+        return
+    index = int(torch.nonzero(~valid)[0])
+    with _image_of_batch(index):
+        coerce_pair(_host(predictions[index]), _host(references[index]))
+    raise RuntimeError(  # pragma: no cover - the device rules mirror the engine's
+        f"Image {index} failed the device checks but the engine accepts it; please report."
+    )
+
+
+def _binary_prediction(batch: torch.Tensor, threshold: float) -> torch.Tensor:
+    """``binarize_prediction`` of each image, on the device."""
+    if batch.dtype == torch.bool:
+        return _canonical(batch)
+    if batch.is_floating_point():
+        return batch > threshold
+    # Integers: a 0/1 image is a mask, any other an 8-bit map (decided per image).
+    level = uint8_level(threshold)
+    eight_bit = batch >= level if level is not None else torch.zeros_like(batch, dtype=torch.bool)
+    is_mask = batch.reshape(len(batch), -1).amax(dim=1) <= 1
+    return torch.where(is_mask[:, None, None], batch != 0, eight_bit)
+
+
+def _state_rows(state: list[torch.Tensor] | torch.Tensor) -> list[list[Any]]:
+    """A list state (or the tensor torchmetrics' sync leaves in its place) as host rows."""
+    if isinstance(state, list) and not state:
+        return []
+    return dim_zero_cat(state).cpu().tolist()
