@@ -128,7 +128,7 @@ class PredictionProblems:
             parts.append(f"{len(self.extra)} extra (--allow-extra to ignore them)")
         if self.wrong_size:
             parts.append(f"{len(self.wrong_size)} of the wrong size ({self.size_hint})")
-        return "predictions do not match the split: " + "; ".join(parts) + "."
+        return "predictions do not match the ground truth: " + "; ".join(parts) + "."
 
     def lines(self, *, limit: int = 20) -> list[str]:
         """A readable report, at most ``limit`` ids per kind."""
