@@ -163,6 +163,7 @@ def build_report(
         protocol: score_table(
             {name: found[protocol] for name, found in scores.sets.items()},
             scores.overall[protocol],
+            intervals=False,
         )
         for protocol in PROTOCOLS
     }

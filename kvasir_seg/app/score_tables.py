@@ -105,13 +105,20 @@ def per_image_values(accumulator: ScoreAccumulator, column: str) -> np.ndarray:
 
 
 def score_row(
-    name: str, accumulator: ScoreAccumulator, settings: BootstrapSettings | None = None
+    name: str,
+    accumulator: ScoreAccumulator,
+    settings: BootstrapSettings | None = None,
+    *,
+    intervals: bool = True,
 ) -> ScoreRow:
-    """The row of one accumulator: its result, and a summary of every per-image score."""
+    """The row of one accumulator: its result, and a summary of every per-image score.
+
+    ``intervals=False`` leaves the bootstrap intervals out (a table shows mean ± std only).
+    """
     result = accumulator.result()
     count = result.pop("num_images")
     statistics = {
-        score: summarize(per_image_values(accumulator, column), settings)
+        score: summarize(per_image_values(accumulator, column), settings, interval=intervals)
         for score, column in PER_IMAGE_COLUMNS[accumulator.protocol].items()
     }
     return ScoreRow(name, count, result, statistics)
@@ -161,10 +168,13 @@ def score_table(
     sets: dict[str, ScoreAccumulator],
     overall: ScoreAccumulator,
     settings: BootstrapSettings | None = None,
+    *,
+    intervals: bool = True,
 ) -> ScoreTable:
     """The table of one model's accumulators under one protocol (set name -> accumulator)."""
-    rows = [score_row(name, accumulator, settings) for name, accumulator in sets.items()]
-    overall_row = score_row(ALL_IMAGES, overall, settings) if len(rows) > 1 else rows[0]
+    options = {"settings": settings, "intervals": intervals}
+    rows = [score_row(name, accumulator, **options) for name, accumulator in sets.items()]
+    overall_row = score_row(ALL_IMAGES, overall, **options) if len(rows) > 1 else rows[0]
     return ScoreTable(overall.protocol, rows, overall_row)
 
 

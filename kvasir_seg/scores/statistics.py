@@ -149,9 +149,15 @@ def _mean_difference(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray
 
 
 def summarize(
-    values: Sequence[float] | np.ndarray, settings: BootstrapSettings | None = None
+    values: Sequence[float] | np.ndarray,
+    settings: BootstrapSettings | None = None,
+    *,
+    interval: bool = True,
 ) -> Summary:
     """Mean, sample std (``ddof=1``) and seeded bootstrap interval of per-image ``values``.
+
+    ``interval=False`` skips the bootstrap (and the import of ``scipy.stats``): the
+    interval is then ``None``, as for a single image.
 
     >>> summarize([0.5]).std is None
     True
@@ -159,7 +165,7 @@ def summarize(
     array = _values(values, "scores")
     settings = settings or BootstrapSettings()
     std = float(np.std(array, ddof=1)) if array.size > 1 else None
-    low, high = _interval((array,), _mean, settings, paired=False)
+    low, high = _interval((array,), _mean, settings, paired=False) if interval else (None, None)
     return Summary(array.size, float(array.mean()), std, low, high)
 
 

@@ -120,7 +120,9 @@ def run(args: argparse.Namespace) -> int:
         )
     settings = BootstrapSettings()
     by_set = {name: found[args.protocol] for name, found in scores.sets.items()}
-    table = score_table(by_set, scores.overall[args.protocol], settings)
+    # The intervals are printed in JSON and in the listing of one set's scores only.
+    intervals = table_format == "json" or (table_format == "table" and len(by_set) == 1)
+    table = score_table(by_set, scores.overall[args.protocol], settings, intervals=intervals)
     if args.per_image:
         _write_csv(Path(args.per_image).expanduser(), by_set)
     if table_format == "json":
