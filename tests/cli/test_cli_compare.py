@@ -77,8 +77,9 @@ def test_identical_models_have_no_difference_and_p_one(
     test_dataset, tmp_path: Path, kvasir_seg_cli
 ) -> None:
     one = test_dataset.write_predictions(tmp_path / "one", size=None)
+    etis = one / "ETIS"
     report = kvasir_seg_cli(
-        "compare", one / "ETIS", one / "ETIS", "--references", test_dataset.root / "ETIS", "--json -q"
+        "compare", etis, etis, "--references", test_dataset.root / "ETIS", "--json -q"
     ).json()
     (row,) = report["sets"]  # one set: no all-images row
     for score in ("dice", "iou"):

@@ -161,7 +161,8 @@ def test_tables_in_the_papers_formats_parse_back(
     rows = [*report["sets"], report["mean_over_sets"], report["all_images"]]
 
     parsed = list(csv.DictReader(io.StringIO(kvasir_seg_cli(*args, "--format csv").stdout)))
-    assert [row["set"] for row in parsed] == ["CVC-300", "ETIS", "Kvasir", "mean over sets", "all images"]
+    names = ["CVC-300", "ETIS", "Kvasir", "mean over sets", "all images"]
+    assert [row["set"] for row in parsed] == names
     for row, expected in zip(parsed, rows, strict=True):
         assert int(row["images"]) == expected["num_images"]
         for name in ("mdice", "miou", "weighted_f_measure", "s_measure", "max_e_measure", "mae"):

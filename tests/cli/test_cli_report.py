@@ -94,9 +94,7 @@ def report_of_three_sets(test_dataset, tmp_path: Path, kvasir_seg_cli) -> tuple[
     return out, summary
 
 
-def test_the_page_is_self_contained_with_every_section(
-    report_of_three_sets, test_dataset
-) -> None:
+def test_the_page_is_self_contained_with_every_section(report_of_three_sets, test_dataset) -> None:
     out, summary = report_of_three_sets
     assert summary["out"] == str(out) and summary["num_images"] == 19
     text, page = _parse(out)
@@ -119,7 +117,11 @@ def test_the_page_is_self_contained_with_every_section(
     assert len(headings) == 3  # default scores, PraNet scores, every image
     default_rows = page.rows[1:6]
     assert [row[0] for row in default_rows] == [
-        "CVC-300", "ETIS", "Kvasir", "mean over sets", "all images"
+        "CVC-300",
+        "ETIS",
+        "Kvasir",
+        "mean over sets",
+        "all images",
     ]
     assert re.fullmatch(r"0\.\d{3} ± 0\.\d{3}", default_rows[0][2])
     images = page.rows[-19:]
@@ -160,8 +162,15 @@ def test_without_matplotlib_the_command_names_the_extra(
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` fails
     status = main(
-        ["report", "--references", str(tmp_path), "--predictions", str(tmp_path), "--out",
-         str(tmp_path / "r.html")]
+        [
+            "report",
+            "--references",
+            str(tmp_path),
+            "--predictions",
+            str(tmp_path),
+            "--out",
+            str(tmp_path / "r.html"),
+        ]
     )
     assert status == 2
     error = capsys.readouterr().err.strip()
