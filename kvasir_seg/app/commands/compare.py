@@ -11,15 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from kvasir_seg.app.commands import ground_truth
 from kvasir_seg.app.commands.common import add_json_argument, print_json
-from kvasir_seg.app.commands.ground_truth import (
-    add_ground_truth_arguments,
-    add_scoring_arguments,
-    check_prediction_folders,
-    opened_ground_truth,
-    score_or_explain,
-    scoring_threshold,
-)
 
 #: The per-image scores compared (both protocols have them per image).
 COMPARED = ("dice", "iou")
@@ -45,8 +38,8 @@ EXAMPLES = [
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("a_dir", metavar="A_DIR", help="model A's folder of predictions")
     parser.add_argument("b_dir", metavar="B_DIR", help="model B's folder of predictions")
-    add_ground_truth_arguments(parser)
-    add_scoring_arguments(parser)
+    ground_truth.add_ground_truth_arguments(parser)
+    ground_truth.add_scoring_arguments(parser)
     add_json_argument(parser)
 
 
@@ -54,11 +47,11 @@ def run(args: argparse.Namespace) -> int:
     from kvasir_seg.app.scoring import ALL_IMAGES
     from kvasir_seg.scores.statistics import BootstrapSettings
 
-    threshold = scoring_threshold(args)
-    folders = check_prediction_folders(args.a_dir, args.b_dir)
+    threshold = ground_truth.scoring_threshold(args)
+    folders = ground_truth.check_prediction_folders(args.a_dir, args.b_dir)
     models = {"A": folders[args.a_dir], "B": folders[args.b_dir]}
-    with opened_ground_truth(args) as truth:
-        scores = score_or_explain(truth, models, [args.protocol], args, threshold)
+    with ground_truth.opened_ground_truth(args) as truth:
+        scores = ground_truth.score_or_explain(truth, models, [args.protocol], args, threshold)
     settings = BootstrapSettings()
     a, b = scores["A"], scores["B"]
     pairs = {name: (a.sets[name], b.sets[name]) for name in a.sets}

@@ -15,21 +15,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from kvasir_seg.app.commands import ground_truth
 from kvasir_seg.app.commands.common import (
     UsageError,
     add_flag,
     add_json_argument,
     print_json,
     print_table,
-)
-from kvasir_seg.app.commands.ground_truth import (
-    GroundTruth,
-    add_ground_truth_arguments,
-    add_scoring_arguments,
-    check_prediction_folders,
-    opened_ground_truth,
-    score_or_explain,
-    scoring_threshold,
 )
 
 logger = logging.getLogger(__name__)
@@ -66,14 +58,9 @@ EXAMPLES = [
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_ground_truth_arguments(parser)
-    parser.add_argument(
-        "--predictions",
-        required=True,
-        metavar="DIR",
-        help="folder of predicted masks <image_id>.png (a folder of sets: <set>/<image_id>.png)",
-    )
-    add_scoring_arguments(parser)
+    ground_truth.add_ground_truth_arguments(parser)
+    ground_truth.add_predictions_argument(parser)
+    ground_truth.add_scoring_arguments(parser)
     parser.add_argument(
         "--format",
         choices=FORMATS,
@@ -99,11 +86,11 @@ def run(args: argparse.Namespace) -> int:
     from kvasir_seg.app.score_tables import score_table
     from kvasir_seg.scores.statistics import BootstrapSettings
 
-    threshold = scoring_threshold(args)
+    threshold = ground_truth.scoring_threshold(args)
     table_format = output_format(args)
-    folder = check_prediction_folders(args.predictions)[args.predictions]
-    with opened_ground_truth(args) as truth:
-        scores = score_or_explain(
+    folder = ground_truth.check_prediction_folders(args.predictions)[args.predictions]
+    with ground_truth.opened_ground_truth(args) as truth:
+        scores = ground_truth.score_or_explain(
             truth,
             {"": folder},
             [args.protocol],
@@ -135,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _document(
-    truth: GroundTruth,
+    truth: ground_truth.GroundTruth,
     args: argparse.Namespace,
     threshold: float,
     scores: Any,
@@ -172,7 +159,9 @@ def _write_csv(path: Path, by_set: dict[str, Any]) -> None:
                 writer.writerow([name] * several + [image_id, *(row[c] for c in columns)])
 
 
-def _print_text(truth: GroundTruth, args: argparse.Namespace, threshold: float, table: Any) -> None:
+def _print_text(
+    truth: ground_truth.GroundTruth, args: argparse.Namespace, threshold: float, table: Any
+) -> None:
     how = (
         f"protocol default, prediction > {threshold:g}"
         if args.protocol == "default"

@@ -81,6 +81,16 @@ def add_ground_truth_arguments(parser: argparse.ArgumentParser) -> None:
     add_archive_arguments(group)
 
 
+def add_predictions_argument(parser: argparse.ArgumentParser) -> None:
+    """``--predictions DIR``: one model's folder, mirroring the ground truth."""
+    parser.add_argument(
+        "--predictions",
+        required=True,
+        metavar="DIR",
+        help="folder of predicted masks <image_id>.png (a folder of sets: <set>/<image_id>.png)",
+    )
+
+
 def add_scoring_arguments(parser: argparse.ArgumentParser, *, protocol: bool = True) -> None:
     """``--protocol`` (unless ``protocol=False``), ``--threshold`` and ``--resize``."""
     if protocol:

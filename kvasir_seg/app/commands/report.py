@@ -10,15 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from kvasir_seg.app.commands import ground_truth
 from kvasir_seg.app.commands.common import UsageError, add_json_argument, print_json
-from kvasir_seg.app.commands.ground_truth import (
-    add_ground_truth_arguments,
-    add_scoring_arguments,
-    check_prediction_folders,
-    opened_ground_truth,
-    score_or_explain,
-    scoring_threshold,
-)
 
 DEFAULT_WORST = 8
 
@@ -40,14 +33,9 @@ EXAMPLES = [
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_ground_truth_arguments(parser)
-    parser.add_argument(
-        "--predictions",
-        required=True,
-        metavar="DIR",
-        help="folder of predicted masks <image_id>.png (a folder of sets: <set>/<image_id>.png)",
-    )
-    add_scoring_arguments(parser, protocol=False)
+    ground_truth.add_ground_truth_arguments(parser)
+    ground_truth.add_predictions_argument(parser)
+    ground_truth.add_scoring_arguments(parser, protocol=False)
     parser.add_argument(
         "--worst",
         type=int,
@@ -66,11 +54,11 @@ def run(args: argparse.Namespace) -> int:
     require_matplotlib()
     if args.worst < 1:
         raise UsageError(f"--worst must be at least 1, got {args.worst}.")
-    threshold = scoring_threshold(args)
-    folder = check_prediction_folders(args.predictions)[args.predictions]
+    threshold = ground_truth.scoring_threshold(args)
+    folder = ground_truth.check_prediction_folders(args.predictions)[args.predictions]
     out = Path(args.out).expanduser()
-    with opened_ground_truth(args) as truth:
-        scores = score_or_explain(truth, {"": folder}, PROTOCOLS, args, threshold)[""]
+    with ground_truth.opened_ground_truth(args) as truth:
+        scores = ground_truth.score_or_explain(truth, {"": folder}, PROTOCOLS, args, threshold)[""]
         count = len(scores.overall["default"])
         facts = [
             ("ground truth", truth.title),
