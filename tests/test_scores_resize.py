@@ -172,3 +172,18 @@ def test_pranet_curves_are_the_toolbox_dice_curve() -> None:
     assert THRESHOLDS.shape == (256,) and THRESHOLDS[0] == 1.0 and THRESHOLDS[-1] == 0.0
     with pytest.raises(MetricInputError, match="at least one image"):
         PraNetAccumulator().curves()
+
+
+def test_references_as_the_loaders_return_them_take_resized_predictions() -> None:
+    """HF gives masks as PIL mode "1" images, TFDS as HxWx1 uint8 0/1: both read the same."""
+    pairs = [_pair(seed) for seed in range(3)]
+    maps = [np.rint(p * 255).astype(np.uint8) for p, _ in pairs]
+    as_bool = [r for _, r in pairs]
+    hugging_face = [Image.fromarray(r) for r in as_bool]
+    assert hugging_face[0].mode == "1"
+    tfds = [r.astype(np.uint8)[..., None] for r in as_bool]
+    for protocol in PROTOCOLS:
+        expected = compute_scores(maps, as_bool, protocol=protocol, resize="bilinear")
+        for references in (hugging_face, tfds):
+            found = compute_scores(maps, references, protocol=protocol, resize="bilinear")
+            assert found == expected, protocol
