@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from kvasir_seg.scores.statistics import BootstrapSettings
 
     threshold = ground_truth.scoring_threshold(args)
-    folders = ground_truth.check_prediction_folders(args.a_dir, args.b_dir)
+    folders = ground_truth.prediction_folders(args, args.a_dir, args.b_dir)
     models = {"A": folders[args.a_dir], "B": folders[args.b_dir]}
     with ground_truth.opened_ground_truth(args) as truth:
         scores = ground_truth.score_or_explain(truth, models, [args.protocol], args, threshold)

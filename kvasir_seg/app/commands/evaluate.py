@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
     threshold = ground_truth.scoring_threshold(args)
     table_format = output_format(args)
-    folder = ground_truth.check_prediction_folders(args.predictions)[args.predictions]
+    folder = ground_truth.prediction_folders(args, args.predictions)[args.predictions]
     with ground_truth.opened_ground_truth(args) as truth:
         scores = ground_truth.score_or_explain(
             truth,

@@ -122,23 +122,8 @@ def scoring_threshold(args: argparse.Namespace) -> float:
     return threshold
 
 
-def check_prediction_folders(*folders: str) -> dict[str, Path]:
-    """The folders as paths; an error names any that is not a folder, before any download."""
-    paths = {folder: Path(folder).expanduser() for folder in folders}
-    for path in paths.values():
-        if not path.is_dir():
-            raise UsageError(
-                f"{describe_path(path)} is not a folder of predictions; give a folder of "
-                "<image_id>.png files (or of <set>/<image_id>.png for a folder of sets)."
-            )
-    return paths
-
-
-@contextmanager
-def opened_ground_truth(args: argparse.Namespace) -> Iterator[GroundTruth]:
-    """The ground truth the command line names, open for the ``with`` body."""
-    from kvasir_seg.app.reference_sets import archive_set, reference_sets
-
+def check_ground_truth_arguments(args: argparse.Namespace) -> None:
+    """Exactly one of ``--references`` and ``--dataset NAME --split S``, nothing mixed."""
     if args.references is not None:
         given = [
             option
@@ -155,13 +140,42 @@ def opened_ground_truth(args: argparse.Namespace) -> Iterator[GroundTruth]:
                 f"--references names the ground truth; {', '.join(given)} applies to "
                 "--dataset only: give one of the two."
             )
-        yield GroundTruth(reference_sets(args.references), {"references": args.references})
-        return
-    if args.dataset is None or args.split is None:
+    elif args.dataset is None or args.split is None:
         raise UsageError(
             "name the ground truth: --references DIR (a folder of masks or of sets), or "
             "--dataset NAME --split S."
         )
+
+
+def prediction_folders(args: argparse.Namespace, *folders: str) -> dict[str, Path]:
+    """The folders as paths, checked with the ground-truth options before any archive is
+    looked up or downloaded: each must be a folder and, against a dataset's split (one
+    set), hold prediction files directly.
+    """
+    from kvasir_seg.app.predictions import find_predictions
+
+    check_ground_truth_arguments(args)
+    paths = {folder: Path(folder).expanduser() for folder in folders}
+    for path in paths.values():
+        if not path.is_dir():
+            raise UsageError(
+                f"{describe_path(path)} is not a folder of predictions; give a folder of "
+                "<image_id>.png files (or of <set>/<image_id>.png for a folder of sets)."
+            )
+        if args.references is None:
+            find_predictions(path)
+    return paths
+
+
+@contextmanager
+def opened_ground_truth(args: argparse.Namespace) -> Iterator[GroundTruth]:
+    """The ground truth the command line names, open for the ``with`` body."""
+    from kvasir_seg.app.reference_sets import archive_set, reference_sets
+
+    check_ground_truth_arguments(args)
+    if args.references is not None:
+        yield GroundTruth(reference_sets(args.references), {"references": args.references})
+        return
     from kvasir_seg.archive import open_archive
 
     spec = get_spec(args.dataset)

@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if args.worst < 1:
         raise UsageError(f"--worst must be at least 1, got {args.worst}.")
     threshold = ground_truth.scoring_threshold(args)
-    folder = ground_truth.check_prediction_folders(args.predictions)[args.predictions]
+    folder = ground_truth.prediction_folders(args, args.predictions)[args.predictions]
     out = Path(args.out).expanduser()
     with ground_truth.opened_ground_truth(args) as truth:
         scores = ground_truth.score_or_explain(truth, {"": folder}, PROTOCOLS, args, threshold)[""]
