@@ -310,3 +310,18 @@ def test_statistics_are_reproducible_and_finite(test_dataset, tmp_path: Path, kv
         for name, summary in row["statistics"].items():
             assert all(math.isfinite(summary[key]) for key in summary), (row["name"], name)
             assert summary["mean"] == pytest.approx(row["scores"][name], abs=1e-12)
+
+
+def test_the_new_commands_import_nothing_heavy_when_the_parser_is_built() -> None:
+    """``kvasir-seg info`` stays quick: evaluate, compare and report import the engine late."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from kvasir_seg.app.cli import build_parser; build_parser(); "
+        "print(sorted({'numpy', 'scipy', 'PIL', 'matplotlib'} & set(sys.modules)))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout.strip() == "[]"

@@ -33,7 +33,6 @@ from kvasir_seg.app.commands.common import (
     split_ids,
 )
 from kvasir_seg.catalog import get_spec
-from kvasir_seg.image_files import describe_path
 
 #: The engine's ``PROTOCOLS`` and ``RESIZE_METHODS``, spelled here so that building the
 #: parser does not import the engine (numpy, scipy); a test checks that they agree.
@@ -153,6 +152,7 @@ def prediction_folders(args: argparse.Namespace, *folders: str) -> dict[str, Pat
     set), hold prediction files directly.
     """
     from kvasir_seg.app.predictions import find_predictions
+    from kvasir_seg.image_files import describe_path
 
     check_ground_truth_arguments(args)
     paths = {folder: Path(folder).expanduser() for folder in folders}
