@@ -32,28 +32,7 @@ import numpy as np
 
 from kvasir_seg.scores import compute_scores, evaluate_module_path, new_accumulator
 
-from common import report, seconds, synthetic_pair
-
-# Kvasir-SEG image sizes (height, width) and how often they occur, rounded from the real
-# archive's 1000 images (333 distinct sizes, mostly near 530x620).
-KVASIR_SIZES = [
-    ((530, 622), 0.30),
-    ((547, 626), 0.15),
-    ((529, 622), 0.15),
-    ((530, 570), 0.12),
-    ((576, 720), 0.08),
-    ((1070, 1348), 0.08),
-    ((332, 487), 0.06),
-    ((625, 759), 0.05),
-    ((1072, 1920), 0.01),
-]
-
-
-def kvasir_shapes(count: int) -> list[tuple[int, int]]:
-    rng = np.random.default_rng(2020)
-    sizes, weights = zip(*KVASIR_SIZES, strict=True)
-    picks = rng.choice(len(sizes), size=count, p=np.array(weights) / sum(weights))
-    return [sizes[i] for i in picks]
+from common import kvasir_shapes, pysod_run, report, seconds, synthetic_pair
 
 
 def baseline_loop(predictions: list, references: list) -> float:
@@ -110,33 +89,6 @@ def naive_module(cache: str):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "naive_masks.py").write_text(_NAIVE_SCRIPT)
     return load_module(folder, cache)
-
-
-def pysod_run(maps: list, references: list) -> dict:
-    """pysodmetrics' classes, stepped per image as the PraNet toolbox evaluates."""
-    import py_sod_metrics as sod
-
-    handlers = {"dice": sod.DICEHandler(True, False), "iou": sod.IOUHandler(True, False)}
-    evaluators = {
-        "fm": sod.FmeasureV2(metric_handlers=handlers),
-        "sm": sod.Smeasure(),
-        "em": sod.Emeasure(),
-        "wfm": sod.WeightedFmeasure(),
-        "mae": sod.MAE(),
-    }
-    for prediction, reference in zip(maps, references, strict=True):
-        for evaluator in evaluators.values():
-            evaluator.step(pred=prediction, gt=reference)
-    results = {name: evaluator.get_results() for name, evaluator in evaluators.items()}
-    return {
-        "mdice": results["fm"]["dice"]["dynamic"].mean(),
-        "miou": results["fm"]["iou"]["dynamic"].mean(),
-        "s_measure": results["sm"]["sm"],
-        "max_e_measure": results["em"]["em"]["curve"].max(),
-        "adaptive_e_measure": results["em"]["em"]["adp"],
-        "weighted_f_measure": results["wfm"]["wfm"],
-        "mae": results["mae"]["mae"],
-    }
 
 
 def traced_memory(run: Callable[[], object]) -> tuple[int, int]:

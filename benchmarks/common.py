@@ -28,6 +28,16 @@ def timed(label: str, work: Callable[[], object], repeat: int = 1) -> float:
     return best
 
 
+def seconds(function: Callable[[], object], repeat: int = 1) -> tuple[float, object]:
+    """Best wall time of ``repeat`` runs, and the last result."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
 def synthetic_kvasir_seg(folder: Path, count: int) -> Path:
     """Write a synthetic Kvasir-SEG zip of ``count`` pairs at real sizes; print its size."""
     start = time.perf_counter()
@@ -56,14 +66,19 @@ def plain_decode(pairs: list[tuple[bytes, bytes]]) -> None:
         np.asarray(Image.open(io.BytesIO(mask)))
 
 
-def seconds(function: Callable[[], object], repeat: int = 1) -> tuple[float, object]:
-    """Best wall time of ``repeat`` runs, and the last result."""
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+# Kvasir-SEG image sizes (height, width) and how often they occur, rounded from the real
+# archive's 1000 images (333 distinct sizes, mostly near 530x620).
+KVASIR_SIZES = [
+    ((530, 622), 0.30),
+    ((547, 626), 0.15),
+    ((529, 622), 0.15),
+    ((530, 570), 0.12),
+    ((576, 720), 0.08),
+    ((1070, 1348), 0.08),
+    ((332, 487), 0.06),
+    ((625, 759), 0.05),
+    ((1072, 1920), 0.01),
+]
 
 
 def synthetic_pair(seed: int, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -86,3 +101,40 @@ def report(label: str, ours: float, theirs: float, target: str) -> None:
     print(
         f"  {label:<48} {ours:8.2f} s vs {theirs:8.2f} s   ratio {ours / theirs:5.2f}x  ({target})"
     )
+
+
+def kvasir_shapes(count: int) -> list[tuple[int, int]]:
+    rng = np.random.default_rng(2020)
+    sizes, weights = zip(*KVASIR_SIZES, strict=True)
+    picks = rng.choice(len(sizes), size=count, p=np.array(weights) / sum(weights))
+    return [sizes[i] for i in picks]
+
+
+def pysod_run(maps: list, references: list) -> dict:
+    """pysodmetrics' classes, stepped per image as the PraNet toolbox evaluates."""
+    import py_sod_metrics as sod
+
+    handlers = {"dice": sod.DICEHandler(True, False), "iou": sod.IOUHandler(True, False)}
+    evaluators = {
+        "fm": sod.FmeasureV2(metric_handlers=handlers),
+        "sm": sod.Smeasure(),
+        "em": sod.Emeasure(),
+        "wfm": sod.WeightedFmeasure(),
+        "mae": sod.MAE(),
+    }
+    for prediction, reference in zip(maps, references, strict=True):
+        for evaluator in evaluators.values():
+            evaluator.step(pred=prediction, gt=reference)
+    results = {name: evaluator.get_results() for name, evaluator in evaluators.items()}
+    return {
+        "mdice": results["fm"]["dice"]["dynamic"].mean(),
+        "miou": results["fm"]["iou"]["dynamic"].mean(),
+        "max_dice": results["fm"]["dice"]["dynamic"].max(),
+        "max_iou": results["fm"]["iou"]["dynamic"].max(),
+        "s_measure": results["sm"]["sm"],
+        "mean_e_measure": results["em"]["em"]["curve"].mean(),
+        "max_e_measure": results["em"]["em"]["curve"].max(),
+        "adaptive_e_measure": results["em"]["em"]["adp"],
+        "weighted_f_measure": results["wfm"]["wfm"],
+        "mae": results["mae"]["mae"],
+    }

@@ -4,6 +4,9 @@
     $ kvasir-seg download all
     $ kvasir-seg prepare kvasir_seg --backend all
     $ kvasir-seg evaluate --dataset kvasir_seg --split validation --predictions preds/
+    $ kvasir-seg evaluate --references TestDataset/ --predictions results/ --resize bilinear
+    $ kvasir-seg compare runs/a/ runs/b/ --references TestDataset/
+    $ kvasir-seg report --references TestDataset/ --predictions results/ --out report.html
     $ kvasir-seg show kvasir_seg --predictions preds/ --out worst.png
     $ kvasir-seg export kvasir_seg --to kvasir-seg-parquet
 
@@ -26,7 +29,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from kvasir_seg import __version__
-from kvasir_seg.app.commands import evaluate, export, fetch, info, prepare, show
+from kvasir_seg.app.commands import compare, evaluate, export, fetch, info, prepare, report, show
 from kvasir_seg.app.commands.common import PROG, CommandParser, add_command
 from kvasir_seg.catalog import DATASETS
 from kvasir_seg.errors import our_error
@@ -36,7 +39,7 @@ USER_ERROR = 2
 #: Exit status of an interrupted run (Ctrl-C).
 INTERRUPTED = 130
 
-_COMMANDS = (info, fetch, prepare, evaluate, show, export)
+_COMMANDS = (info, fetch, prepare, evaluate, compare, report, show, export)
 _OUR_LOGGERS = ("kvasir_seg", "kvasir_seg_hf", "kvasir_seg_tfds")
 
 

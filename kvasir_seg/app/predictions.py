@@ -31,18 +31,14 @@ if TYPE_CHECKING:
 PREDICTION_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 
 
-def find_predictions(directory: str | os.PathLike[str]) -> dict[str, Path]:
-    """The prediction files directly in ``directory``, keyed by image id (the file stem).
+def files_by_id(folder: Path, kind: str = "prediction") -> dict[str, Path]:
+    """The mask or image files directly in ``folder``, keyed by image id (the file stem).
 
     Hidden files and files of other types are ignored; two files for one id (e.g.
-    ``x.png`` and ``x.jpg``) are an error, and so is a prediction that is not a regular
-    file (a FIFO would block the reader).
+    ``x.png`` and ``x.jpg``) are an error, and so is a file that is not a regular file (a
+    FIFO would block the reader). ``kind`` names the files in messages. An empty dict when
+    there is none.
     """
-    folder = Path(directory).expanduser()
-    if not folder.is_dir():
-        raise MetricInputError(
-            f"{folder} is not a folder; --predictions takes a folder of <image_id>.png/.jpg files."
-        )
     found: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or path.suffix.lower() not in PREDICTION_SUFFIXES:
@@ -50,17 +46,39 @@ def find_predictions(directory: str | os.PathLike[str]) -> dict[str, Path]:
         if not path.is_file():
             raise MetricInputError(
                 f"{path} is not a regular file (a folder, FIFO, socket or broken link); a "
-                "prediction is a PNG/JPEG/TIFF file. Remove it from the folder."
+                f"{kind} is a PNG/JPEG/BMP/TIFF file. Remove it from the folder."
             )
         if path.stem in found:
             raise MetricInputError(
-                f"Two predictions for {path.stem!r}: {found[path.stem].name} and {path.name}; "
+                f"Two {kind}s for {path.stem!r}: {found[path.stem].name} and {path.name}; "
                 "keep one of them."
             )
         found[path.stem] = path
-    if not found:
+    return found
+
+
+def find_predictions(directory: str | os.PathLike[str]) -> dict[str, Path]:
+    """The prediction files directly in ``directory``, keyed by image id (the file stem).
+
+    See :func:`files_by_id`; a folder without any prediction file is an error too.
+    """
+    folder = Path(directory).expanduser()
+    if not folder.is_dir():
         raise MetricInputError(
-            f"{folder} holds no .png or .jpg predictions; expected files named <image_id>.png."
+            f"{folder} is not a folder; --predictions takes a folder of <image_id>.png/.jpg files."
+        )
+    found = files_by_id(folder)
+    if not found:
+        subfolders = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name[0] != ".")
+        hint = (
+            f"; it holds the folders {', '.join(subfolders[:5])}: point --predictions at the "
+            "folder that holds the files"
+            if subfolders
+            else ""
+        )
+        raise MetricInputError(
+            f"{folder} holds no .png or .jpg predictions; expected files named "
+            f"<image_id>.png{hint}."
         )
     return found
 
@@ -93,6 +111,10 @@ class PredictionProblems:
     extra: list[str] = field(default_factory=list)
     #: (image id, prediction (width, height), ground truth (width, height))
     wrong_size: list[tuple[str, tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    #: What to do about predictions of the wrong size, as the summary says it.
+    size_hint: str = "resize them to their image"
+    #: Lines that explain the lists (e.g. a folder of predictions that is not there).
+    notes: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.missing or self.extra or self.wrong_size)
@@ -105,12 +127,12 @@ class PredictionProblems:
         if self.extra:
             parts.append(f"{len(self.extra)} extra (--allow-extra to ignore them)")
         if self.wrong_size:
-            parts.append(f"{len(self.wrong_size)} of the wrong size (resize them to their image)")
-        return "predictions do not match the split: " + "; ".join(parts) + "."
+            parts.append(f"{len(self.wrong_size)} of the wrong size ({self.size_hint})")
+        return "predictions do not match the ground truth: " + "; ".join(parts) + "."
 
     def lines(self, *, limit: int = 20) -> list[str]:
         """A readable report, at most ``limit`` ids per kind."""
-        report = []
+        report = list(self.notes)
         for label, ids in (("missing", self.missing), ("extra", self.extra)):
             if ids:
                 report.append(f"{len(ids)} {label} prediction(s):")

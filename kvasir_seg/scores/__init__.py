@@ -31,6 +31,7 @@ from kvasir_seg.errors import MetricInputError
 from kvasir_seg.scores.accumulator import ScoreAccumulator
 from kvasir_seg.scores.confusion import ConfusionCounts, DefaultAccumulator
 from kvasir_seg.scores.pranet import PraNetAccumulator, PraNetImageStatistics
+from kvasir_seg.scores.resize import RESIZE_METHODS
 from kvasir_seg.scores.timing import fps, time_inference, timed_predictions
 
 #: The protocols ``compute_scores`` and ``new_accumulator`` know.
@@ -38,6 +39,7 @@ PROTOCOLS = ("default", "pranet")
 
 __all__ = [
     "PROTOCOLS",
+    "RESIZE_METHODS",
     "ConfusionCounts",
     "DefaultAccumulator",
     "PraNetAccumulator",
@@ -56,20 +58,26 @@ _SCRIPT = "kvasir_seg.py"
 logger = logging.getLogger(__name__)
 
 
-def new_accumulator(protocol: str = "default", threshold: float = 0.5) -> ScoreAccumulator:
+def new_accumulator(
+    protocol: str = "default", threshold: float = 0.5, resize: str = "none"
+) -> ScoreAccumulator:
     """An empty accumulator for ``protocol`` (``threshold`` is the default protocol's).
 
-    >>> new_accumulator("pranet").protocol
-    'pranet'
+    ``resize`` is the Pillow filter (``"nearest"``, ``"bilinear"``, ``"bicubic"``) that
+    brings a prediction to its reference's size first; ``"none"`` refuses a size mismatch
+    (:mod:`kvasir_seg.scores.resize`).
+
+    >>> new_accumulator("pranet", resize="bilinear").resize
+    'bilinear'
     """
     if protocol == "default":
-        return DefaultAccumulator(threshold=threshold)
+        return DefaultAccumulator(threshold=threshold, resize=resize)
     if protocol == "pranet":
         if threshold != 0.5:
             logger.warning(
                 "threshold=%s is ignored: the PraNet protocol scores 256 thresholds.", threshold
             )
-        return PraNetAccumulator()
+        return PraNetAccumulator(resize=resize)
     raise MetricInputError(f"Unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}.")
 
 
@@ -111,6 +119,7 @@ def compute_scores(
     *,
     protocol: str = "default",
     threshold: float = 0.5,
+    resize: str = "none",
     image_ids: Iterable[Hashable] | None = None,
     inference_times: Iterable[float] | None = None,
     per_image: bool = False,
@@ -119,11 +128,15 @@ def compute_scores(
 
     ``predictions`` and ``references`` are lists (or any iterables, consumed lazily) of
     masks as :mod:`kvasir_seg.scores.inputs` describes. ``image_ids`` key the
-    ``per_image`` output; ``inference_times`` (seconds per image) add ``fps``.
+    ``per_image`` output; ``inference_times`` (seconds per image) add ``fps``. ``resize``
+    (``"nearest"``, ``"bilinear"``, ``"bicubic"``) resizes each prediction to its
+    reference's size first, as :mod:`kvasir_seg.scores.resize` describes.
 
         >>> import numpy as np
         >>> masks = [np.eye(4, dtype=bool), np.ones((3, 5), np.uint8)]
         >>> compute_scores(masks, masks)["iou"]
+        1.0
+        >>> compute_scores([np.ones((2, 2))], [np.ones((5, 5), bool)], resize="bilinear")["dice"]
         1.0
     """
     _check_lengths(
@@ -132,7 +145,7 @@ def compute_scores(
         image_ids=image_ids,
         inference_times=inference_times,
     )
-    accumulator = new_accumulator(protocol, threshold)
+    accumulator = new_accumulator(protocol, threshold, resize)
     extras = {"image_id": image_ids, "inference_time": inference_times}
     given = {name: values for name, values in extras.items() if values is not None}
     for prediction, reference, *values in _strict_rows(predictions, references, *given.values()):

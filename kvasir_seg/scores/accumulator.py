@@ -24,6 +24,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from kvasir_seg.errors import MetricInputError
+from kvasir_seg.scores.resize import check_resize
 from kvasir_seg.scores.timing import fps
 
 Statistics = TypeVar("Statistics")
@@ -56,7 +57,10 @@ class ScoreAccumulator(ABC, Generic[Statistics]):
     #: Name of the protocol, as ``compute_scores(protocol=...)`` spells it.
     protocol: str = ""
 
-    def __init__(self) -> None:
+    def __init__(self, resize: str = "none") -> None:
+        #: Pillow filter applied to a prediction of another size than its reference
+        #: (:mod:`kvasir_seg.scores.resize`); ``"none"`` refuses a size mismatch.
+        self.resize = check_resize(resize)
         self._image_ids: list[Hashable] = []
         self._seen_ids: set[Hashable] = set()
         self._times = array.array("d")

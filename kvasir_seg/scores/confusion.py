@@ -128,19 +128,20 @@ class DefaultAccumulator(ScoreAccumulator[ConfusionCounts]):
     """Streaming scores of the default protocol (see the module doc for conventions).
 
     ``threshold`` applies to probabilities (floats, 8-bit maps); binary predictions are
-    used as they are.
+    used as they are. ``resize`` (:mod:`kvasir_seg.scores.resize`) is applied first to a
+    prediction whose size differs from its reference's.
     """
 
     protocol = "default"
 
-    def __init__(self, threshold: float = 0.5) -> None:
-        super().__init__()
+    def __init__(self, threshold: float = 0.5, resize: str = "none") -> None:
+        super().__init__(resize)
         self.threshold = check_threshold(threshold)
         self._counts = Rows(4, np.int64)
 
     def measure(self, prediction: Any, reference: Any) -> ConfusionCounts:
         """The confusion counts of one pair, after every input check."""
-        prediction, reference = coerce_pair(prediction, reference)
+        prediction, reference = coerce_pair(prediction, reference, self.resize)
         return confusion_counts(binarize_prediction(prediction, self.threshold), reference)
 
     def add_columns(

@@ -42,6 +42,7 @@ from PIL import Image
 
 from kvasir_seg.errors import MetricInputError
 from kvasir_seg.masks import canonical_bool
+from kvasir_seg.scores.resize import resize_prediction
 
 _THRESHOLD_HINT = (
     "threshold it first, e.g. `kvasir_seg.masks.threshold_mask(mask)` (luminance > 127) "
@@ -106,8 +107,9 @@ def check_same_shape(prediction: np.ndarray, reference: np.ndarray) -> None:
     if prediction.shape != reference.shape:
         raise MetricInputError(
             f"Prediction shape {prediction.shape} does not match reference shape "
-            f"{reference.shape}; resize the prediction to the reference's size (e.g. "
-            "nearest-neighbour for masks, bilinear for probability maps) before scoring."
+            f"{reference.shape}; pass resize='bilinear' (probability maps, as most test "
+            "scripts upsample), 'bicubic' (PraNet's toolbox) or 'nearest' (masks) to resize "
+            "each prediction to its reference's size before scoring."
         )
 
 
@@ -262,14 +264,23 @@ def prediction_to_uint8(prediction: np.ndarray) -> np.ndarray:
     return prediction if prediction.dtype == np.uint8 else prediction.astype(np.uint8)
 
 
-def coerce_pair(prediction: Any, reference: Any) -> tuple[np.ndarray, np.ndarray]:
+def coerce_pair(
+    prediction: Any, reference: Any, resize: str = "none"
+) -> tuple[np.ndarray, np.ndarray]:
     """(prediction array, bool reference) for one image, with every check done.
+
+    With ``resize`` other than ``"none"``, a prediction of another size is resized to the
+    reference's (:mod:`kvasir_seg.scores.resize`) after its values are checked.
 
     >>> p, r = coerce_pair([[0.9, 0.1]], [[255, 0]])
     >>> p.dtype.kind, r.tolist()
     ('f', [[True, False]])
+    >>> coerce_pair([[0.9]], [[255, 0], [0, 0]], resize="nearest")[0].shape
+    (2, 2)
     """
     prediction = as_mask_array(prediction, "prediction")
     reference = as_mask_array(reference, "reference")
+    if resize != "none" and prediction.shape != reference.shape:
+        prediction = resize_prediction(check_prediction_values(prediction), reference.shape, resize)
     check_same_shape(prediction, reference)
     return check_prediction_values(prediction), reference_to_bool(reference)

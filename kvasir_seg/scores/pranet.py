@@ -33,11 +33,17 @@ from typing import Any
 
 import numpy as np
 
+from kvasir_seg.errors import MetricInputError
 from kvasir_seg.scores.accumulator import Rows, ScoreAccumulator
 from kvasir_seg.scores.histograms import ImageHistogram, quantised_counts, rescaled_values
 from kvasir_seg.scores.inputs import coerce_pair, prediction_to_uint8
 from kvasir_seg.scores.structure_measure import EPS, s_measure
 from kvasir_seg.scores.weighted_fmeasure import weighted_f_measure
+
+#: The curves over the 256 thresholds that the protocol keeps (summed over images).
+CURVE_NAMES = ("dice", "iou", "e_measure")
+#: The threshold of each curve index, on the per-image rescaled map: 1, 254/255, ..., 0.
+THRESHOLDS = np.arange(255, -1, -1) / 255
 
 #: Per-image output names of the PraNet protocol, in output order.
 PER_IMAGE_NAMES = (
@@ -168,18 +174,20 @@ class PraNetAccumulator(ScoreAccumulator[PraNetImageStatistics]):
     """Streaming scores of the PraNet protocol (see the module doc for conventions).
 
     Keeps the running sums of the three 256-threshold curves and seven numbers per image.
+    ``resize`` (:mod:`kvasir_seg.scores.resize`) is applied first to a prediction whose
+    size differs from its reference's, before the map is read as 8 bits.
     """
 
     protocol = "pranet"
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._curve_sums = {name: np.zeros(256) for name in ("dice", "iou", "e_measure")}
+    def __init__(self, resize: str = "none") -> None:
+        super().__init__(resize)
+        self._curve_sums = {name: np.zeros(256) for name in CURVE_NAMES}
         self._rows = Rows(len(PER_IMAGE_NAMES), np.float64)
 
     def measure(self, prediction: Any, reference: Any) -> PraNetImageStatistics:
         """The statistics of one pair, after every input check."""
-        prediction, reference = coerce_pair(prediction, reference)
+        prediction, reference = coerce_pair(prediction, reference, self.resize)
         return pranet_image_statistics(prediction_to_uint8(prediction), reference)
 
     def add_columns(
@@ -204,11 +212,25 @@ class PraNetAccumulator(ScoreAccumulator[PraNetImageStatistics]):
             ]
         )
 
+    def curves(self) -> dict[str, np.ndarray]:
+        """Mean Dice, IoU and E-measure over the images at each of the 256 thresholds.
+
+        Index ``k`` is the threshold ``THRESHOLDS[k]`` (``(255 - k) / 255`` of the rescaled
+        map, highest first): the curves that ``mdice``, ``max_dice`` and the E-measures
+        reduce. Raises :class:`MetricInputError` if no image was added.
+
+            >>> scores = PraNetAccumulator()
+            >>> scores.update(np.eye(3), np.eye(3, dtype=bool))
+            >>> scores.curves()["dice"].shape
+            (256,)
+        """
+        if not len(self):
+            raise MetricInputError("No image was scored: the curves need at least one image.")
+        return {name: total / len(self) for name, total in self._curve_sums.items()}
+
     def _reduce(self) -> dict[str, float]:
-        count = len(self)
-        dice, iou, e_curve = (
-            self._curve_sums[name] / count for name in ("dice", "iou", "e_measure")
-        )
+        curves = self.curves()
+        dice, iou, e_curve = (curves[name] for name in CURVE_NAMES)
         means = self._rows.view().mean(axis=0)
         by_name = dict(zip(PER_IMAGE_NAMES, means.tolist(), strict=True))
         return {

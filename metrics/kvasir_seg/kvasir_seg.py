@@ -70,6 +70,12 @@ Args:
         `evaluate.load(..., threshold=...)`, or to `compute()` together with the masks.
     protocol ("default" or "pranet"): the config name given to `evaluate.load`, or
         given to `compute()` together with the masks.
+    resize ("none", "nearest", "bilinear" or "bicubic", default "none"): the Pillow filter
+        that resizes each prediction to its reference's size before scoring (8-bit maps as
+        8-bit images, floats as floats, binary masks as 0/255 maps), e.g. for 352x352
+        network outputs; "none" refuses a size mismatch. Fixed when masks are added, like
+        the threshold: give it to `evaluate.load(..., resize=...)` or to `compute()`
+        together with the masks.
     image_ids (list, optional): one id per image, in the order images were added (process 0's
         first in distributed use); keys the `per_image` output.
     inference_times (list of float, optional): seconds per image; adds `fps`.
@@ -99,17 +105,19 @@ Examples:
 """
 
 #: Settings that decide how masks are measured, so they must be known when masks are added.
-_SETTINGS = ("protocol", "threshold")
+_SETTINGS = ("protocol", "threshold", "resize")
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class KvasirSeg(evaluate.Metric):
     """Dice, IoU and the benchmark scores of polyp masks (see the module's docstring)."""
 
-    def __init__(self, *args: Any, threshold: float = 0.5, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, threshold: float = 0.5, resize: str = "none", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self._settings = {"protocol": self.config_name, "threshold": threshold}
-        self._accumulator()  # validates both now rather than at the first add
+        self._settings = {"protocol": self.config_name, "threshold": threshold, "resize": resize}
+        self._accumulator()  # validates the settings now rather than at the first add
 
     def _info(self) -> evaluate.MetricInfo:
         if self.config_name not in PROTOCOLS:
@@ -138,7 +146,8 @@ class KvasirSeg(evaluate.Metric):
         )
 
     def _accumulator(self) -> ScoreAccumulator:
-        return new_accumulator(self._settings["protocol"], self._settings["threshold"])
+        settings = self._settings
+        return new_accumulator(settings["protocol"], settings["threshold"], settings["resize"])
 
     def _measure(self, predictions: Any, references: Any) -> tuple[list, list]:
         if predictions is None or references is None:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
+from scipy import ndimage
 
 from kvasir_seg.archive import open_archive
 
@@ -133,3 +134,108 @@ def ground_truth() -> Callable[..., dict[str, np.ndarray]]:
 def write_masks() -> Callable[..., Path]:
     """``write_masks(folder, {id: mask}, suffix=".png")``: predictions as 0/255 files."""
     return _write_masks
+
+
+# -- folders of reference sets, as PraNet's TestDataset lays them out ---------------------
+
+#: The predictions' size in the tests: a network's output, e.g. PraNet's 352x352.
+NETWORK_SIZE = (352, 352)
+
+
+def polyp_mask(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
+    """A bool mask of one round polyp, somewhere inside a ``width`` x ``height`` image."""
+    rows, columns = np.mgrid[:height, :width]
+    centre = rng.uniform(0.3, 0.7, 2) * (height, width)
+    radius = rng.uniform(0.1, 0.3) * min(height, width)
+    return np.hypot(rows - centre[0], columns - centre[1]) < radius
+
+
+def soft_map(mask: np.ndarray, shift: int, blur: float = 3.0) -> np.ndarray:
+    """A probability map of ``mask`` moved ``shift`` pixels down, with soft edges (0..1)."""
+    distance = ndimage.distance_transform_edt(~np.roll(mask, shift, axis=0)) - (
+        ndimage.distance_transform_edt(np.roll(mask, shift, axis=0))
+    )
+    return 1 / (1 + np.exp(distance / blur))
+
+
+@dataclass
+class ReferenceTree:
+    """A TestDataset-like folder written by :func:`write_test_dataset`."""
+
+    root: Path
+    #: set name -> image id -> the bool ground truth as the files mean it
+    masks: dict[str, dict[str, np.ndarray]]
+
+    def write_predictions(
+        self,
+        folder: Path,
+        shift: int = 3,
+        size: tuple[int, int] | None = NETWORK_SIZE,
+        encode: Callable[[np.ndarray, Path], None] | None = None,
+    ) -> Path:
+        """8-bit probability maps ``<folder>/<set>/<id>.png``, at ``size`` (None: the mask's).
+
+        ``encode(map_in_0_1, path_without_suffix)`` writes a file another way.
+        """
+        for name, masks in self.masks.items():
+            (folder / name).mkdir(parents=True, exist_ok=True)
+            for image_id, mask in masks.items():
+                probabilities = soft_map(mask, shift)
+                if size is not None:
+                    image = Image.fromarray(probabilities.astype(np.float32), "F")
+                    probabilities = np.asarray(image.resize(size, Image.Resampling.BILINEAR))
+                probabilities = np.clip(probabilities, 0, 1)
+                if encode is not None:
+                    encode(probabilities, folder / name / image_id)
+                else:
+                    grey = np.rint(probabilities * 255).astype(np.uint8)
+                    Image.fromarray(grey, "L").save(folder / name / f"{image_id}.png")
+        return folder
+
+
+def write_test_dataset(
+    root: Path, sets: dict[str, tuple[int, tuple[int, int], str]], seed: int = 0
+) -> ReferenceTree:
+    """Write sets ``{name: (count, (width, height), layout)}`` under ``root``.
+
+    Layouts: ``"masks"`` (``<set>/images/`` and ``<set>/masks/``, 0/255 PNG masks, as
+    PraNet's TestDataset), ``"jpeg"`` (the same with RGB JPEG masks at quality 75: values
+    near 0 and 255 with compression noise, as the Kvasir archives store them), ``"flat"``
+    (``<set>/<id>.png`` masks only).
+    """
+    rng = np.random.default_rng(seed)
+    masks: dict[str, dict[str, np.ndarray]] = {}
+    for name, (count, (width, height), layout) in sets.items():
+        folder = root / name if layout == "flat" else root / name / "masks"
+        folder.mkdir(parents=True, exist_ok=True)
+        if layout != "flat":
+            (root / name / "images").mkdir(exist_ok=True)
+        masks[name] = {}
+        for index in range(count):
+            image_id = f"{name.lower()}_{index:02d}"
+            mask = polyp_mask(rng, width, height)
+            grey = Image.fromarray(mask.astype(np.uint8) * 255, "L")
+            if layout == "jpeg":
+                path = folder / f"{image_id}.jpg"
+                grey.convert("RGB").save(path, quality=75)
+                mask = np.asarray(Image.open(path).convert("L")) > 127
+            else:
+                grey.save(folder / f"{image_id}.png")
+            if layout != "flat":
+                colours = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+                Image.fromarray(colours, "RGB").save(root / name / "images" / f"{image_id}.jpg")
+            masks[name][image_id] = mask
+    return ReferenceTree(root, masks)
+
+
+@pytest.fixture
+def test_dataset(tmp_path: Path) -> ReferenceTree:
+    """Three sets as PraNet's TestDataset holds them: two with masks/, one JPEG-masked."""
+    return write_test_dataset(
+        tmp_path / "TestDataset",
+        {
+            "CVC-300": (6, (300, 240), "masks"),
+            "Kvasir": (7, (420, 380), "jpeg"),
+            "ETIS": (6, (390, 320), "masks"),
+        },
+    )

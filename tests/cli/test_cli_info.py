@@ -7,7 +7,7 @@ import pytest
 from kvasir_seg.app.cli import build_parser, main
 from kvasir_seg.catalog import DATASETS
 
-COMMANDS = ["info", "download", "prepare", "evaluate", "show", "export"]
+COMMANDS = ["info", "download", "prepare", "evaluate", "compare", "report", "show", "export"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

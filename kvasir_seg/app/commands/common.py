@@ -159,6 +159,11 @@ def add_prediction_arguments(parser: argparse.ArgumentParser, *, required: bool)
         metavar="DIR",
         help="folder of predicted masks named <image_id>.png or .jpg",
     )
+    add_threshold_argument(parser)
+
+
+def add_threshold_argument(parser: argparse.ArgumentParser) -> None:
+    """``--threshold T`` (None when not given)."""
     parser.add_argument(
         "--threshold",
         type=float,

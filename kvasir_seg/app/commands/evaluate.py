@@ -1,8 +1,10 @@
-"""``kvasir-seg evaluate``: score a folder of predicted masks against a split's ground truth.
+"""``kvasir-seg evaluate``: score folders of predicted masks against ground truth, set by set.
 
-The ground truth is read from the archive by the core reader (no cache needed); the
-scores come from the metric engine (:mod:`kvasir_seg.scores`), streaming, one image at a
-time. This module only pairs files with ids, checks them and prints.
+The ground truth is a dataset's split (read from the archive by the core reader, no cache
+needed) or a folder of reference masks, possibly a folder of sets such as PraNet's
+TestDataset (:mod:`kvasir_seg.app.reference_sets`). The scores come from the metric engine
+(:mod:`kvasir_seg.scores`), streaming, one image at a time; the tables and statistics from
+:mod:`kvasir_seg.app.score_tables`. This module only reads the options and prints.
 """
 
 from __future__ import annotations
@@ -10,163 +12,185 @@ from __future__ import annotations
 import argparse
 import csv
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
+from kvasir_seg.app.commands import ground_truth
 from kvasir_seg.app.commands.common import (
-    DEFAULT_THRESHOLD,
     UsageError,
-    add_archive_arguments,
-    add_config_argument,
     add_flag,
     add_json_argument,
-    add_prediction_arguments,
     print_json,
     print_table,
-    resolve_archive,
-    single_dataset,
-    split_ids,
 )
-from kvasir_seg.catalog import get_spec
-
-PROTOCOLS = ("default", "pranet")
 
 logger = logging.getLogger(__name__)
 
+#: ``--format`` values: the aligned text table, the papers' formats, and JSON.
+FORMATS = ("table", "markdown", "latex", "csv", "json")
 
 NAME = "evaluate"
-SUMMARY = "score a folder of predicted masks against a split"
+SUMMARY = "score a folder of predicted masks against a split or a folder of references"
 DESCRIPTION = (
-    "Score predicted masks (PNG or JPEG files named <image_id>.png/.jpg, binary masks "
-    "or 0..255 probability maps, each the size of its image) against the ground truth "
-    "of one split. Protocol `default`: per image, prediction > threshold, then Dice, "
-    "IoU, precision, recall, specificity, accuracy and F2 averaged over images "
-    "(the dataset authors' convention), plus pooled scores. Protocol `pranet`: the "
-    "benchmark tables' mDice, mIoU, S-measure, E-measure, weighted F-measure and MAE. "
-    "Missing, extra or wrongly sized predictions are listed and nothing is scored, "
-    "unless --allow-missing / --allow-extra say otherwise."
+    "Score predicted masks (files named <image_id>.png/.jpg/.bmp/.tif: binary masks, 8- or "
+    "16-bit probability maps) against the ground truth: a dataset's split (--dataset, "
+    "--split), or --references, a folder of masks or a folder of sets (each a folder of "
+    "masks or holding masks/, as PraNet's TestDataset), which the predictions mirror "
+    "(<set>/<image_id>.png). One row per set, plus the mean over sets and over all images. "
+    "Protocol `default`: per image, prediction > threshold, then Dice, IoU, precision, "
+    "recall, specificity, accuracy and F2 averaged over images (the dataset authors' "
+    "convention), plus pooled scores. Protocol `pranet`: the benchmark tables' mDice, mIoU, "
+    "S-measure, E-measure, weighted F-measure and MAE. --resize brings each prediction to "
+    "its ground truth's size first (Pillow's filter). Tables give mean ± std over images to "
+    "3 decimals; JSON keeps full precision with the std and a seeded 95 % bootstrap "
+    "interval of each score. Missing, extra or wrongly sized predictions are listed and "
+    "nothing is scored, unless --allow-missing / --allow-extra / --resize say otherwise."
 )
 EXAMPLES = [
     "evaluate --dataset kvasir_seg --split validation --predictions preds/",
     "evaluate --dataset kvasir_seg --config pranet --split test --predictions preds/ "
     "--protocol pranet --json",
+    "evaluate --references TestDataset/ --predictions results/PraNet/ --protocol pranet "
+    "--resize bilinear --format latex",
+    "evaluate --references masks/ --predictions preds/ --format csv > scores.csv",
     "evaluate --dataset kvasir_sessile --split train --predictions preds/ --per-image scores.csv",
 ]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    ground_truth.add_ground_truth_arguments(parser)
+    ground_truth.add_predictions_argument(parser)
+    ground_truth.add_scoring_arguments(parser)
     parser.add_argument(
-        "--dataset", required=True, type=single_dataset, metavar="NAME", help="the dataset"
-    )
-    add_config_argument(parser, "default: the dataset's first")
-    parser.add_argument("--split", required=True, metavar="S", help="the split to score")
-    add_prediction_arguments(parser, required=True)
-    parser.add_argument(
-        "--protocol", choices=PROTOCOLS, default="default", help="scoring convention"
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="table (default), markdown, latex, csv (the papers' tables), or json",
     )
     parser.add_argument(
         "--per-image", metavar="FILE.csv", help="also write one row of scores per image"
     )
     add_flag(parser, "--allow-missing", "score the images that have a prediction; skip the rest")
     add_flag(parser, "--allow-extra", "ignore predictions for images that are not in the split")
-    add_archive_arguments(parser)
     add_json_argument(parser)
 
 
-def run(args: argparse.Namespace) -> int:
-    from kvasir_seg.app.predictions import (
-        PredictionProblems,
-        compare_ids,
-        find_predictions,
-        paired_examples,
-    )
-    from kvasir_seg.archive import open_archive
-    from kvasir_seg.scores import new_accumulator
+def output_format(args: argparse.Namespace) -> str:
+    """``--format``, with ``--json`` as ``--format json``."""
+    if args.json and args.format not in (None, "json"):
+        raise UsageError(f"--json and --format {args.format} ask for two outputs; give one.")
+    return "json" if args.json else args.format or "table"
 
-    if args.protocol == "pranet" and args.threshold is not None:
-        raise UsageError("--threshold applies to --protocol default only (pranet sweeps 256).")
-    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
-    scores = new_accumulator(args.protocol, threshold)  # checks the threshold first
-    spec = get_spec(args.dataset)
-    config = spec.config(args.config).name
-    found = find_predictions(args.predictions)
-    archive_path = resolve_archive(spec, args.data_dir, verify=args.verify, progress=args.progress)
-    with open_archive(spec, archive_path) as archive:
-        split, ids = split_ids(archive, args.config, args.split)
-        missing, extra = compare_ids(ids, found)
-        problems = PredictionProblems(
-            missing=[] if args.allow_missing else missing,
-            extra=[] if args.allow_extra else extra,
-        )
-        # Every prediction is size-checked, even when missing or extra ones already stop
-        # the scoring, so that one run lists every problem.
-        for example, prediction in _progress(
-            paired_examples(archive, ids, found, problems), len(ids) - len(missing), args
-        ):
-            if not problems:
-                scores.update(prediction, example.mask, image_id=example.image_id)
-    if problems:
-        for line in problems.lines():
-            print(line, file=sys.stderr)
-        raise UsageError(problems.summary())
-    if missing:
+
+def run(args: argparse.Namespace) -> int:
+    from kvasir_seg.app.score_tables import score_table
+    from kvasir_seg.scores.statistics import BootstrapSettings
+
+    threshold = ground_truth.scoring_threshold(args)
+    table_format = output_format(args)
+    folder = ground_truth.prediction_folders(args, args.predictions)[args.predictions]
+    with ground_truth.opened_ground_truth(args) as truth:
+        scores = ground_truth.score_or_explain(
+            truth,
+            {"": folder},
+            [args.protocol],
+            args,
+            threshold,
+            allow_missing=args.allow_missing,
+            allow_extra=args.allow_extra,
+        )[""]
+    if scores.missing:
         logger.warning(
             "%d of %d images have no prediction and are left out of the scores (--allow-missing)",
-            len(missing),
-            len(ids),
+            len(scores.missing),
+            sum(len(reference_set.ids) for reference_set in truth.sets),
         )
-    result = scores.result(per_image=bool(args.per_image))
-    per_image = result.pop("per_image", None)
-    if per_image is not None:
-        _write_csv(Path(args.per_image).expanduser(), per_image)
-    report = {
-        "dataset": spec.name,
-        "config": config,
-        "split": split,
-        "protocol": args.protocol,
-        "threshold": threshold if args.protocol == "default" else None,
-        "num_images": result.pop("num_images"),
-        "missing": missing,
-        "extra": extra,
-        "scores": result,
-    }
-    if args.json:
-        print_json(report)
+    settings = BootstrapSettings()
+    by_set = {name: found[args.protocol] for name, found in scores.sets.items()}
+    # The intervals are printed in JSON and in the listing of one set's scores only.
+    intervals = table_format == "json" or (table_format == "table" and len(by_set) == 1)
+    table = score_table(by_set, scores.overall[args.protocol], settings, intervals=intervals)
+    if args.per_image:
+        _write_csv(Path(args.per_image).expanduser(), by_set)
+    if table_format == "json":
+        print_json(_document(truth, args, threshold, scores, table, settings))
+    elif table_format == "table":
+        _print_text(truth, args, threshold, table)
     else:
-        _print_report(report, args.per_image)
+        print(table.render(table_format))
     return 0
 
 
-def _progress(pairs: Any, total: int, args: argparse.Namespace) -> Any:
-    from tqdm.auto import tqdm
+def _document(
+    truth: ground_truth.GroundTruth,
+    args: argparse.Namespace,
+    threshold: float,
+    scores: Any,
+    table: Any,
+    settings: Any,
+) -> dict[str, Any]:
+    overall = table.overall
+    return {
+        **truth.source,
+        "predictions": args.predictions,
+        "protocol": args.protocol,
+        "threshold": threshold if args.protocol == "default" else None,
+        "resize": args.resize,
+        "num_images": overall.num_images,
+        "missing": scores.missing,
+        "extra": scores.extra,
+        "scores": overall.scores,
+        "statistics": overall.to_dict()["statistics"],
+        **table.to_dict(),
+        "bootstrap": settings.to_dict(),
+    }
 
-    return tqdm(pairs, total=total, unit="image", desc="scoring", disable=not args.progress)
 
-
-def _write_csv(path: Path, per_image: dict[str, dict[str, float]]) -> None:
-    columns = list(next(iter(per_image.values())))
+def _write_csv(path: Path, by_set: dict[str, Any]) -> None:
+    several = len(by_set) > 1
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["image_id", *columns])
-        for image_id, row in per_image.items():
-            writer.writerow([image_id, *(row[name] for name in columns)])
+        for index, (name, accumulator) in enumerate(by_set.items()):
+            per_image = accumulator.per_image()
+            columns = list(next(iter(per_image.values())))
+            if index == 0:
+                writer.writerow(["set"] * several + ["image_id", *columns])
+            for image_id, row in per_image.items():
+                writer.writerow([name] * several + [image_id, *(row[c] for c in columns)])
 
 
-def _print_report(report: dict[str, Any], per_image: str | None) -> None:
+def _print_text(
+    truth: ground_truth.GroundTruth, args: argparse.Namespace, threshold: float, table: Any
+) -> None:
     how = (
-        f"protocol default, prediction > {report['threshold']:g}"
-        if report["protocol"] == "default"
+        f"protocol default, prediction > {threshold:g}"
+        if args.protocol == "default"
         else "protocol pranet (256 thresholds)"
     )
-    print(
-        f"{report['dataset']} / {report['config']} / {report['split']}: "
-        f"{report['num_images']} images, {how}"
-    )
-    rows = [
-        [name, f"{value:.4f}" if isinstance(value, float) else str(value)]
-        for name, value in report["scores"].items()
-    ]
-    print_table(rows, ["score", "value"])
-    if per_image:
-        print(f"per-image scores: {per_image}")
+    if args.resize != "none":
+        how += f", predictions resized ({args.resize})"
+    count = table.overall.num_images
+    sets = f" in {len(table.sets)} sets" if len(table.sets) > 1 else ""
+    print(f"{truth.title}: {count} images{sets}, {how}")
+    if len(table.sets) > 1:
+        print(table.render("table"))
+        print("mean ± std over images; all scores, intervals: --format json")
+    else:
+        _print_scores(table.overall)
+    if args.per_image:
+        print(f"per-image scores: {args.per_image}")
+
+
+def _print_scores(row: Any) -> None:
+    """Every score of one set, with its std over images and bootstrap interval."""
+    lines = []
+    for name, value in row.scores.items():
+        summary = row.statistics.get(name)
+        spread = ["", ""]
+        if summary is not None and summary.std is not None:
+            spread[0] = f"{summary.std:.4f}"
+        if summary is not None and summary.ci_low is not None:
+            spread[1] = f"[{summary.ci_low:.4f}, {summary.ci_high:.4f}]"
+        text = f"{value:.4f}" if isinstance(value, float) else str(value)
+        lines.append([name, text, *spread])
+    print_table(lines, ["score", "value", "std", "95% CI"])

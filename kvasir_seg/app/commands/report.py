@@ -1,0 +1,84 @@
+"""``kvasir-seg report``: one self-contained HTML page about a model's predictions.
+
+The scoring is ``evaluate``'s (both protocols at once); the page is
+:mod:`kvasir_seg.app.report_page`, its plots :mod:`kvasir_seg.app.plots` (matplotlib, the
+``report`` extra, checked before anything is read).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from kvasir_seg.app.commands import ground_truth
+from kvasir_seg.app.commands.common import UsageError, add_json_argument, print_json
+
+DEFAULT_WORST = 8
+
+NAME = "report"
+SUMMARY = "write one self-contained HTML page: scores, plots, worst images"
+DESCRIPTION = (
+    "Score a folder of predictions against the ground truth (as evaluate does, in both "
+    "protocols) and write one self-contained HTML file (pictures embedded, nothing to "
+    "fetch): the scores table per set, the distribution of per-image Dice, the PraNet "
+    "protocol's Dice at each of its 256 thresholds, the worst images with their true "
+    "positives, false positives and false negatives drawn as `show` draws them, and a table "
+    "of every image. The plots need matplotlib: pip install 'kvasir-seg[report]'."
+)
+EXAMPLES = [
+    "report --references TestDataset/ --predictions results/PraNet/ --resize bilinear "
+    "--out report.html",
+    "report --dataset kvasir_seg --split validation --predictions preds/ --out report.html",
+]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    ground_truth.add_ground_truth_arguments(parser)
+    ground_truth.add_predictions_argument(parser)
+    ground_truth.add_scoring_arguments(parser, protocol=False)
+    parser.add_argument(
+        "--worst",
+        type=int,
+        default=DEFAULT_WORST,
+        metavar="N",
+        help=f"how many of the worst images to draw (default: {DEFAULT_WORST})",
+    )
+    parser.add_argument("--out", required=True, metavar="FILE.html", help="the page to write")
+    add_json_argument(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kvasir_seg.app.plots import require_matplotlib
+    from kvasir_seg.app.report_page import PROTOCOLS, build_report
+
+    require_matplotlib()
+    if args.worst < 1:
+        raise UsageError(f"--worst must be at least 1, got {args.worst}.")
+    threshold = ground_truth.scoring_threshold(args)
+    folder = ground_truth.prediction_folders(args, args.predictions)[args.predictions]
+    out = Path(args.out).expanduser()
+    with ground_truth.opened_ground_truth(args) as truth:
+        scores = ground_truth.score_or_explain(truth, {"": folder}, PROTOCOLS, args, threshold)[""]
+        count = len(scores.overall["default"])
+        facts = [
+            ("ground truth", truth.title),
+            ("predictions", args.predictions),
+            ("images", f"{count} in {len(scores.sets)} set(s)"),
+            ("default protocol", f"prediction > {threshold:g}"),
+            ("resize", args.resize),
+        ]
+        page = build_report(
+            f"kvasir-seg report: {args.predictions}",
+            facts,
+            truth.sets,
+            scores,
+            threshold=threshold,
+            resize=args.resize,
+            worst=args.worst,
+        )
+    out.write_text(page, encoding="utf-8")
+    if args.json:
+        print_json({"out": str(out), "bytes": len(page.encode()), "num_images": count})
+    else:
+        print(f"wrote {out} ({len(page.encode()) / 1024:.0f} KiB, {count} images)")
+    return 0

@@ -1,0 +1,163 @@
+"""Ground truth to score against: sets of reference masks, from a folder or from an archive's split.
+
+``--references DIR`` takes any of:
+
+- a folder of mask files (``<id>.png``, ``.jpg``, ``.jpeg``, ``.bmp``, ``.tif``, ``.tiff``,
+  any bit depth): one set, named after the folder;
+- one set laid out as PraNet's TestDataset sets are: ``DIR/masks/`` (and ``DIR/images/``,
+  used for pictures only): one set named after ``DIR``;
+- a folder of sets: each subfolder is a folder of masks or holds ``masks/``, e.g.
+  ``TestDataset/{CVC-300,CVC-ClinicDB,CVC-ColonDB,ETIS-LaribPolypDB,Kvasir}/masks/``.
+
+A folder that could be read both ways (mask files or ``masks/`` next to folders of masks)
+is refused with what was found and how to choose. Masks are read as ground truth by
+:func:`kvasir_seg.image_files.read_mask_file` (near-binary, JPEG noise thresholded).
+
+Predictions mirror the references: a folder of sets has one folder of predictions per set
+(``PRED/<set>/<id>.png``); a single set (a folder, or a dataset's split) has its files
+directly in ``PRED/``.
+
+    >>> sets = reference_sets("TestDataset/")  # doctest: +SKIP
+    >>> [(s.name, len(s.ids)) for s in sets]  # doctest: +SKIP
+    [('CVC-300', 60), ('Kvasir', 100)]
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PIL import Image
+
+from kvasir_seg.app.predictions import files_by_id
+from kvasir_seg.errors import MetricInputError
+from kvasir_seg.image_files import describe_path, opened_image, read_mask_file
+
+if TYPE_CHECKING:
+    from kvasir_seg.archive import KvasirArchive
+
+#: The subfolder of a set that holds its masks, and the one that holds its images.
+MASKS_FOLDER = "masks"
+IMAGES_FOLDER = "images"
+
+
+@dataclass(frozen=True)
+class ReferenceSet:
+    """One set of ground truth: its name, its image ids, how to read a mask and an image.
+
+    ``subfolder`` is where the set's predictions are inside a folder of predictions
+    (``None``: the folder itself). ``read_image`` returns ``None`` when the set has no
+    images (a folder of masks only).
+    """
+
+    name: str
+    ids: list[str]
+    read_mask: Callable[[str], np.ndarray]
+    read_image: Callable[[str], Image.Image | None] = field(default=lambda image_id: None)
+    subfolder: str | None = None
+
+
+def masks_location(folder: Path) -> Path | None:
+    """Where a set's mask files are: ``folder/masks/`` if it exists, else ``folder`` itself
+    when it holds image files directly; ``None`` when it is neither.
+    """
+    inner = folder / MASKS_FOLDER
+    if inner.is_dir():
+        return inner
+    return folder if files_by_id(folder, "reference mask") else None
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    return [p for p in sorted(folder.iterdir()) if p.is_dir() and not p.name.startswith(".")]
+
+
+def reference_sets(directory: str | os.PathLike[str]) -> list[ReferenceSet]:
+    """The sets of ground truth in ``directory`` (see the module doc for the layouts)."""
+    folder = Path(directory).expanduser()
+    if not folder.is_dir():
+        raise MetricInputError(
+            f"{describe_path(folder)} is not a folder; --references takes a folder of masks, "
+            "a set with a masks/ folder, or a folder of such sets."
+        )
+    direct = files_by_id(folder, "reference mask")
+    own = folder / MASKS_FOLDER if (folder / MASKS_FOLDER).is_dir() else None
+    children = {
+        child.name: location
+        for child in _subfolders(folder)
+        if child.name not in (MASKS_FOLDER, IMAGES_FOLDER)
+        and (location := masks_location(child)) is not None
+    }
+    single = f"{len(direct)} mask files" if direct else f"{MASKS_FOLDER}/" if own else ""
+    if single and children:
+        names = ", ".join(list(children)[:5]) + (", ..." if len(children) > 5 else "")
+        raise MetricInputError(
+            f"{describe_path(folder)} could be one set or a folder of sets: it holds {single} "
+            f"(one set) and {len(children)} folder(s) of masks ({names}). Point --references "
+            "at one set, or move the set's masks into a folder of their own next to the others."
+        )
+    if single:
+        masks = own or folder
+        # `--references TestDataset/Kvasir/masks` is the set Kvasir, with its images beside.
+        home = folder.parent if own is None and folder.name == MASKS_FOLDER else folder
+        return [_folder_set(home.name or describe_path(home), masks, home, subfolder=None)]
+    if not children:
+        raise MetricInputError(
+            f"{describe_path(folder)} holds no masks: expected mask files (<id>.png/.jpg), a "
+            f"{MASKS_FOLDER}/ folder, or folders of sets that hold either."
+        )
+    return [
+        _folder_set(name, masks, folder / name, subfolder=name) for name, masks in children.items()
+    ]
+
+
+def _folder_set(name: str, masks: Path, home: Path, *, subfolder: str | None) -> ReferenceSet:
+    files = files_by_id(masks, "reference mask")
+    if not files:
+        raise MetricInputError(
+            f"{describe_path(masks)} holds no mask files; expected files named <id>.png/.jpg."
+        )
+
+    def read_mask(image_id: str) -> np.ndarray:
+        path = files[image_id]
+        return read_mask_file(path, describe_path(path), role="reference", error=MetricInputError)
+
+    images_folder = home / IMAGES_FOLDER if masks != home else None
+
+    @cache
+    def images() -> dict[str, Path]:
+        if images_folder is None or not images_folder.is_dir():
+            return {}
+        return files_by_id(images_folder, "image")
+
+    def read_image(image_id: str) -> Image.Image | None:
+        path = images().get(image_id)
+        return None if path is None else _decoded(path, describe_path(path))
+
+    return ReferenceSet(name, sorted(files), read_mask, read_image, subfolder)
+
+
+def _decoded(source: bytes | Path, name: str) -> Image.Image:
+    with opened_image(source, name, error=MetricInputError) as image:
+        return image.convert("RGB")
+
+
+def archive_set(archive: KvasirArchive, name: str, ids: list[str]) -> ReferenceSet:
+    """The ground truth of ``ids`` in an open archive, as one set called ``name``.
+
+    >>> from kvasir_seg.archive import open_archive
+    >>> with open_archive("kvasir_seg", "kvasir-seg.zip") as archive:  # doctest: +SKIP
+    ...     validation = archive_set(archive, "validation", archive.assign_splits()["validation"])
+    """
+
+    def read_mask(image_id: str) -> np.ndarray:
+        return archive.read_example(image_id).mask
+
+    def read_image(image_id: str) -> Image.Image:
+        return _decoded(archive.read_example(image_id).image_bytes, image_id)
+
+    return ReferenceSet(name, list(ids), read_mask, read_image, subfolder=None)

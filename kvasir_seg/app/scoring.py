@@ -1,0 +1,231 @@
+"""Pair folders of predictions with sets of ground truth, check them, and score them set by set.
+
+What ``evaluate``, ``compare`` and ``report`` share. Each model (a folder of predictions
+that mirrors the references, :mod:`kvasir_seg.app.reference_sets`) gets one accumulator per
+set and protocol, and one per protocol over all images; every image is measured once and
+its statistics folded into both. Nothing is scored until every prediction is accounted
+for: missing and extra ones, and (without ``resize``) ones whose size differs from their
+ground truth, are all listed in one :class:`PredictionMismatch`.
+
+    >>> from kvasir_seg.app.reference_sets import reference_sets
+    >>> sets = reference_sets("TestDataset/")  # doctest: +SKIP
+    >>> scores = score_models(sets, {"": Path("results/")}, ["default"])  # doctest: +SKIP
+    >>> scores[""].overall["default"].result()["dice"]  # doctest: +SKIP
+    0.87
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kvasir_seg.app.predictions import (
+    PredictionProblems,
+    compare_ids,
+    files_by_id,
+    find_predictions,
+    prediction_size,
+    read_prediction,
+)
+from kvasir_seg.app.reference_sets import ReferenceSet, masks_location
+from kvasir_seg.errors import MetricInputError
+from kvasir_seg.image_files import describe_path
+from kvasir_seg.scores import ScoreAccumulator, new_accumulator
+
+logger = logging.getLogger(__name__)
+
+#: The name of the row over every image of every set.
+ALL_IMAGES = "all images"
+
+#: What the summary of wrongly sized predictions suggests.
+RESIZE_HINT = (
+    "--resize bilinear, bicubic or nearest resizes each to its ground truth before scoring, "
+    "as the papers' test scripts do"
+)
+
+
+@dataclass
+class ModelScores:
+    """One model's accumulators: per set and protocol, and per protocol over all images."""
+
+    sets: dict[str, dict[str, ScoreAccumulator]]
+    overall: dict[str, ScoreAccumulator]
+    #: The prediction file of each scored image, per set.
+    files: dict[str, dict[str, Path]] = field(default_factory=dict)
+    #: Ids without a prediction, and predictions without a ground truth, labelled as in
+    #: messages (``<set>/<id>`` when there are several sets).
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+
+
+class PredictionMismatch(MetricInputError):
+    """Predictions that do not match the ground truth; :meth:`lines` lists them all."""
+
+    def __init__(self, problems: dict[str, PredictionProblems]) -> None:
+        self.problems = {model: found for model, found in problems.items() if found}
+        super().__init__(
+            "; ".join(
+                f"{model + ': ' if model else ''}{found.summary()}"
+                for model, found in self.problems.items()
+            )
+        )
+
+    def lines(self, *, limit: int = 20) -> list[str]:
+        """Every problem, at most ``limit`` ids per kind and model."""
+        report = []
+        for model, found in self.problems.items():
+            report += [f"{model}: {line}" if model else line for line in found.lines(limit=limit)]
+        return report
+
+
+def _label(reference_set: ReferenceSet, image_id: str, several: bool) -> str:
+    return f"{reference_set.name}/{image_id}" if several else image_id
+
+
+def _set_predictions(
+    reference_set: ReferenceSet, folder: Path, problems: PredictionProblems
+) -> dict[str, Path]:
+    """The prediction files of one set in a folder of predictions that mirrors the references."""
+    if reference_set.subfolder is None:
+        return find_predictions(folder)
+    home = folder / reference_set.subfolder
+    location = masks_location(home) if home.is_dir() else None
+    if location is None:
+        problems.notes.append(
+            f"no predictions for the set {reference_set.name}: expected files in "
+            f"{describe_path(home)}/ (predictions mirror the references: <set>/<id>.png)"
+        )
+        return {}
+    return files_by_id(location)
+
+
+def _extra_folders(sets: Sequence[ReferenceSet], folder: Path) -> list[str]:
+    """Folders of predictions (or files) in ``folder`` that no reference set mirrors."""
+    known = {s.subfolder for s in sets}
+    extra = [f"{path.name}/" for path in sorted(folder.iterdir()) if path.is_dir()]
+    extra = [name for name in extra if name[:-1] not in known and not name.startswith(".")]
+    extra = [name for name in extra if masks_location(folder / name[:-1]) is not None]
+    return extra + sorted(files_by_id(folder))
+
+
+def pair_predictions(
+    sets: Sequence[ReferenceSet], folder: Path, problems: PredictionProblems
+) -> tuple[dict[str, dict[str, Path]], list[str], list[str]]:
+    """(files per set and id, missing labels, extra labels) of one folder of predictions."""
+    several = len(sets) > 1
+    files: dict[str, dict[str, Path]] = {}
+    missing: list[str] = []
+    extra: list[str] = []
+    for reference_set in sets:
+        found = _set_predictions(reference_set, folder, problems)
+        absent, unknown = compare_ids(reference_set.ids, found)
+        missing += [_label(reference_set, i, several) for i in absent]
+        extra += [_label(reference_set, i, several) for i in unknown]
+        files[reference_set.name] = {i: found[i] for i in reference_set.ids if i in found}
+    if any(s.subfolder is not None for s in sets):
+        outside = _extra_folders(sets, folder)
+        if outside:
+            problems.notes.append(
+                f"{describe_path(folder)} holds {len(outside)} file(s) or folder(s) that no set "
+                f"of the references mirrors (e.g. {outside[0]})"
+            )
+        extra += outside
+    return files, missing, extra
+
+
+def score_models(
+    sets: Sequence[ReferenceSet],
+    models: dict[str, Path],
+    protocols: Sequence[str],
+    *,
+    threshold: float = 0.5,
+    resize: str = "none",
+    allow_missing: bool = False,
+    allow_extra: bool = False,
+    progress: bool = False,
+) -> dict[str, ModelScores]:
+    """Score every model's folder of predictions against ``sets`` under each protocol.
+
+    ``models`` maps a label (``""`` for one model, ``"A"``/``"B"`` to compare) to its
+    folder. Raises :class:`PredictionMismatch` listing every missing, extra or (with
+    ``resize="none"``) wrongly sized prediction, unless ``allow_missing`` /
+    ``allow_extra`` say to score what matches.
+    """
+    several = len(sets) > 1
+    problems, scores = {}, {}
+    for model, folder in models.items():
+        problems[model] = PredictionProblems(size_hint=RESIZE_HINT)
+        files, missing, extra = pair_predictions(sets, folder, problems[model])
+        problems[model].missing = [] if allow_missing else missing
+        problems[model].extra = [] if allow_extra else extra
+        scores[model] = ModelScores(
+            sets={s.name: _accumulators(protocols, threshold, resize) for s in sets},
+            overall=_accumulators(protocols, threshold, resize),
+            files=files,
+            missing=missing,
+            extra=extra,
+        )
+    total = sum(1 for _ in _pairs(sets, scores))
+    for reference_set, image_id in _progress(_pairs(sets, scores), total, progress):
+        reference = reference_set.read_mask(image_id)
+        height, width = reference.shape
+        for model, model_scores in scores.items():
+            path = model_scores.files[reference_set.name].get(image_id)
+            if path is None:
+                continue
+            label = _label(reference_set, image_id, several)
+            if resize == "none":
+                size = prediction_size(path)
+                if size != (width, height):
+                    problems[model].wrong_size.append((label, size, (width, height)))
+                    continue
+            if any(problems.values()):
+                continue  # keep checking sizes, so that one run lists every problem
+            prediction = read_prediction(path)
+            set_scores = model_scores.sets[reference_set.name]
+            for protocol, accumulator in set_scores.items():
+                statistics = accumulator.measure(prediction, reference)
+                accumulator.add(statistics, image_id=image_id)
+                model_scores.overall[protocol].add(statistics, image_id=label)
+    if any(problems.values()):
+        raise PredictionMismatch(problems)
+    for model, model_scores in scores.items():
+        _drop_empty_sets(model, model_scores, protocols[0])
+    return scores
+
+
+def _accumulators(
+    protocols: Sequence[str], threshold: float, resize: str
+) -> dict[str, ScoreAccumulator]:
+    return {protocol: new_accumulator(protocol, threshold, resize) for protocol in protocols}
+
+
+def _pairs(
+    sets: Sequence[ReferenceSet], scores: dict[str, ModelScores]
+) -> Iterator[tuple[ReferenceSet, str]]:
+    """(set, id) of every image that at least one model predicts."""
+    for reference_set in sets:
+        for image_id in reference_set.ids:
+            if any(image_id in s.files[reference_set.name] for s in scores.values()):
+                yield reference_set, image_id
+
+
+def _progress(pairs: Iterator, total: int, enabled: bool) -> Iterator:
+    from tqdm.auto import tqdm
+
+    return tqdm(pairs, total=total, unit="image", desc="scoring", disable=not enabled)
+
+
+def _drop_empty_sets(model: str, scores: ModelScores, protocol: str) -> None:
+    """Sets without any prediction (allowed missing) are left out, with a warning."""
+    for name in [name for name, found in scores.sets.items() if not len(found[protocol])]:
+        where = f" in {model}" if model else ""
+        logger.warning("The set %s has no prediction%s: it is left out.", name, where)
+        del scores.sets[name]
+    if not scores.sets:
+        raise MetricInputError(
+            "No image has a prediction: nothing to score. Check that --predictions mirrors "
+            "the references (<set>/<id>.png for a folder of sets, <id>.png for one set)."
+        )

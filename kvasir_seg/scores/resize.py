@@ -1,0 +1,86 @@
+"""Resize a prediction to its reference's size before it is scored, with a Pillow filter.
+
+Models save predictions at the network's size (e.g. 352x352); the papers' test scripts
+resize them to the ground truth before scoring (PraNet's MATLAB toolbox: bicubic
+``imresize``; most PyTorch test scripts: bilinear upsampling). ``resize`` names the Pillow
+filter applied to the prediction as it is stored, before the protocol's threshold(s):
+
+- ``"none"`` (the default): no resizing; a prediction whose size differs from its
+  reference is an error;
+- ``"nearest"``, ``"bilinear"``, ``"bicubic"``: Pillow's filters of those names
+  (``PIL.Image.Resampling``), with Pillow's own support sizes and antialiasing.
+
+The map keeps its kind and precision:
+
+- 8-bit maps are resized as 8-bit images (mode ``L``; Pillow rounds and clips to 0..255);
+- float probabilities as 32-bit floats (mode ``F``), clipped to [0, 1] since bicubic
+  overshoots; 16-bit files, read as float32 probabilities, so keep their 16-bit precision;
+- binary masks (bool, 0/1 integers) as 0/255 8-bit maps: bilinear and bicubic give soft
+  edges that the protocol then thresholds, as a saved 0/255 PNG would; ``nearest``
+  returns a binary mask.
+
+A prediction already at the reference's size is returned unchanged, whatever the filter.
+
+    >>> import numpy as np
+    >>> small = np.array([[0, 255], [255, 0]], np.uint8)
+    >>> resize_prediction(small, (4, 4), "nearest").tolist()[0]
+    [0, 0, 255, 255]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from kvasir_seg.errors import MetricInputError
+
+#: The ``resize`` values the engine, the evaluate module and the CLI accept.
+RESIZE_METHODS = ("none", "nearest", "bilinear", "bicubic")
+
+_FILTERS = {
+    "nearest": Image.Resampling.NEAREST,
+    "bilinear": Image.Resampling.BILINEAR,
+    "bicubic": Image.Resampling.BICUBIC,
+}
+
+
+def check_resize(resize: str) -> str:
+    """``resize`` as one of :data:`RESIZE_METHODS`, or :class:`MetricInputError`.
+
+    >>> check_resize("Bilinear")
+    'bilinear'
+    """
+    name = resize.strip().lower() if isinstance(resize, str) else resize
+    if name not in RESIZE_METHODS:
+        raise MetricInputError(
+            f"resize must be one of {', '.join(RESIZE_METHODS)}, got {resize!r}: the Pillow "
+            "filter applied to a prediction whose size differs from its reference's."
+        )
+    return name
+
+
+def resize_prediction(prediction: np.ndarray, shape: tuple[int, int], resize: str) -> np.ndarray:
+    """``prediction`` (2-D, values already checked) resized to ``shape`` (height, width).
+
+    Returns a uint8 map, a float32 map or (``nearest`` on a binary mask) a bool mask; see
+    the module doc. ``resize="none"`` returns the prediction unchanged.
+
+        >>> resize_prediction(np.ones((2, 2), bool), (3, 3), "bilinear").dtype
+        dtype('uint8')
+    """
+    method = check_resize(resize)
+    if method == "none" or prediction.shape == tuple(shape):
+        return prediction
+    height, width = shape
+    size, kind = (int(width), int(height)), prediction.dtype.kind
+    if kind == "f":
+        image = Image.fromarray(np.asarray(prediction, dtype=np.float32), "F")
+        resized = np.asarray(image.resize(size, _FILTERS[method]), dtype=np.float32)
+        return np.clip(resized, 0.0, 1.0)
+    binary = kind == "b" or int(prediction.max()) <= 1
+    if binary:
+        eight_bit = (prediction != 0).view(np.uint8) * np.uint8(255)
+    else:
+        eight_bit = prediction if prediction.dtype == np.uint8 else prediction.astype(np.uint8)
+    resized = np.asarray(Image.fromarray(eight_bit, "L").resize(size, _FILTERS[method]))
+    return resized > 127 if binary and method == "nearest" else resized
