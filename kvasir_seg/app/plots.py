@@ -17,8 +17,6 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from kvasir_seg.errors import KvasirSegError
-
 #: One colour per set, in order (matplotlib's "tab10"), as RGB hex.
 SET_COLOURS = (
     "#1f77b4",
@@ -37,21 +35,12 @@ ALL_IMAGES_COLOUR = "#000000"
 #: Pixels per inch of the PNGs (a 7 x 3.2 inch figure is 700 x 320 pixels).
 DPI = 100
 
-INSTALL_HINT = "pip install 'kvasir-seg[report]' (or pip install 'matplotlib>=3.7')"
-
-
-class MissingPlotLibrary(KvasirSegError):
-    """matplotlib is not installed; the message names the extra that brings it."""
-
 
 def require_matplotlib() -> None:
-    """Raise :class:`MissingPlotLibrary` (what to install) unless matplotlib imports."""
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise MissingPlotLibrary(
-            f"the report draws its plots with matplotlib, which is not installed: {INSTALL_HINT}."
-        ) from None
+    """Raise a usage error naming the ``report`` extra unless matplotlib is installed."""
+    from kvasir_seg.app.commands.common import require
+
+    require("matplotlib", "report", "the report's plots")
 
 
 def set_colour(index: int) -> str:

@@ -28,7 +28,7 @@ from kvasir_seg.app.commands.common import (
     add_archive_arguments,
     add_config_argument,
     add_threshold_argument,
-    resolve_archive,
+    archive_of,
     single_dataset,
     split_ids,
 )
@@ -180,7 +180,7 @@ def opened_ground_truth(args: argparse.Namespace) -> Iterator[GroundTruth]:
 
     spec = get_spec(args.dataset)
     config = spec.config(args.config).name
-    archive_path = resolve_archive(spec, args.data_dir, verify=args.verify, progress=args.progress)
+    archive_path = archive_of(spec, args)
     with open_archive(spec, archive_path) as archive:
         split, ids = split_ids(archive, args.config, args.split)
         source = {"dataset": spec.name, "config": config, "split": split}
