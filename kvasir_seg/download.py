@@ -42,11 +42,10 @@ from tqdm.auto import tqdm
 from kvasir_seg import tls
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import ChecksumError, DownloadError, KvasirSegError
-from kvasir_seg.store import ArchiveStore, default_store, sha256_of
+from kvasir_seg.store import MIRROR_VARIABLE, ArchiveStore, default_store, sha256_of
 
 logger = logging.getLogger(__name__)
 
-MIRROR_VARIABLE = "KVASIR_SEG_MIRROR"
 _CHUNK = 1 << 20
 #: Seconds to wait for a connection or a read before giving up (offline fails at once).
 DEFAULT_TIMEOUT = 30.0

@@ -47,9 +47,19 @@ logger = logging.getLogger(__name__)
 
 #: Environment variable naming the store folder.
 STORE_VARIABLE = "KVASIR_SEG_DATA"
+#: Environment variable naming a mirror (a base URL) to download the archives from.
+MIRROR_VARIABLE = "KVASIR_SEG_MIRROR"
 _CHUNK = 1 << 20
 
-__all__ = ["STORE_VARIABLE", "ArchiveStore", "Pin", "default_store", "sha256_of", "store_root"]
+__all__ = [
+    "MIRROR_VARIABLE",
+    "STORE_VARIABLE",
+    "ArchiveStore",
+    "Pin",
+    "default_store",
+    "sha256_of",
+    "store_root",
+]
 
 
 def store_root() -> Path:

@@ -21,8 +21,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kvasir_seg import __version__
-from kvasir_seg.download import sha256_of
 from kvasir_seg.errors import KvasirSegError
+from kvasir_seg.store import sha256_of
 
 logger = logging.getLogger(__name__)
 

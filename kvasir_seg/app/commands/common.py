@@ -153,13 +153,18 @@ def add_verify_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_prediction_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
     """``--predictions DIR`` and ``--threshold T`` (None when not given)."""
-    parser.add_argument(
-        "--predictions",
-        required=required,
-        metavar="DIR",
-        help="folder of predicted masks named <image_id>.png or .jpg",
-    )
+    add_predictions_folder(parser, required=required)
     add_threshold_argument(parser)
+
+
+def add_predictions_folder(
+    parser: argparse.ArgumentParser,
+    *,
+    required: bool,
+    help_text: str = "folder of predicted masks named <image_id>.png or .jpg",
+) -> None:
+    """``--predictions DIR``."""
+    parser.add_argument("--predictions", required=required, metavar="DIR", help=help_text)
 
 
 def add_threshold_argument(parser: argparse.ArgumentParser) -> None:

@@ -21,10 +21,8 @@ from kvasir_seg.app.commands.common import (
     specs_from_names,
 )
 from kvasir_seg.catalog import DatasetSpec
-from kvasir_seg.download import MIRROR_VARIABLE, archive_url, fetch_archive
 from kvasir_seg.errors import KvasirSegError
-from kvasir_seg.resolve import check_archive
-from kvasir_seg.store import default_store
+from kvasir_seg.store import MIRROR_VARIABLE, default_store
 
 NAME = "download"
 SUMMARY = "fetch the official archives (verified, resumable)"
@@ -76,6 +74,9 @@ def fetch(
     ``status`` is ``present`` only for a file that was already there and is complete and
     verified; a broken file in its place is downloaded again (``downloaded``).
     """
+    from kvasir_seg.download import archive_url, fetch_archive
+    from kvasir_seg.resolve import check_archive
+
     path, downloaded = fetch_archive(
         spec, directory, verify=verify, progress=progress, force=force, ca_bundle=ca_bundle
     )

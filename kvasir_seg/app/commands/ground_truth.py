@@ -27,6 +27,7 @@ from kvasir_seg.app.commands.common import (
     UsageError,
     add_archive_arguments,
     add_config_argument,
+    add_predictions_folder,
     add_threshold_argument,
     archive_of,
     single_dataset,
@@ -82,11 +83,11 @@ def add_ground_truth_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_predictions_argument(parser: argparse.ArgumentParser) -> None:
     """``--predictions DIR``: one model's folder, mirroring the ground truth."""
-    parser.add_argument(
-        "--predictions",
+    add_predictions_folder(
+        parser,
         required=True,
-        metavar="DIR",
-        help="folder of predicted masks <image_id>.png (a folder of sets: <set>/<image_id>.png)",
+        help_text="folder of predicted masks <image_id>.png (a folder of sets: "
+        "<set>/<image_id>.png)",
     )
 
 
