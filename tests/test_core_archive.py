@@ -267,3 +267,47 @@ def test_a_folder_with_both_the_zip_and_the_extracted_copy_says_which_is_read(
     shutil.copy(kvasir_seg_zip, both / KVASIR_SEG.filename)
     assert locate_archive(KVASIR_SEG, both) == both / KVASIR_SEG.filename
     assert "holds both kvasir-seg.zip and the extracted Kvasir-SEG/: reading the zip" in caplog.text
+
+
+@pytest.mark.parametrize("layout", ["misleading", "annotated-first", "official-guess"])
+def test_overlays_never_win_over_the_plain_images_whatever_the_names(
+    tmp_path: Path, layout: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    images, masks, overlays, _ = CAPSULE_LAYOUTS[layout]
+    path = write_archive("kvasir_capsule_seg", tmp_path, count=6, layout=layout)
+    with zipfile.ZipFile(path) as raw, open_archive("kvasir_capsule_seg", path) as archive:
+        assert (archive.layout.image_folder, archive.layout.mask_folder) == (images, masks)
+        assert archive.layout.reasons[overlays] == "box-drawn overlays of the images"
+        for example in archive.examples():
+            assert example.image_bytes == raw.read(f"{images}/{example.image_id}.jpg")
+    if Path(masks).name != "masks":
+        assert "not the documented folder names" in caplog.text and masks in caplog.text
+
+
+def test_two_folders_of_different_plain_images_are_a_tie(tmp_path: Path) -> None:
+    root = write_archive("kvasir_capsule_seg", tmp_path / "a", count=4, zipped=False)
+    other = write_archive("kvasir_capsule_seg", tmp_path / "b", count=4, zipped=False, seed=9)
+    shutil.copytree(other / "Kvasir_Capsule_Seg" / "images", root / "Kvasir_Capsule_Seg" / "frames")
+    message = _expect(
+        LayoutError,
+        root,
+        "cannot tell which folder holds the plain images",
+        "frames/",
+        "images/",
+        "move the others out",
+        dataset="kvasir_capsule_seg",
+    )
+    assert "first" not in message
+
+
+@pytest.mark.parametrize("saved_again", [False, True])
+def test_copies_of_the_images_are_one_folder(tmp_path: Path, saved_again: bool) -> None:
+    root = write_archive("kvasir_capsule_seg", tmp_path, count=4, zipped=False)
+    images, copy = root / "Kvasir_Capsule_Seg" / "images", root / "Kvasir_Capsule_Seg" / "copy"
+    shutil.copytree(images, copy)
+    if saved_again:  # the same pictures, encoded again as JPEG
+        for path in copy.iterdir():
+            Image.open(images / path.name).save(path, "JPEG", quality=90)
+    with open_archive("kvasir_capsule_seg", root) as archive:
+        assert len(list(archive.examples())) == 4
+        assert "a copy of the images" in archive.layout.reasons.values()

@@ -49,6 +49,10 @@ SAMPLES = 3
 _CHANGED = 48
 #: Fewer changed pixels than this fraction: the two files show the same image.
 _SAME = 1e-4
+#: A copy saved again differs by less than this on average (0..255): JPEG noise.
+_COPY_NOISE = 4.0
+#: Box lines change at most this share of an image's pixels; more is another picture.
+_DRAWN = 0.15
 #: A drawn line stands out from its surroundings by at least this much (mean, 0..255).
 _LINE_CONTRAST = 20
 
@@ -268,9 +272,14 @@ def _compare(folder: _Folder, other: _Folder, source: Source) -> str:
         if mine.shape != theirs.shape:
             verdicts.append("unclear")
             continue
-        changed = (np.abs(mine - theirs) > _CHANGED).any(axis=-1)
-        if np.count_nonzero(changed) < _SAME * changed.size:
-            verdicts.append("same")
+        difference = np.abs(mine - theirs)
+        changed = (difference > _CHANGED).any(axis=-1)
+        fraction = np.count_nonzero(changed) / changed.size
+        if fraction < _SAME and difference.mean() < _COPY_NOISE:
+            verdicts.append("same")  # a copy, maybe saved again as JPEG
+            continue
+        if fraction > _DRAWN:  # drawn lines change a thin share: these are other pictures
+            verdicts.append("unclear")
             continue
         _, (rows, columns) = ndimage.distance_transform_edt(changed, return_indices=True)
         near = rows[changed], columns[changed]
