@@ -67,13 +67,30 @@ def folder_identity(path: Path) -> str:
     return f"folder-{digest.hexdigest()}"
 
 
+def identity_of(path: Path, store: ArchiveStore | None = None) -> str:
+    """The identity of the zip (its SHA-256) or extracted folder at ``path``; nothing checked."""
+    return folder_identity(path) if path.is_dir() else (store or default_store()).sha256(path)
+
+
+def stored_identity(spec: DatasetSpec, store: ArchiveStore | None = None) -> str | None:
+    """The identity of the archive the store would serve now, or None; nothing is checked
+    (so a replaced file shows as changed) and nothing is downloaded."""
+    store = store or default_store()
+    for location in store.locations(spec):
+        try:
+            return identity_of(locate_archive(spec, location), store)
+        except (KvasirSegError, OSError):
+            continue
+    return None
+
+
 def check_archive(
     spec: DatasetSpec, path: Path, *, verify: bool = True, store: ArchiveStore | None = None
 ) -> ResolvedArchive:
     """Check the zip or folder at ``path`` and record it in the store (see the module doc)."""
     store = store or default_store()
     if path.is_dir():
-        archive = ResolvedArchive(path, folder_identity(path), "extracted folder: no checksum")
+        archive = ResolvedArchive(path, identity_of(path), "extracted folder: no checksum")
     else:
         digest = verify_archive(spec, path, strict=verify, store=store)
         pin = store.pin(spec)

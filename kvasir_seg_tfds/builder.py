@@ -33,9 +33,10 @@ from kvasir_seg.archive import open_archive
 from kvasir_seg.catalog import VERSION as DATASET_VERSION
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import KvasirSegError
+from kvasir_seg.resolve import identity_of, stored_identity
 from kvasir_seg_tfds.features import features_for, to_record
 from kvasir_seg_tfds.metadata import description, manual_download_instructions
-from kvasir_seg_tfds.sources import archive_for, manual_dir
+from kvasir_seg_tfds.sources import archive_for, find_in_manual_dir, manual_dir
 
 #: The file, in a prepared dataset's folder, that names the archive it was built from.
 BUILT_FROM = "kvasir_seg_archive.json"
@@ -149,19 +150,18 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
             return None
 
     def _current_identity(self, config: tfds.download.DownloadConfig) -> str | None:
-        manual = config.manual_dir or Path(self._data_dir_root) / "downloads" / "manual"
-        manual_path = Path(manual).expanduser()
+        """The identity of the archive a build would read now: nothing is checked (a
+        replaced archive must show as changed, then the rebuild checks it), nothing is
+        downloaded."""
+        manual = Path(config.manual_dir or Path(self._data_dir_root) / "downloads" / "manual")
+        manual = manual.expanduser()
         try:
-            archive = archive_for(
-                self.SPEC,
-                manual_path if manual_path.is_dir() and any(manual_path.iterdir()) else None,
-                verify=self.verify_checksums,
-                download=False,
-            )
+            if manual.is_dir() and any(manual.iterdir()):
+                return identity_of(find_in_manual_dir(self.SPEC, manual))
+            return stored_identity(self.SPEC)
         except KvasirSegError as error:
             logger.info("%s: no archive to compare the build with (%s)", self.name, error)
             return None
-        return archive.identity
 
     def _split_generators(
         self, dl_manager: tfds.download.DownloadManager

@@ -127,3 +127,25 @@ def test_tfds_a_replaced_archive_is_rebuilt(tmp_path: Path, caplog) -> None:
     assert rebuilt.info.splits["train"].num_examples == 5
     assert "the archive changed since" in caplog.text
     assert len(list(rebuilt.as_data_source(split="train"))) == 5
+
+
+def test_tfds_a_replaced_pinned_archive_is_refused_not_served_stale(tmp_path: Path) -> None:
+    tfds = pytest.importorskip("tensorflow_datasets")
+    import kvasir_seg_tfds  # noqa: F401
+
+    manual = tmp_path / "manual"
+    path = write_archive("kvasir_sessile", manual, count=3)  # pinned on first use
+
+    def build():
+        builder = tfds.builder(
+            "kvasir_sessile", data_dir=tmp_path / "data", file_format="array_record"
+        )
+        builder.download_and_prepare(
+            download_config=tfds.download.DownloadConfig(manual_dir=manual)
+        )
+        return builder
+
+    assert build().info.splits["train"].num_examples == 3
+    _replace(path, write_archive("kvasir_sessile", tmp_path / "b", count=5, seed=2))
+    with pytest.raises(ChecksumError, match="recorded on first use"):
+        build()
