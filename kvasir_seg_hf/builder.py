@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import datasets
 
-from kvasir_seg.archive import open_archive
+from kvasir_seg.archive import Layout, open_archive
 from kvasir_seg.catalog import VERSION, DatasetSpec
 from kvasir_seg.errors import ArchiveError, DownloadError, KvasirSegError, our_error
 from kvasir_seg.resolve import (
@@ -165,18 +165,18 @@ class KvasirBuilder(datasets.GeneratorBasedBuilder):
     ) -> list[datasets.SplitGenerator]:
         with open_archive(self.SPEC, self.archive.path) as archive:
             splits = archive.assign_splits(self.config.name)
-            location = str(archive.path)
+            location, layout = str(archive.path), archive.layout
         return [
             datasets.SplitGenerator(
                 name=split,
-                gen_kwargs={"location": location, "shards": _shards(ids)},
+                gen_kwargs={"location": location, "layout": layout, "shards": _shards(ids)},
             )
             for split, ids in splits.items()
             if ids  # a partial archive may leave a split empty; datasets cannot serve those
         ]
 
-    def _generate_examples(self, location: str, shards: list[list[str]]):
-        with open_archive(self.SPEC, location) as archive:
+    def _generate_examples(self, location: str, layout: Layout, shards: list[list[str]]):
+        with open_archive(self.SPEC, location, layout=layout) as archive:
             for shard_index, ids in enumerate(shards):
                 for index, example in enumerate(archive.examples(ids)):
                     key = _Key(shard_index, index) if _Key is not None else example.image_id

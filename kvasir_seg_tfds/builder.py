@@ -29,7 +29,7 @@ from typing import Any, ClassVar, TypeVar
 
 import tensorflow_datasets as tfds
 
-from kvasir_seg.archive import open_archive
+from kvasir_seg.archive import Layout, open_archive
 from kvasir_seg.catalog import VERSION as DATASET_VERSION
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import KvasirSegError
@@ -175,20 +175,23 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
         )
         with open_archive(spec, archive.path) as opened:
             splits = opened.assign_splits(self.builder_config.name)
+            layout = opened.layout
         # Written into the folder being built, renamed with it when the build succeeds.
         (Path(self.data_dir) / BUILT_FROM).write_text(
             json.dumps({"identity": archive.identity, "path": str(archive.path)})
         )
         # A partial archive (a fixture, a subset) may leave a split empty: leave it out.
         return {
-            name: self._generate_examples(archive.path, ids) for name, ids in splits.items() if ids
+            name: self._generate_examples(archive.path, layout, ids)
+            for name, ids in splits.items()
+            if ids
         }
 
     def _generate_examples(
-        self, location: Path, ids: list[str]
+        self, location: Path, layout: Layout, ids: list[str]
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         with (
-            open_archive(self.SPEC, location) as archive,
+            open_archive(self.SPEC, location, layout=layout) as archive,
             ThreadPoolExecutor(READ_THREADS, thread_name_prefix="kvasir-read") as pool,
         ):
 

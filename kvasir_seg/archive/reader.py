@@ -92,15 +92,16 @@ class KvasirArchive:
     """An opened archive of one dataset: its ids, and its examples on demand.
 
     Use it as a context manager; it holds the zip open. Safe to open once per process
-    (pass the path and ids to workers, not the object).
+    (pass the path, the ``layout`` found and the ids to workers, not the object: a layout
+    given is used as it is, so the folders are not probed again).
     """
 
-    def __init__(self, spec: DatasetSpec, path: Path) -> None:
+    def __init__(self, spec: DatasetSpec, path: Path, layout: Layout | None = None) -> None:
         self.spec = spec
         self.path = path
         self._source = open_source(path)
         try:
-            self.layout: Layout = find_layout(self._source, spec)
+            self.layout: Layout = layout or find_layout(self._source, spec)
             self._check_pairs()
             self._boxes = self._read_boxes()
         except BaseException:
@@ -217,7 +218,15 @@ def extra_fields(spec: DatasetSpec, image_id: str) -> dict[str, Any]:
     return {extra.name: extra.value(image_id) for extra in spec.extra_fields}
 
 
-def open_archive(dataset: str | DatasetSpec, data_dir: str | os.PathLike[str]) -> KvasirArchive:
-    """Open the archive of ``dataset`` at ``data_dir`` (zip, its folder or extracted folder)."""
+def open_archive(
+    dataset: str | DatasetSpec,
+    data_dir: str | os.PathLike[str],
+    *,
+    layout: Layout | None = None,
+) -> KvasirArchive:
+    """Open the archive of ``dataset`` at ``data_dir`` (zip, its folder or extracted folder).
+
+    ``layout``: the :class:`Layout` an earlier opening of the same archive found.
+    """
     spec = get_spec(dataset) if isinstance(dataset, str) else dataset
-    return KvasirArchive(spec, locate_archive(spec, data_dir))
+    return KvasirArchive(spec, locate_archive(spec, data_dir), layout)
