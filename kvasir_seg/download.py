@@ -74,18 +74,22 @@ def verify_archive(
     *,
     strict: bool = True,
     store: ArchiveStore | None = None,
+    complete: bool = False,
+    origin: str | None = None,
 ) -> str:
     """Check ``path`` against ``spec``'s pin (published, or recorded on first use); its SHA-256.
 
     With ``strict=False`` a mismatch is logged instead of raised. An archive with no pin
-    yet is checked for completeness and pinned (see :mod:`kvasir_seg.store`).
+    yet is checked for completeness (unless ``complete`` says the caller just did) and
+    pinned, recorded as coming from ``origin`` (default: the path; see :mod:`kvasir_seg.store`).
     """
     store = store or default_store()
     path = Path(path)
     digest, pin = store.check(spec, path, strict=strict)
     if pin is None:
-        check_complete(spec, path)
-        store.record_pin(spec, digest, path.stat().st_size, f"{path}")
+        if not complete:
+            check_complete(spec, path)
+        store.record_pin(spec, digest, path.stat().st_size, origin or str(path))
     return digest
 
 
@@ -192,7 +196,7 @@ def _usable(spec: DatasetSpec, path: Path, *, verify: bool, store: ArchiveStore)
         logger.warning("%s is not a complete archive (%s); downloading it again", path, error)
         return False
     try:
-        verify_archive(spec, path, strict=True, store=store)
+        verify_archive(spec, path, strict=True, store=store, complete=True)
     except ChecksumError as error:
         if not verify:
             logger.warning("%s", error)
@@ -221,7 +225,7 @@ def _finish(
             f"{manual_download_hint(spec, destination)}"
         ) from error
     try:
-        verify_archive(spec, partial, strict=verify, store=store)
+        verify_archive(spec, partial, strict=verify, store=store, complete=True, origin=url)
     except ChecksumError:
         partial.unlink(missing_ok=True)
         raise
