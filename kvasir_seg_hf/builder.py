@@ -131,26 +131,19 @@ class KvasirBuilder(datasets.GeneratorBasedBuilder):
         self, *args: Any, verification_mode: Any = None, **kwargs: Any
     ) -> None:
         if verification_mode is not None:
+            checked = self.verify_checksums
             self.set_verification_mode(verification_mode)
-            if self.verify_checksums and self.archive.is_zip:
-                check_archive(self.SPEC, self.archive.path, verify=True)
-        try:
-            super().download_and_prepare(*args, verification_mode=verification_mode, **kwargs)
-        except datasets.exceptions.DatasetGenerationError as error:
-            # datasets wraps whatever the generator raised (in any worker process); our
-            # errors say what to do, so the user gets them as they are (the half-built
-            # cache is already discarded).
-            ours = our_error(error)
-            if ours is not None:
-                raise ours from None
-            raise
+            if self.verify_checksums and not checked and self.archive.is_zip:
+                check_archive(self.SPEC, self.archive.path, verify=True)  # stricter now
+        super().download_and_prepare(*args, verification_mode=verification_mode, **kwargs)
 
     def _prepare_split_single(self, *args: Any, **kwargs: Any) -> Any:
-        """As ``datasets``', but our error crosses worker processes as it is.
+        """As ``datasets``', but our error reaches the user as it is.
 
-        With ``num_proc``, ``datasets`` wraps a worker's error in a
-        ``DatasetGenerationError`` whose cause is lost on its way to the parent process;
-        our errors (which pickle) are re-raised instead, so the user reads what to do.
+        ``datasets`` wraps whatever the generator raised in a ``DatasetGenerationError``,
+        and with ``num_proc`` the cause is lost on its way to the parent process; our
+        errors (which pickle, and say what to do) are re-raised instead, in one process or
+        many (the half-built cache is discarded all the same).
         """
         try:
             yield from super()._prepare_split_single(*args, **kwargs)
