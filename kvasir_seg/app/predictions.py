@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kvasir_seg.archive.sources import IMAGE_SUFFIXES
 from kvasir_seg.errors import MetricInputError
 from kvasir_seg.image_files import image_size, read_mask_file
 
 if TYPE_CHECKING:
     from kvasir_seg.archive import Example, KvasirArchive
 
-PREDICTION_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+PREDICTION_SUFFIXES = IMAGE_SUFFIXES
 
 
 def files_by_id(folder: Path, kind: str = "prediction") -> dict[str, Path]:

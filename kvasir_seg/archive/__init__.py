@@ -18,7 +18,7 @@ records that both the Hugging Face and the TFDS builders turn into their own fea
 """
 
 from kvasir_seg.archive.boxes import check_boxes, parse_box_file
-from kvasir_seg.archive.layout import IMAGE_SUFFIXES, Layout, find_layout
+from kvasir_seg.archive.layout import Layout, find_layout
 from kvasir_seg.archive.reader import (
     Example,
     KvasirArchive,
@@ -26,7 +26,13 @@ from kvasir_seg.archive.reader import (
     locate_archive,
     open_archive,
 )
-from kvasir_seg.archive.sources import MAX_MEMBER_BYTES, FolderSource, Source, ZipSource
+from kvasir_seg.archive.sources import (
+    IMAGE_SUFFIXES,
+    MAX_MEMBER_BYTES,
+    FolderSource,
+    Source,
+    ZipSource,
+)
 
 __all__ = [
     "IMAGE_SUFFIXES",

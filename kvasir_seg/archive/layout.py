@@ -32,15 +32,13 @@ from pathlib import PurePosixPath
 import numpy as np
 from scipy import ndimage
 
-from kvasir_seg.archive.sources import Source
+from kvasir_seg.archive.sources import IMAGE_SUFFIXES, Source
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import KvasirSegError, LayoutError
 from kvasir_seg.image_files import is_near_binary, opened_image
 
 logger = logging.getLogger(__name__)
 
-#: Image file suffixes a folder of images or masks may hold.
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 #: The folder names the documentation promises (any parent folder).
 DOCUMENTED_NAMES = ("images", "masks")
 #: Files sampled per folder.

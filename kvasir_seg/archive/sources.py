@@ -42,8 +42,10 @@ _READABLE_METHODS = {
     zipfile.ZIP_LZMA: "lzma",
 }
 _METHOD_NAMES = {9: "Deflate64", 93: "Zstandard", 98: "PPMd", 95: "xz", 97: "WavPack"}
-#: The suffixes of the files a reader opens; other files are listed but never read.
-READ_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".json")
+#: Image file suffixes a folder of images, masks or predictions may hold.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
+#: The suffixes of the files a reader opens (images and the box file); others are skipped.
+READ_SUFFIXES = (*IMAGE_SUFFIXES, ".json")
 
 _EXTRACT_HINT = (
     "Extract the zip with a tool that handles it (7-Zip, `unzip`) and pass the extracted "

@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 from kvasir_seg.catalog import DATASETS, DatasetSpec, get_spec
 from kvasir_seg.errors import KvasirSegError
-from kvasir_seg.store import STORE_VARIABLE, store_root
+from kvasir_seg.store import STORE_VARIABLE
 
 PROG = "kvasir-seg"
 
@@ -184,30 +184,6 @@ def add_json_argument(parser: argparse.ArgumentParser) -> None:
     add_flag(parser, "--json", "print one JSON document on stdout for scripts")
 
 
-def default_data_dir() -> Path:
-    """The archive store: ``$KVASIR_SEG_DATA`` or a user cache (see :mod:`kvasir_seg.store`)."""
-    return store_root()
-
-
-def resolve_archive(
-    spec: DatasetSpec,
-    data_dir: str | None,
-    *,
-    verify: bool,
-    progress: bool,
-    ca_bundle: str | None = None,
-) -> Path:
-    """The archive of ``spec`` to read: ``data_dir``, else the archive store, else a download.
-
-    A zip is checked against its pin (a mismatch only warns when ``verify`` is False), and
-    a ``data_dir`` is recorded in the store, so the next command needs no path
-    (:func:`kvasir_seg.resolve.resolve_archive`).
-    """
-    from kvasir_seg.resolve import resolve_archive as resolve
-
-    return resolve(spec, data_dir, verify=verify, progress=progress, ca_bundle=ca_bundle).path
-
-
 def require(module: str, extra: str, what: str) -> None:
     """Raise :class:`UsageError` naming the extra to install when ``module`` is missing."""
     import importlib.util
@@ -219,15 +195,22 @@ def require(module: str, extra: str, what: str) -> None:
 
 
 def archive_of(spec: DatasetSpec, args: argparse.Namespace) -> Path:
-    """:func:`resolve_archive` with the command line's ``--data-dir``, ``--no-verify``,
-    ``--ca-bundle`` and progress settings."""
+    """The archive the command line names: ``--data-dir``, else the archive store, else a
+    download (``--no-verify``, ``--ca-bundle`` and the progress setting apply).
+
+    A zip is checked against its pin (a mismatch only warns with ``--no-verify``), and a
+    ``--data-dir`` is recorded in the store, so the next command needs no path
+    (:func:`kvasir_seg.resolve.resolve_archive`).
+    """
+    from kvasir_seg.resolve import resolve_archive
+
     return resolve_archive(
         spec,
         args.data_dir,
         verify=args.verify,
         progress=args.progress,
         ca_bundle=getattr(args, "ca_bundle", None),
-    )
+    ).path
 
 
 def print_json(document: Any) -> None:

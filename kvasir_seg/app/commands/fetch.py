@@ -14,7 +14,6 @@ from kvasir_seg.app.commands.common import (
     add_flag,
     add_json_argument,
     add_verify_arguments,
-    default_data_dir,
     human_size,
     print_json,
     print_table,
@@ -22,7 +21,7 @@ from kvasir_seg.app.commands.common import (
 )
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import KvasirSegError
-from kvasir_seg.store import MIRROR_VARIABLE, default_store
+from kvasir_seg.store import MIRROR_VARIABLE, default_store, store_root
 
 NAME = "download"
 SUMMARY = "fetch the official archives (verified, resumable)"
@@ -97,7 +96,7 @@ def fetch(
 
 
 def run(args: argparse.Namespace) -> int:
-    directory = Path(args.to).expanduser() if args.to else default_data_dir()
+    directory = Path(args.to).expanduser() if args.to else store_root()
     results: list[dict[str, Any]] = []
     failures = 0
     for spec in specs_from_names(args.names):
