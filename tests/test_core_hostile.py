@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import struct
 import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +16,7 @@ from kvasir_seg.archive.sources import ZipSource
 from kvasir_seg.errors import ArchiveError, KvasirSegError, LayoutError
 from kvasir_seg.synthetic import write_archive
 
-from zip_surgery import patch_member
+from hostile_files import patch_member, png_claiming
 
 
 def _first_member(path: Path, folder: str) -> str:
@@ -86,15 +83,6 @@ def test_a_member_lying_about_its_size_cannot_inflate_beyond_the_bound(tmp_path:
     assert MAX_MEMBER_BYTES == 256 * 1024 * 1024
 
 
-def _bomb_png(width: int, height: int) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("L", (4, 4)).save(buffer, format="PNG")
-    data = bytearray(buffer.getvalue())
-    data[16:24] = struct.pack(">II", width, height)
-    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
-    return bytes(data)
-
-
 @pytest.mark.parametrize("folder", ["images", "masks"])
 @pytest.mark.parametrize("size", [(60000, 60000), (9000, 9000)])
 def test_a_decompression_bomb_header_in_the_archive(
@@ -102,7 +90,7 @@ def test_a_decompression_bomb_header_in_the_archive(
 ) -> None:
     root = write_archive("kvasir_seg", tmp_path, count=5, zipped=False)
     victim = sorted((root / "Kvasir-SEG" / folder).iterdir())[2]
-    victim.write_bytes(_bomb_png(*size))
+    victim.write_bytes(png_claiming(*size))
     with pytest.raises(ArchiveError, match=f"{victim.name}.*beyond any real image"):
         _read_all("kvasir_seg", root)
 
@@ -110,7 +98,7 @@ def test_a_decompression_bomb_header_in_the_archive(
 def test_a_bomb_in_every_sampled_file_is_still_our_error(tmp_path: Path) -> None:
     root = write_archive("kvasir_capsule_seg", tmp_path, count=3, zipped=False)
     for path in (root / "Kvasir_Capsule_Seg" / "masks").iterdir():
-        path.write_bytes(_bomb_png(60000, 60000))
+        path.write_bytes(png_claiming(60000, 60000))
     with pytest.raises(LayoutError, match="found no folder of masks"):
         _read_all("kvasir_capsule_seg", root)
 

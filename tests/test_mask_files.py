@@ -13,6 +13,8 @@ from kvasir_seg.errors import KvasirSegError, LayoutError, MetricInputError
 from kvasir_seg.image_files import MAX_PIXELS, image_size, read_mask_file
 from kvasir_seg.scores import compute_scores
 
+from hostile_files import png_claiming
+
 MASK = np.zeros((24, 32), dtype=bool)
 MASK[4:14, 6:20] = True
 MASK[20, 30] = True  # a speck
@@ -166,27 +168,16 @@ def test_a_jpeg_reference_with_compression_noise_is_thresholded() -> None:
     np.testing.assert_array_equal(values, noisy > 127)
 
 
-def _bomb_png(width: int, height: int) -> bytes:
-    """A small valid PNG whose header (IHDR) is rewritten to claim width x height."""
-    import struct
-    import zlib
-
-    data = bytearray(_png(Image.new("L", (4, 4))))
-    data[16:24] = struct.pack(">II", width, height)
-    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
-    return bytes(data)
-
-
 @pytest.mark.parametrize("role", ["prediction", "reference"])
 def test_a_decompression_bomb_header_is_refused_before_decoding(role: str) -> None:
-    bomb = _bomb_png(60000, 60000)  # beyond Pillow's own limit: its DecompressionBombError
+    bomb = png_claiming(60000, 60000)  # beyond Pillow's own limit: its DecompressionBombError
     with pytest.raises(MetricInputError, match="bomb.png: .*beyond any real image"):
         read_mask_file(bomb, "bomb.png", role=role)
     with pytest.raises(KvasirSegError, match="beyond any real image"):
         image_size(bomb, "bomb.png")
     assert MAX_PIXELS < 8000 * 8000 < Image.MAX_IMAGE_PIXELS  # below Pillow's limit: ours
     with pytest.raises(MetricInputError, match="big.png claims 8000x8000 pixels"):
-        read_mask_file(_bomb_png(8000, 8000), "big.png", role=role)
+        read_mask_file(png_claiming(8000, 8000), "big.png", role=role)
 
 
 def test_paths_are_read_like_bytes(tmp_path: Path) -> None:

@@ -115,7 +115,7 @@ def test_hostile_archives_are_one_error_line_on_the_command_line(
 ) -> None:
     from kvasir_seg.synthetic import write_archive
 
-    from zip_surgery import patch_member
+    from hostile_files import patch_member
 
     archive = write_archive("kvasir_capsule_seg", tmp_path / "zip", count=3)
     import zipfile

@@ -18,6 +18,8 @@ from kvasir_seg.scores import compute_scores, evaluate_module_path
 from kvasir_seg.synthetic import write_archive
 from kvasir_seg_hf import load_dataset
 
+from hostile_files import png_claiming
+
 NO_CHECKS = {"verification_mode": "no_checks"}
 PROTOCOLS = ("default", "pranet")
 
@@ -222,16 +224,11 @@ def test_a_fifo_among_the_predictions_is_refused_not_read(
 def test_a_bomb_among_the_predictions_is_one_error_line(
     archive: Path, truth: dict[str, np.ndarray], tmp_path: Path, kvasir_seg_cli
 ) -> None:
-    import struct
-    import zlib
 
     folder = tmp_path / "predictions"
     ids = _perfect_predictions(archive, truth, folder, "1-bit")
     victim = folder / f"{ids[0]}.png"
-    data = bytearray(victim.read_bytes())
-    data[16:24] = struct.pack(">II", 60000, 60000)
-    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
-    victim.write_bytes(bytes(data))
+    victim.write_bytes(png_claiming(60000, 60000, victim.read_bytes()))
     _evaluate_pranet_test(kvasir_seg_cli, archive, folder, ok=False).assert_user_error(
         victim.name, "beyond any real image"
     )

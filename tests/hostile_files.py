@@ -1,14 +1,32 @@
-"""Edit a zip's headers in place, to make the members other tools (or attackers) write.
+"""Files other tools (or attackers) write, which the standard writers cannot make.
 
-``zipfile`` cannot write encrypted, Deflate64 or lying members; these helpers patch the
-local header and the central directory entry of one member of a zip that ``zipfile`` wrote.
+``zipfile`` cannot write encrypted, Deflate64 or lying members: :func:`patch_member` edits
+the local header and the central directory entry of one member of a zip ``zipfile`` wrote.
+:func:`png_claiming` is a valid PNG whose header claims any size (a decompression bomb).
 """
 
 from __future__ import annotations
 
+import io
 import struct
 import zipfile
+import zlib
 from pathlib import Path
+
+from PIL import Image
+
+
+def png_claiming(width: int, height: int, data: bytes | None = None) -> bytes:
+    """A PNG (``data``, or a small blank one) whose IHDR is rewritten to claim width x height."""
+    if data is None:
+        buffer = io.BytesIO()
+        Image.new("L", (4, 4)).save(buffer, format="PNG")
+        data = buffer.getvalue()
+    patched = bytearray(data)
+    patched[16:24] = struct.pack(">II", width, height)
+    patched[29:33] = struct.pack(">I", zlib.crc32(bytes(patched[12:29])))
+    return bytes(patched)
+
 
 _LOCAL = b"PK\x03\x04"
 _CENTRAL = b"PK\x01\x02"
