@@ -25,7 +25,9 @@ The folders chosen are logged at WARNING when they are not the documented ones
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -243,19 +245,20 @@ def _without_overlays(
     folders: list[_Folder], source: Source, reasons: dict[str, str]
 ) -> list[_Folder]:
     """The folders that are not box-drawn overlays of another; copies count once."""
+    rgb = functools.cache(lambda name: _rgb(source, name))  # each sample decoded once
     kept: list[_Folder] = []
     for folder in folders:
-        verdicts = [_compare(folder, other, source) for other in folders if other is not folder]
-        if "overlay" in verdicts:
+        others = (other for other in folders if other is not folder)
+        if any(_compare(folder, other, rgb) == "overlay" for other in others):
             reasons[folder.path] = "box-drawn overlays of the images"
-        elif "same" in verdicts and any(_compare(k, folder, source) == "same" for k in kept):
+        elif any(_compare(folder, copy, rgb) == "same" for copy in kept):
             reasons[folder.path] = "a copy of the images"
         else:
             kept.append(folder)
     return kept
 
 
-def _compare(folder: _Folder, other: _Folder, source: Source) -> str:
+def _compare(folder: _Folder, other: _Folder, rgb: Callable[[str], np.ndarray]) -> str:
     """``"overlay"`` if ``folder`` is ``other`` with drawn lines, ``"same"``, or ``"unclear"``.
 
     Where the two files differ, a plain image continues its surroundings (the pixels next
@@ -266,7 +269,7 @@ def _compare(folder: _Folder, other: _Folder, source: Source) -> str:
     for stem in _sample(folder.files):
         if stem not in other.files:
             continue
-        mine, theirs = (_rgb(source, f.files[stem]) for f in (folder, other))
+        mine, theirs = (rgb(f.files[stem]) for f in (folder, other))
         if mine.shape != theirs.shape:
             verdicts.append("unclear")
             continue
