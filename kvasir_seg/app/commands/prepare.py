@@ -33,7 +33,6 @@ from kvasir_seg.catalog import DatasetSpec
 BACKENDS = ("hf", "tfds")
 _CACHE_SUBFOLDERS = {"hf": "huggingface", "tfds": "tensorflow_datasets"}
 _MODULES = {"hf": "datasets", "tfds": "tensorflow_datasets"}
-_EXTRAS = {"hf": "hf", "tfds": "tfds"}
 
 
 NAME = "prepare"
@@ -161,7 +160,7 @@ def _backends(choice: str | None) -> tuple[str, ...]:
             )
         wanted = (found[0],)
     for backend in wanted:
-        require(_MODULES[backend], _EXTRAS[backend], f"--backend {backend}")
+        require(_MODULES[backend], backend, f"--backend {backend}")  # extras bear their names
     if "tfds" in wanted:
         _import_tfds()
     return wanted
@@ -206,11 +205,14 @@ def prepare_hf(
         spec.name, config, data_dir=archive, cache_dir=cache_dir, verification_mode=mode
     )
     builder.download_and_prepare(verification_mode=mode, num_proc=num_proc)
-    return {
-        "splits": {name: info.num_examples for name, info in builder.info.splits.items()},
-        "location": str(builder.cache_dir),
-        "load": _call("kvasir_seg_hf.load_dataset", spec.name, config, cache_dir=cache_dir),
-    }
+    load = _call("kvasir_seg_hf.load_dataset", spec.name, config, cache_dir=cache_dir)
+    return _prepared(builder, builder.cache_dir, load)
+
+
+def _prepared(builder: Any, location: Any, load: str) -> dict[str, Any]:
+    """What ``prepare`` reports of one built cache: its splits, where it is, how to load it."""
+    splits = {name: info.num_examples for name, info in builder.info.splits.items()}
+    return {"splits": splits, "location": str(location), "load": load}
 
 
 def _call(function: str, *args: str, **kwargs: str | None) -> str:
@@ -261,11 +263,9 @@ def prepare_tfds(
             download_config=tfds.download.DownloadConfig(manual_dir=str(manual_dir)),
             file_format=file_format,
         )
-    return {
-        "splits": {name: info.num_examples for name, info in builder.info.splits.items()},
-        "location": str(builder.data_dir),
-        "load": _call("tfds.load", f"{spec.name}/{config}", data_dir=data_dir),
-    }
+    return _prepared(
+        builder, builder.data_dir, _call("tfds.load", f"{spec.name}/{config}", data_dir=data_dir)
+    )
 
 
 def _tfds_manual_dir(spec: DatasetSpec, archive: Path, *, scratch: Path) -> Path:
