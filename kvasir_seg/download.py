@@ -264,15 +264,19 @@ def _fetch(
             )
         raise DownloadError(f"Cannot download {url}: {reason}{extra}. {hint}") from error
     with response:
-        resumed = response.status == 206
-        if offset and not resumed:
+        if offset and response.status != 206:
             logger.info("%s does not resume downloads; starting again", url)
             offset = 0
         length = response.headers.get("Content-Length")
         total = offset + int(length) if length is not None else known_size
-        received = _copy(
-            response, partial, offset, total, spec.filename, resumed, progress, url, hint
-        )
+        try:
+            _copy(response, partial, offset, total, label=spec.filename, progress=progress)
+        except (OSError, http.client.HTTPException) as error:
+            raise DownloadError(
+                f"The download of {url} was interrupted after {partial.stat().st_size} bytes "
+                f"({error}). Run the same command again to resume. {hint}"
+            ) from error
+    received = partial.stat().st_size
     if total is not None and received != total:
         raise DownloadError(
             f"The download of {url} stopped after {received} of {total} bytes. Run the same "
@@ -285,16 +289,13 @@ def _copy(
     partial: Path,
     offset: int,
     total: int | None,
+    *,
     label: str,
-    resumed: bool,
     progress: bool,
-    url: str,
-    hint: str,
-) -> int:
-    """Append the response body to ``partial``; the bytes the file then holds."""
-    received = offset
+) -> None:
+    """Write the response body to ``partial``, appended after ``offset`` bytes when resumed."""
     with (
-        open(partial, "ab" if resumed else "wb") as handle,
+        open(partial, "ab" if offset else "wb") as handle,
         tqdm(
             total=total,
             initial=offset,
@@ -305,14 +306,6 @@ def _copy(
             disable=not progress,
         ) as bar,
     ):
-        try:
-            for chunk in iter(lambda: response.read(_CHUNK), b""):
-                handle.write(chunk)
-                received += len(chunk)
-                bar.update(len(chunk))
-        except (OSError, http.client.HTTPException) as error:
-            raise DownloadError(
-                f"The download of {url} was interrupted after {received} bytes ({error}). "
-                f"Run the same command again to resume. {hint}"
-            ) from error
-    return received
+        for chunk in iter(lambda: response.read(_CHUNK), b""):
+            handle.write(chunk)
+            bar.update(len(chunk))
