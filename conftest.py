@@ -29,6 +29,14 @@ os.environ["KERAS_HOME"] = os.path.join(_SCRATCH_HOME, "keras")
 
 
 @pytest.fixture(autouse=True)
+def warnings_said_anew() -> None:
+    """Each test sees the once-per-process warnings as a new process would."""
+    from kvasir_seg.logs import forget_warnings
+
+    forget_warnings()
+
+
+@pytest.fixture(autouse=True)
 def archive_store(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Path:

@@ -7,8 +7,8 @@ waits, then finds the finished file), and renamed to its final name only once:
   the server sends no length): a transfer cut short is never complete;
 - the file opens as a zip with the dataset's expected members (images paired with masks,
   the box file where there is one);
-- its SHA-256 matches the published checksum, or the one recorded on first use
-  (:mod:`kvasir_seg.store`); an archive without either is pinned now.
+- its SHA-256 matches the published checksum, or the one recorded on first use; an
+  archive without either is pinned now if it is complete (:mod:`kvasir_seg.trust`).
 
 An interrupted download resumes where it stopped when the server honours HTTP ranges. A
 file already in place is checked the same way before it is called present; a broken one
@@ -43,6 +43,7 @@ from kvasir_seg import tls
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import ChecksumError, DownloadError, KvasirSegError
 from kvasir_seg.store import MIRROR_VARIABLE, ArchiveStore, default_store, sha256_of
+from kvasir_seg.trust import check_archive
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +54,10 @@ DEFAULT_TIMEOUT = 30.0
 __all__ = [
     "MIRROR_VARIABLE",
     "archive_url",
-    "check_complete",
     "download_archive",
     "fetch_archive",
     "manual_download_hint",
     "sha256_of",
-    "verify_archive",
 ]
 
 
@@ -66,39 +65,6 @@ def archive_url(spec: DatasetSpec) -> str:
     """The URL to fetch ``spec``'s archive from: the official one unless a mirror is set."""
     mirror = os.environ.get(MIRROR_VARIABLE, "").strip()
     return f"{mirror.rstrip('/')}/{spec.filename}" if mirror else spec.url
-
-
-def verify_archive(
-    spec: DatasetSpec,
-    path: str | os.PathLike[str],
-    *,
-    strict: bool = True,
-    store: ArchiveStore | None = None,
-    complete: bool = False,
-    origin: str | None = None,
-) -> str:
-    """Check ``path`` against ``spec``'s pin (published, or recorded on first use); its SHA-256.
-
-    With ``strict=False`` a mismatch is logged instead of raised. An archive with no pin
-    yet is checked for completeness (unless ``complete`` says the caller just did) and
-    pinned, recorded as coming from ``origin`` (default: the path; see :mod:`kvasir_seg.store`).
-    """
-    store = store or default_store()
-    path = Path(path)
-    digest, pin = store.check(spec, path, strict=strict)
-    if pin is None:
-        if not complete:
-            check_complete(spec, path)
-        store.record_pin(spec, digest, path.stat().st_size, origin or str(path))
-    return digest
-
-
-def check_complete(spec: DatasetSpec, path: Path) -> None:
-    """Raise unless ``path`` opens as ``spec``'s archive with its expected members."""
-    from kvasir_seg.archive import open_archive
-
-    with open_archive(spec, path):
-        pass
 
 
 def manual_download_hint(spec: DatasetSpec, destination: Path) -> str:
@@ -191,17 +157,12 @@ def _exclusive(destination: Path) -> Iterator[None]:
 def _usable(spec: DatasetSpec, path: Path, *, verify: bool, store: ArchiveStore) -> bool:
     """Whether a file already in place is the complete archive (else it is replaced)."""
     try:
-        check_complete(spec, path)
+        check_archive(spec, path, verify=verify, store=store, require_complete=True)
+    except ChecksumError as error:
+        logger.warning("%s; downloading it again", error)
+        return False
     except KvasirSegError as error:
         logger.warning("%s is not a complete archive (%s); downloading it again", path, error)
-        return False
-    try:
-        verify_archive(spec, path, strict=True, store=store, complete=True)
-    except ChecksumError as error:
-        if not verify:
-            logger.warning("%s", error)
-            return True
-        logger.warning("%s; downloading it again", error)
         return False
     return True
 
@@ -217,18 +178,24 @@ def _finish(
 ) -> None:
     """Check a finished transfer before it takes the archive's name (else remove or keep it)."""
     try:
-        check_complete(spec, partial)
+        check_archive(
+            spec,
+            partial,
+            verify=verify,
+            store=store,
+            origin=url,
+            require_complete=True,
+            remember=False,
+        )
+    except ChecksumError:
+        partial.unlink(missing_ok=True)
+        raise
     except KvasirSegError as error:
         raise DownloadError(
             f"The download of {url} ended, but the file is not a complete {spec.filename} "
             f"({error}). Run the same command again to resume. "
             f"{manual_download_hint(spec, destination)}"
         ) from error
-    try:
-        verify_archive(spec, partial, strict=verify, store=store, complete=True, origin=url)
-    except ChecksumError:
-        partial.unlink(missing_ok=True)
-        raise
 
 
 def _fetch(

@@ -7,8 +7,12 @@ resolves its archive here, so they all find the same files and check them the sa
    holding it or the extracted folder; a zip is checked against its pin; the location is
    recorded in the store, so later calls without a path find it;
 2. else the store's own zip and the recorded locations, most recent first (a location that
-   no longer matches its pin is skipped with a warning);
+   cannot be read is skipped with a warning; when the copies found all fail their
+   checksum, that is the error: nothing is downloaded instead);
 3. else the official archive is downloaded into the store.
+
+Each archive is checked by :func:`kvasir_seg.trust.check_archive`, which states the one
+trust rule (pins, complete copies, copies accepted with checks skipped).
 
 The result carries the archive's **identity**: the SHA-256 of a zip, or a fingerprint of an
 extracted folder's files (names, sizes, modification times). Caches are keyed by it, so a
@@ -22,54 +26,18 @@ replaced archive is never answered from the cache of the old one.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from kvasir_seg.archive import locate_archive
-from kvasir_seg.archive.sources import FolderSource
 from kvasir_seg.catalog import DatasetSpec
-from kvasir_seg.download import download_archive, manual_download_hint, verify_archive
-from kvasir_seg.errors import DownloadError, KvasirSegError
+from kvasir_seg.download import download_archive, manual_download_hint
+from kvasir_seg.errors import ChecksumError, DownloadError, KvasirSegError
 from kvasir_seg.store import ArchiveStore, default_store
+from kvasir_seg.trust import ResolvedArchive, check_archive, identity_of
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ResolvedArchive:
-    """An archive found and checked: where it is, what it is, how it was checked."""
-
-    path: Path
-    #: The SHA-256 of a zip, or ``folder-<sha256 of its listing>`` for an extracted folder.
-    identity: str
-    #: How it was checked, for messages and ``kvasir-seg info``.
-    check: str
-
-    @property
-    def cache_key(self) -> str:
-        """A short key for cache folder names (16 hex digits of the identity)."""
-        return self.identity.removeprefix("folder-")[:16]
-
-    @property
-    def is_zip(self) -> bool:
-        return self.path.is_file()
-
-
-def folder_identity(path: Path) -> str:
-    """``folder-<sha256>`` of the names, sizes and modification times of a folder's files."""
-    digest = hashlib.sha256()
-    for name in FolderSource(path).names():
-        status = (path / name).stat()
-        digest.update(f"{name}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
-    return f"folder-{digest.hexdigest()}"
-
-
-def identity_of(path: Path, store: ArchiveStore | None = None) -> str:
-    """The identity of the zip (its SHA-256) or extracted folder at ``path``; nothing checked."""
-    return folder_identity(path) if path.is_dir() else (store or default_store()).sha256(path)
 
 
 def stored_identity(spec: DatasetSpec, store: ArchiveStore | None = None) -> str | None:
@@ -82,25 +50,6 @@ def stored_identity(spec: DatasetSpec, store: ArchiveStore | None = None) -> str
         except (KvasirSegError, OSError):
             continue
     return None
-
-
-def check_archive(
-    spec: DatasetSpec, path: Path, *, verify: bool = True, store: ArchiveStore | None = None
-) -> ResolvedArchive:
-    """Check the zip or folder at ``path`` and record it in the store (see the module doc)."""
-    store = store or default_store()
-    if path.is_dir():
-        archive = ResolvedArchive(path, identity_of(path), "extracted folder: no checksum")
-    else:
-        digest = verify_archive(spec, path, strict=verify, store=store)
-        pin = store.pin(spec)
-        if pin is not None and pin.sha256 == digest:
-            check = f"sha256 {digest} matches {pin.describe()}"
-        else:
-            check = f"sha256 {digest} does NOT match the known checksum (checks skipped)"
-        archive = ResolvedArchive(path, digest, check)
-    store.remember(spec, path)
-    return archive
 
 
 def resolve_archive(
@@ -122,14 +71,19 @@ def resolve_archive(
     store = store or default_store()
     if data_dir is not None:
         return check_archive(spec, locate_archive(spec, data_dir), verify=verify, store=store)
+    refused: ChecksumError | None = None
     if not force_download:
         for location in store.locations(spec):
             try:
                 return check_archive(
                     spec, locate_archive(spec, location), verify=verify, store=store
                 )
+            except ChecksumError as error:
+                refused = refused or error
             except KvasirSegError as error:
                 logger.warning("skipping %s, recorded in the archive store: %s", location, error)
+    if refused is not None:
+        raise refused  # a local copy fails its checksum: say so, never try the network instead
     if not download:
         raise DownloadError(
             f"{spec.filename} is not in the archive store ({store.root}) and downloading is "

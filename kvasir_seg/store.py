@@ -9,7 +9,8 @@ else ``~/.cache/kvasir_seg/archives``) that holds:
   is published (the SHA-256 and size of the first complete copy seen: trust on first use,
   with the date and where it came from), and the **locations** of the archives used
   through ``data_dir=`` / ``manual_dir=`` / ``--data-dir`` (a record of the path: no copy,
-  no link), so that later calls without a path find them;
+  no link), so that later calls without a path find them; and the copies that fail their
+  pin but that the user **accepted** with checks skipped (see :mod:`kvasir_seg.trust`);
 - ``identities.json``: the SHA-256 of each zip seen, keyed by its real path and valid while
   its size, mtime and inode are unchanged (a replaced file is hashed again).
 
@@ -41,7 +42,6 @@ from typing import Any
 from filelock import FileLock
 
 from kvasir_seg.catalog import DatasetSpec
-from kvasir_seg.errors import ChecksumError
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +106,12 @@ class Pin:
 class _Record:
     pin: dict[str, Any] | None = None
     locations: list[str] = field(default_factory=list)
+    #: The copies that fail the pin but were accepted with checks skipped (newest first).
+    accepted: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _describe_acceptance(entry: dict[str, Any]) -> str:
+    return f"accepted {entry.get('accepted_at')}, from {entry.get('path')}"
 
 
 def _now() -> str:
@@ -123,7 +129,8 @@ class ArchiveStore:
         """Where the store keeps ``spec``'s downloaded zip."""
         return self.root / spec.filename
 
-    def _record_path(self, spec: DatasetSpec) -> Path:
+    def record_path(self, spec: DatasetSpec) -> Path:
+        """The file of ``spec``'s pin, locations and accepted copies."""
         return self.root / "records" / f"{spec.name}.json"
 
     @contextmanager
@@ -162,8 +169,12 @@ class ArchiveStore:
             logger.warning("cannot write the archive store %s (%s); continuing", self.root, error)
 
     def _record(self, spec: DatasetSpec) -> _Record:
-        raw = self._load(self._record_path(spec))
-        return _Record(pin=raw.get("pin"), locations=list(raw.get("locations", [])))
+        raw = self._load(self.record_path(spec))
+        return _Record(
+            pin=raw.get("pin"),
+            locations=list(raw.get("locations", [])),
+            accepted=list(raw.get("accepted", [])),
+        )
 
     # -- identities -----------------------------------------------------------------------
     def sha256(self, path: Path) -> str:
@@ -216,46 +227,32 @@ class ArchiveStore:
             origin,
         )
         data = {k: v for k, v in asdict(pin).items() if k != "source"}
-        self._update(self._record_path(spec), lambda value: value.__setitem__("pin", data))
+        self._update(self.record_path(spec), lambda value: value.__setitem__("pin", data))
         return pin
 
     def forget(self, spec: DatasetSpec) -> None:
-        """Forget ``spec``'s first-use pin and recorded locations (to trust a new archive)."""
-        self._record_path(spec).unlink(missing_ok=True)
+        """Forget ``spec``'s first-use pin, recorded locations and accepted copies."""
+        self.record_path(spec).unlink(missing_ok=True)
 
-    def check(
-        self, spec: DatasetSpec, path: Path, *, strict: bool = True
-    ) -> tuple[str, Pin | None]:
-        """(sha256, pin) of the zip at ``path``, checked against the pin when there is one.
+    # -- accepted copies ------------------------------------------------------------------
+    def accept(self, spec: DatasetSpec, origin: str, sha256: str) -> str:
+        """Record that the user accepted the zip ``sha256`` (from ``origin``, a path or URL)
+        with checks skipped, though it fails its pin; what was recorded, for messages."""
+        entry = {"sha256": sha256, "path": origin, "accepted_at": _now()}
 
-        A mismatch raises :class:`ChecksumError` (expected vs found, and what to do), or
-        only logs it when ``strict`` is False.
-        """
-        digest = self.sha256(path)
-        pin = self.pin(spec)
-        if pin is None or pin.sha256 == digest:
-            return digest, pin
-        size = path.stat().st_size
-        expected = f"sha256 {pin.sha256}" + (
-            f" ({pin.size_bytes} bytes)" if pin.size_bytes is not None else ""
-        )
-        message = (
-            f"{path} is not the {spec.filename} this project knows: expected {expected}, "
-            f"{pin.describe()}; found sha256 {digest} ({size} bytes). Delete it and download "
-            f"{spec.url} again; if you trust this file anyway, skip the check "
-            "(verification_mode='no_checks' for Hugging Face and TFDS, --no-verify on the "
-            "command line)."
-        )
-        if pin.source == "first-use":
-            message += (
-                f" If the archive was really updated, forget the old pin: "
-                f"`kvasir-seg download {spec.name} --forget-pin` (or delete "
-                f"{self._record_path(spec)})."
-            )
-        if strict:
-            raise ChecksumError(message)
-        logger.warning(message)
-        return digest, pin
+        def change(value: dict[str, Any]) -> None:
+            kept = [a for a in value.get("accepted", []) if a.get("sha256") != sha256]
+            value["accepted"] = [entry, *kept][:8]
+
+        self._update(self.record_path(spec), change)
+        return _describe_acceptance(entry)
+
+    def accepted(self, spec: DatasetSpec, sha256: str) -> str | None:
+        """How the zip ``sha256`` was accepted with checks skipped, or None if it never was."""
+        for entry in self._record(spec).accepted:
+            if isinstance(entry, dict) and entry.get("sha256") == sha256:
+                return _describe_acceptance(entry)
+        return None
 
     # -- locations ------------------------------------------------------------------------
     def remember(self, spec: DatasetSpec, path: Path) -> None:
@@ -271,7 +268,7 @@ class ArchiveStore:
             locations = [p for p in value.get("locations", []) if p != real]
             value["locations"] = [real, *locations][:8]
 
-        self._update(self._record_path(spec), change)
+        self._update(self.record_path(spec), change)
 
     def locations(self, spec: DatasetSpec) -> list[Path]:
         """Where ``spec``'s archive may be, most recent first: the store's own zip, then the
@@ -287,4 +284,5 @@ class ArchiveStore:
             "store": str(self.root),
             "pin": None if pin is None else asdict(pin),
             "locations": [str(p) for p in self.locations(spec)],
+            "accepted": self._record(spec).accepted,
         }

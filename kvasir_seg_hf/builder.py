@@ -24,12 +24,8 @@ import datasets
 from kvasir_seg.archive import Layout, open_archive
 from kvasir_seg.catalog import VERSION, DatasetSpec
 from kvasir_seg.errors import ArchiveError, DownloadError, KvasirSegError, our_error
-from kvasir_seg.resolve import (
-    ResolvedArchive,
-    check_archive,
-    remembered_archive,
-    resolve_archive,
-)
+from kvasir_seg.resolve import remembered_archive, resolve_archive
+from kvasir_seg.trust import ResolvedArchive, check_archive
 from kvasir_seg_hf.features import features_for, to_record
 
 logger = logging.getLogger(__name__)

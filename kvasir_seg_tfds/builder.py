@@ -33,7 +33,8 @@ from kvasir_seg.archive import Layout, open_archive
 from kvasir_seg.catalog import VERSION as DATASET_VERSION
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import KvasirSegError
-from kvasir_seg.resolve import identity_of, stored_identity
+from kvasir_seg.resolve import stored_identity
+from kvasir_seg.trust import identity_of
 from kvasir_seg_tfds.features import features_for, to_record
 from kvasir_seg_tfds.metadata import description, manual_download_instructions
 from kvasir_seg_tfds.sources import archive_for, find_in_manual_dir, manual_dir

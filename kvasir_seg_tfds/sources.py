@@ -29,7 +29,8 @@ from tensorflow_datasets.core.download.download_manager import NonMatchingChecks
 from kvasir_seg.archive import locate_archive
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import ChecksumError, DownloadError
-from kvasir_seg.resolve import ResolvedArchive, check_archive, resolve_archive
+from kvasir_seg.resolve import resolve_archive
+from kvasir_seg.trust import ResolvedArchive, check_archive
 
 logger = logging.getLogger(__name__)
 

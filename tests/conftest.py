@@ -17,6 +17,7 @@ import pytest
 
 from kvasir_seg.synthetic import write_archive
 
+from archives import complete_archive
 from local_servers import serving
 
 
@@ -37,6 +38,12 @@ def kvasir_seg_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def sessile_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_archive("kvasir_sessile", tmp_path_factory.mktemp("sessile"), count=8)
+
+
+@pytest.fixture(scope="session")
+def sessile_complete_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """All 196 Kvasir-Sessile examples (small images): a copy that is pinned on first use."""
+    return complete_archive("kvasir_sessile", tmp_path_factory.mktemp("sessile_complete"))
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,8 @@ from kvasir_seg.errors import ChecksumError, DownloadError, KvasirSegError
 from kvasir_seg.synthetic import write_archive
 from kvasir_seg_hf import load_dataset
 
+from archives import complete_archive
+
 NO_CHECKS = {"verification_mode": "no_checks"}
 
 
@@ -29,7 +31,7 @@ def _replace(target: Path, source: Path) -> None:
 
 
 def test_hf_a_replaced_zip_with_a_pin_is_refused_then_rebuilt_without_checks(tmp_path: Path):
-    path = write_archive("kvasir_sessile", tmp_path / "a", count=3)
+    path = complete_archive("kvasir_sessile", tmp_path / "a")  # pinned on first use
     cache = tmp_path / "cache"
     first = load_dataset("kvasir_sessile", split="train", data_dir=path, cache_dir=cache)
     other = write_archive("kvasir_sessile", tmp_path / "b", count=5, seed=7)
@@ -39,7 +41,7 @@ def test_hf_a_replaced_zip_with_a_pin_is_refused_then_rebuilt_without_checks(tmp
     again = load_dataset(
         "kvasir_sessile", split="train", data_dir=path, cache_dir=cache, **NO_CHECKS
     )
-    assert again.num_rows == 5 and _ids(again) != _ids(first)
+    assert again.num_rows == 5 and first.num_rows == 196
     assert again.cache_files != first.cache_files
 
 
@@ -134,7 +136,7 @@ def test_tfds_a_replaced_pinned_archive_is_refused_not_served_stale(tmp_path: Pa
     import kvasir_seg_tfds  # noqa: F401
 
     manual = tmp_path / "manual"
-    path = write_archive("kvasir_sessile", manual, count=3)  # pinned on first use
+    path = complete_archive("kvasir_sessile", manual)  # pinned on first use
 
     def build():
         builder = tfds.builder(
@@ -145,7 +147,7 @@ def test_tfds_a_replaced_pinned_archive_is_refused_not_served_stale(tmp_path: Pa
         )
         return builder
 
-    assert build().info.splits["train"].num_examples == 3
+    assert build().info.splits["train"].num_examples == 196
     _replace(path, write_archive("kvasir_sessile", tmp_path / "b", count=5, seed=2))
     with pytest.raises(ChecksumError, match="recorded on first use"):
         build()

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from kvasir_seg.catalog import KVASIR_CAPSULE_SEG, KVASIR_SEG
-from kvasir_seg.download import download_archive, verify_archive
+from kvasir_seg.download import download_archive
 from kvasir_seg.errors import ChecksumError, DownloadError
+from kvasir_seg.trust import check_archive
 
 
 def test_download_from_mirror_is_verified_and_renamed(
@@ -58,6 +59,6 @@ def test_verify_logs_the_digest_when_none_is_published(
     capsule_zip: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level("INFO")
-    digest = verify_archive(KVASIR_CAPSULE_SEG, capsule_zip)
+    digest = check_archive(KVASIR_CAPSULE_SEG, capsule_zip).identity
     assert digest == hashlib.sha256(capsule_zip.read_bytes()).hexdigest()
     assert digest in caplog.text

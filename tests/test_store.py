@@ -22,6 +22,7 @@ from kvasir_seg.resolve import resolve_archive
 from kvasir_seg.store import default_store, sha256_of
 from kvasir_seg.synthetic import write_archive
 
+from archives import complete_archive
 from local_servers import serving
 
 
@@ -143,14 +144,14 @@ def test_two_processes_downloading_one_archive_give_one_correct_file(
 def test_first_use_pins_and_a_later_different_file_is_refused(
     server: _Server, tmp_path: Path
 ) -> None:
-    first = write_archive("kvasir_sessile", tmp_path / "v1", count=3)
+    first = complete_archive("kvasir_sessile", tmp_path / "v1")
     server.files = {KVASIR_SESSILE.filename: first.read_bytes()}
     resolve_archive(KVASIR_SESSILE, progress=False)
     pin = default_store().pin(KVASIR_SESSILE)
     assert pin is not None and pin.source == "first-use" and pin.sha256 == sha256_of(first)
     assert pin.recorded_at and pin.size_bytes == first.stat().st_size
 
-    second = write_archive("kvasir_sessile", tmp_path / "v2", count=4, seed=1)
+    second = complete_archive("kvasir_sessile", tmp_path / "v2", seed=1)
     with pytest.raises(ChecksumError) as caught:
         resolve_archive(KVASIR_SESSILE, second)
     message = str(caught.value)

@@ -18,8 +18,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from kvasir_seg.archive import locate_archive
 from kvasir_seg.catalog import DatasetSpec
+from kvasir_seg.errors import KvasirSegError
 from kvasir_seg.store import ArchiveStore, default_store
+from kvasir_seg.trust import describe_copy
 
 #: The file a TFDS build of this project leaves beside its data (see kvasir_seg_tfds.builder).
 _TFDS_BUILT_FROM = "kvasir_seg_archive.json"
@@ -75,7 +78,7 @@ def _tfds_caches(spec: DatasetSpec, root: Path) -> list[dict[str, Any]]:
             {
                 "config": config,
                 "version": version,
-                "archive_key": identity[:16] if identity else None,
+                "archive_key": identity.removeprefix("folder-")[:16] if identity else None,
                 "path": str(folder),
                 "size_bytes": folder_size(folder),
             }
@@ -87,8 +90,9 @@ def dataset_status(spec: DatasetSpec, store: ArchiveStore | None = None) -> dict
     """The archive, pin and caches of ``spec`` on this machine, as plain data.
 
     ``checksum`` is ``published``, ``recorded on first use`` (with the date) or ``unknown``
-    (no published checksum and no copy seen yet). Each cache says whether it was built from
-    the archive the store holds now (``current``).
+    (no published checksum and no copy seen yet). ``copies`` says of each copy found what
+    the trust rule makes of it (:func:`kvasir_seg.trust.describe_copy`). Each cache says
+    whether it was built from the copy that would be read now (``current``).
     """
     store = store or default_store()
     known = store.describe(spec)
@@ -99,7 +103,14 @@ def dataset_status(spec: DatasetSpec, store: ArchiveStore | None = None) -> dict
         checksum = f"published (sha256 {pin['sha256']})"
     else:
         checksum = f"recorded on first use {pin['recorded_at']} (sha256 {pin['sha256']})"
-    current = pin["sha256"][:16] if pin else None
+    copies = []
+    for location in known["locations"]:
+        try:
+            copies.append(describe_copy(spec, locate_archive(spec, location), store))
+        except (KvasirSegError, OSError) as error:
+            copies.append({"path": location, "identity": None, "trust": f"unreadable: {error}"})
+    readable = [c for c in copies if c["identity"] and not c["trust"].startswith("fails")]
+    current = readable[0]["identity"].removeprefix("folder-")[:16] if readable else None
     caches = {
         "hf_caches": _hf_caches(spec, hf_cache_root()),
         "tfds_caches": _tfds_caches(spec, tfds_data_root()),
@@ -110,6 +121,9 @@ def dataset_status(spec: DatasetSpec, store: ArchiveStore | None = None) -> dict
     return {
         "store": known["store"],
         "archives": known["locations"],
+        "copies": [
+            {"path": c["path"], "sha256": c["identity"], "trust": c["trust"]} for c in copies
+        ],
         "checksum": checksum,
         "pin": pin,
         **caches,

@@ -25,6 +25,7 @@ from kvasir_seg.archive.sources import open_source
 from kvasir_seg.catalog import DatasetSpec, get_spec
 from kvasir_seg.errors import ArchiveError, LayoutError
 from kvasir_seg.image_files import image_size, read_mask_file
+from kvasir_seg.logs import warn_once
 from kvasir_seg.masks import Box, boxes_from_mask
 from kvasir_seg.splits import assign_splits
 
@@ -153,7 +154,9 @@ class KvasirArchive:
     def assign_splits(self, config_name: str | None = None) -> dict[str, list[str]]:
         """The ids of each split of config ``config_name`` (the default config when None)."""
         if len(self.ids) != self.spec.expected_examples:
-            logger.warning(
+            warn_once(
+                logger,
+                ("examples", str(self.path), len(self.ids)),
                 "%s: found %d examples where the official archive has %d",
                 self.path,
                 len(self.ids),

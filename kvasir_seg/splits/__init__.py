@@ -17,6 +17,7 @@ from importlib import resources
 
 from kvasir_seg.catalog import KVASIR_SEG, ConfigSpec
 from kvasir_seg.errors import LayoutError
+from kvasir_seg.logs import warn_once
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,9 @@ def assign_splits(config: ConfigSpec, ids: Iterable[str], dataset: str) -> dict[
         present = [i for i in wanted if i in available_set]
         if len(present) < len(wanted):
             missing = [i for i in wanted if i not in available_set]
-            logger.warning(
+            warn_once(
+                logger,
+                ("partial split", dataset, config.name, split.name, tuple(missing)),
                 "%s: %d of the %d ids of the %r %r split are not in the archive (e.g. %s); the "
                 "split is partial. A full official archive has them all: download it again.",
                 dataset,

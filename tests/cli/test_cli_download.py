@@ -11,6 +11,7 @@ import pytest
 
 from kvasir_seg.catalog import KVASIR_CAPSULE_SEG, KVASIR_SEG, KVASIR_SESSILE
 
+from archives import complete_archive
 from local_servers import serving
 
 
@@ -64,11 +65,14 @@ def mirror(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Mirror]:
 
 
 def test_download_verifies_renames_and_reuses(
-    mirror: _Mirror, sessile_zip: Path, capsule_zip: Path, tmp_path: Path, kvasir_seg_cli
+    mirror: _Mirror,
+    sessile_complete_zip: Path,
+    tmp_path: Path,
+    kvasir_seg_cli,
 ) -> None:
     mirror.files = {
-        KVASIR_SESSILE.filename: sessile_zip.read_bytes(),
-        KVASIR_CAPSULE_SEG.filename: capsule_zip.read_bytes(),
+        KVASIR_SESSILE.filename: sessile_complete_zip.read_bytes(),
+        KVASIR_CAPSULE_SEG.filename: complete_archive("kvasir_capsule_seg", tmp_path).read_bytes(),
     }
     target = tmp_path / "zips"
     report = kvasir_seg_cli(

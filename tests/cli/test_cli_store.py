@@ -24,8 +24,9 @@ def _downloads(tmp_path: Path, zip_path: Path) -> Path:
 
 
 def test_one_data_dir_then_no_path_anywhere(
-    sessile_zip: Path, tmp_path: Path, kvasir_seg_cli, monkeypatch: pytest.MonkeyPatch
+    sessile_complete_zip: Path, tmp_path: Path, kvasir_seg_cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    sessile_zip = sessile_complete_zip
     downloads = _downloads(tmp_path, sessile_zip)
     kvasir_seg_cli("prepare kvasir_sessile -q --data-dir", downloads)
     shown = kvasir_seg_cli("show kvasir_sessile -n 2 --json -q --out", tmp_path / "grid.png")
@@ -42,7 +43,7 @@ def test_one_data_dir_then_no_path_anywhere(
     monkeypatch.setenv("KVASIR_SEG_DATA", str(tmp_path / "home" / "archives"))
     from kvasir_seg_hf import load_dataset
 
-    assert load_dataset("kvasir_sessile", split="train", cache_dir=tmp_path / "c").num_rows == 8
+    assert load_dataset("kvasir_sessile", split="train", cache_dir=tmp_path / "c").num_rows == 196
     if TFDS:
         import tensorflow_datasets as tfds
 
@@ -52,7 +53,7 @@ def test_one_data_dir_then_no_path_anywhere(
             "kvasir_sessile", data_dir=tmp_path / "tfds", file_format="array_record"
         )
         builder.download_and_prepare()
-        assert builder.info.splits["train"].num_examples == 8
+        assert builder.info.splits["train"].num_examples == 196
 
 
 def test_offline_with_nothing_in_the_store_is_one_quick_error(

@@ -74,7 +74,7 @@ def fetch(
     verified; a broken file in its place is downloaded again (``downloaded``).
     """
     from kvasir_seg.download import archive_url, fetch_archive
-    from kvasir_seg.resolve import check_archive
+    from kvasir_seg.trust import check_archive
 
     path, downloaded = fetch_archive(
         spec, directory, verify=verify, progress=progress, force=force, ca_bundle=ca_bundle

@@ -117,10 +117,20 @@ def _cache_rows(label: str, caches: list[dict[str, Any]]) -> list[tuple[str, str
         (
             label if index == 0 else "",
             f"{c['config']} {c['version']}, {human_size(c['size_bytes'])}"
-            + ("" if c["current"] else " (from another archive)")
+            + ("" if c["current"] else " (not from the copy that would be read now)")
             + f": {c['path']}",
         )
         for index, c in enumerate(caches)
+    ]
+
+
+def _copy_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
+    """One row per copy of the archive found, with what the trust rule makes of it."""
+    if not status["copies"]:
+        return [("store", f"no archive yet in {status['store']}")]
+    return [
+        ("store" if index == 0 else "", f"{c['path']}: {c['trust']}")
+        for index, c in enumerate(status["copies"])
     ]
 
 
@@ -138,7 +148,7 @@ def _text(spec: DatasetSpec, facts: dict[str, Any]) -> str:
         ("checksum", status["checksum"]),
         ("url", spec.url),
         ("homepage", spec.homepage),
-        ("store", "; ".join(status["archives"]) or f"no archive yet in {status['store']}"),
+        *_copy_rows(status),
         *_cache_rows("HF cache", status["hf_caches"]),
         *_cache_rows("TFDS", status["tfds_caches"]),
     ]

@@ -1,0 +1,29 @@
+"""Warnings that a user needs to read once: each is logged once per process.
+
+A script that loads three splits, or a command that builds two configs in two
+ecosystems, meets the same archive many times; what is true of the archive is said once.
+
+    >>> import logging
+    >>> warn_once(logging.getLogger("demo"), ("demo", 1), "said %s", "once")
+    >>> warn_once(logging.getLogger("demo"), ("demo", 1), "said %s", "once")  # silent
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Hashable
+
+_SAID: set[Hashable] = set()
+
+
+def warn_once(logger: logging.Logger, key: Hashable, message: str, *args: object) -> None:
+    """``logger.warning(message, *args)``, unless a warning with ``key`` was logged already."""
+    if key in _SAID:
+        return
+    _SAID.add(key)
+    logger.warning(message, *args)
+
+
+def forget_warnings() -> None:
+    """Say every warning again (for tests, which each start as a new process would)."""
+    _SAID.clear()

@@ -1,0 +1,149 @@
+"""One trust rule for every door (Hugging Face, TFDS, the command line).
+
+A zip that fails its checksum is read only once the user accepts it with checks skipped;
+from then on that same file is read everywhere without the option, with one warning per
+process; any other copy that fails needs the option again; a good copy replacing a bad
+one is read as verified. A failing local copy is never answered with a network error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kvasir_seg.catalog import KVASIR_SEG, KVASIR_SESSILE
+from kvasir_seg.errors import ChecksumError
+from kvasir_seg.resolve import resolve_archive
+from kvasir_seg.store import default_store
+from kvasir_seg.synthetic import write_archive
+from kvasir_seg_hf import load_dataset
+
+from archives import complete_archive
+
+NO_CHECKS = {"verification_mode": "no_checks"}
+REFUSED = "http://127.0.0.1:9/"  # a download would fail with a connection error
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any download attempt fails fast (a DownloadError, which no test here expects)."""
+    monkeypatch.setenv("KVASIR_SEG_MIRROR", REFUSED)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _accepted_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "you accepted it" in r.getMessage()]
+
+
+def test_a_copy_accepted_once_is_read_later_without_the_option(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    bad = write_archive("kvasir_seg", tmp_path / "downloads", count=6)
+    cache = tmp_path / "cache"
+    with pytest.raises(ChecksumError):
+        load_dataset("kvasir_seg", data_dir=bad, cache_dir=cache)
+    caplog.set_level(logging.WARNING)
+    built = load_dataset("kvasir_seg", data_dir=bad, cache_dir=cache, **NO_CHECKS)
+    # No data_dir, no option: the accepted copy, from the store's record, not the network.
+    again = load_dataset("kvasir_seg", cache_dir=cache)
+    assert again["train"].cache_files == built["train"].cache_files
+    for split in ("train", "validation"):  # more calls, more splits: still one warning
+        load_dataset("kvasir_seg", split=split, cache_dir=cache)
+    assert len(_accepted_warnings(caplog)) == 1
+    record = default_store().describe(KVASIR_SEG)["accepted"]
+    assert [entry["sha256"] for entry in record] == [_sha(bad)]
+
+
+def test_the_warning_names_the_copy_and_its_checksum_and_is_short(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    bad = write_archive("kvasir_seg", tmp_path / "mine", count=4, seed=5)
+    caplog.set_level(logging.WARNING)
+    resolve_archive(KVASIR_SEG, bad, verify=False)
+    resolve_archive(KVASIR_SEG, bad, verify=False)
+    resolve_archive(KVASIR_SEG)
+    (warning,) = _accepted_warnings(caplog)
+    assert str(bad) in warning and _sha(bad) in warning
+    assert len(warning) < 400
+
+
+def test_another_failing_copy_needs_the_option_again_and_never_the_network(
+    tmp_path: Path,
+) -> None:
+    accepted = write_archive("kvasir_seg", tmp_path / "a", count=4)
+    resolve_archive(KVASIR_SEG, accepted, verify=False)
+    other = write_archive("kvasir_seg", tmp_path / "b", count=5, seed=9)
+    with pytest.raises(ChecksumError) as caught:
+        load_dataset("kvasir_seg", data_dir=other, cache_dir=tmp_path / "cache")
+    message = str(caught.value)
+    assert str(other) in message and f"found sha256 {_sha(other)}" in message
+    assert f"expected sha256 {KVASIR_SEG.sha256}" in message and "no_checks" in message
+    # The accepted file replaced in place by another failing one: a checksum error
+    # naming it, not a download attempt.
+    shutil.copy(other, accepted)
+    with pytest.raises(ChecksumError, match=str(accepted)):
+        load_dataset("kvasir_seg", cache_dir=tmp_path / "cache")
+
+
+def test_a_good_copy_replacing_an_accepted_bad_one_is_read_as_verified(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    good = complete_archive("kvasir_sessile", tmp_path / "good")  # pinned on first use
+    resolve_archive(KVASIR_SESSILE, good)
+    mine = tmp_path / "mine" / KVASIR_SESSILE.filename
+    mine.parent.mkdir()
+    shutil.copy(write_archive("kvasir_sessile", tmp_path / "bad", count=5), mine)
+    cache = tmp_path / "cache"
+    bad_rows = load_dataset(
+        "kvasir_sessile", split="train", data_dir=mine, cache_dir=cache, **NO_CHECKS
+    )
+    assert bad_rows.num_rows == 5
+    shutil.copy(good, mine)
+    caplog.clear()
+    caplog.set_level(logging.WARNING)
+    rows = load_dataset("kvasir_sessile", split="train", data_dir=mine, cache_dir=cache)
+    assert rows.num_rows == 196 and rows.cache_files != bad_rows.cache_files
+    assert not _accepted_warnings(caplog)
+    assert resolve_archive(KVASIR_SESSILE, mine).matches_pin
+
+
+def test_tfds_reads_the_copy_hugging_face_accepted(tmp_path: Path) -> None:
+    tfds = pytest.importorskip("tensorflow_datasets")
+    import kvasir_seg_tfds  # noqa: F401
+
+    bad = write_archive("kvasir_seg", tmp_path / "downloads", count=6)
+    load_dataset("kvasir_seg", data_dir=bad, cache_dir=tmp_path / "cache", **NO_CHECKS)
+    builder = tfds.builder("kvasir_seg", data_dir=tmp_path / "tfds", file_format="array_record")
+    builder.download_and_prepare()  # no manual_dir, no option: the store's accepted copy
+    assert builder.info.splits.total_num_examples == 6
+    other = write_archive("kvasir_seg", tmp_path / "other", count=3, seed=4)
+    with pytest.raises(ChecksumError, match="no_checks"):
+        tfds.builder(
+            "kvasir_seg", data_dir=tmp_path / "tfds2", file_format="array_record"
+        ).download_and_prepare(
+            download_config=tfds.download.DownloadConfig(manual_dir=other.parent)
+        )
+
+
+def test_the_command_line_follows_the_same_rule(
+    tmp_path: Path, kvasir_seg_zip: Path, kvasir_seg_cli
+) -> None:
+    kvasir_seg_cli("prepare kvasir_seg --backend hf -q --no-verify --data-dir", kvasir_seg_zip)
+    shown = kvasir_seg_cli("show kvasir_seg -n 2 --json -q --out", tmp_path / "grid.png")
+    assert shown.json()["ids"]
+    info = kvasir_seg_cli("info kvasir_seg --json").json()["status"]
+    (copy,) = info["copies"]
+    assert copy["path"] == str(kvasir_seg_zip) and copy["sha256"] == _sha(kvasir_seg_zip)
+    assert copy["trust"].startswith("accepted")
+    assert info["hf_caches"] and all(cache["current"] for cache in info["hf_caches"])
+    other = write_archive("kvasir_seg", tmp_path / "other", count=3, seed=4)
+    kvasir_seg_cli(
+        "show kvasir_seg -n 2 -q --data-dir", other, "--out", tmp_path / "x.png", ok=False
+    ).assert_user_error(str(other), "--no-verify")
