@@ -110,8 +110,9 @@ def remembered_archive(
     """The identity of an archive that is gone, when the store remembers it; else None.
 
     For a ``data_dir`` that no longer exists: the SHA-256 last seen there. Without
-    ``data_dir``: the pin (published, or recorded on first use). A cache built from that
-    archive may then be served as it is; nothing is ever rebuilt from it.
+    ``data_dir``: the SHA-256 last seen at the most recent location the store recorded
+    (each was checked when it was recorded), else the pin. A cache built from that archive
+    may then be served as it is; nothing is ever rebuilt from it.
     """
     store = store or default_store()
     if data_dir is not None:
@@ -121,9 +122,12 @@ def remembered_archive(
         candidates = [path, path / spec.filename]
         digest = next(filter(None, (store.last_sha256(p) for p in candidates)), None)
     else:
-        path = store.archive_path(spec)
+        # The copies read before, most recent first (they may be gone), then the pin.
+        seen = [(p, store.last_sha256(p)) for p in store.locations(spec, existing=False)]
+        path, digest = next(((p, d) for p, d in seen if d), (store.archive_path(spec), None))
         pin = store.pin(spec)
-        digest = pin.sha256 if pin is not None else None
+        if digest is None and pin is not None:
+            digest = pin.sha256
     if digest is None:
         return None
     return ResolvedArchive(path, digest, f"archive missing; last seen with sha256 {digest}")

@@ -270,11 +270,12 @@ class ArchiveStore:
 
         self._update(self.record_path(spec), change)
 
-    def locations(self, spec: DatasetSpec) -> list[Path]:
+    def locations(self, spec: DatasetSpec, *, existing: bool = True) -> list[Path]:
         """Where ``spec``'s archive may be, most recent first: the store's own zip, then the
-        recorded paths that still exist."""
-        found = [self.archive_path(spec)] if self.archive_path(spec).is_file() else []
-        found += [Path(p) for p in self._record(spec).locations if Path(p).exists()]
+        recorded paths (only those that still exist, unless ``existing`` is False)."""
+        own = self.archive_path(spec)
+        found = [own] if own.is_file() or not existing else []
+        found += [Path(p) for p in self._record(spec).locations if Path(p).exists() or not existing]
         return found
 
     def describe(self, spec: DatasetSpec) -> dict[str, Any]:

@@ -73,33 +73,42 @@ def kvasir_seg_cli(tmp_path: Path) -> Runner:
     returns failures for the test to look at. ``hide=("datasets",)`` runs it as on an
     install without those packages.
     """
-    home = tmp_path / "home"
+    env = _command_env(tmp_path / "home")
 
     def run(*args: object, ok: bool = True, hide: tuple[str, ...] = ()) -> Result:
-        env = {
-            **os.environ,
-            "HF_HOME": str(home / "huggingface"),
-            "HF_HUB_OFFLINE": "1",
-            "KVASIR_SEG_DATA": str(home / "archives"),
-            "TFDS_DATA_DIR": str(home / "tensorflow_datasets"),
-            "TF_CPP_MIN_LOG_LEVEL": "3",
-            "KVASIR_SEG_MIRROR": os.environ.get("KVASIR_SEG_MIRROR", REFUSED),
-        }
         entry = ["-c", _HIDING_MAIN, json.dumps(hide)] if hide else ["-m", "kvasir_seg"]
-        completed = subprocess.run(
-            [sys.executable, *entry, *_words(args)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=600,
-        )
-        result = Result(completed.returncode, completed.stdout, completed.stderr)
-        if ok:
-            assert result.returncode == 0, result.stderr
-            assert "Traceback" not in result.stderr, result.stderr
-        return result
+        return _run([sys.executable, *entry, *_words(args)], env, ok)
 
     return run
+
+
+@pytest.fixture
+def python_beside_cli(tmp_path: Path) -> Callable[[str], Result]:
+    """``python_beside_cli(code)``: run Python code in a subprocess with the caches and
+    the archive store that :func:`kvasir_seg_cli` uses (what a user types next)."""
+    env = _command_env(tmp_path / "home")
+    return lambda code: _run([sys.executable, "-c", code], env, ok=True)
+
+
+def _command_env(home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "HF_HOME": str(home / "huggingface"),
+        "HF_HUB_OFFLINE": "1",
+        "KVASIR_SEG_DATA": str(home / "archives"),
+        "TFDS_DATA_DIR": str(home / "tensorflow_datasets"),
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "KVASIR_SEG_MIRROR": os.environ.get("KVASIR_SEG_MIRROR", REFUSED),
+    }
+
+
+def _run(command: list[str], env: dict[str, str], ok: bool) -> Result:
+    completed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    result = Result(completed.returncode, completed.stdout, completed.stderr)
+    if ok:
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr, result.stderr
+    return result
 
 
 def _words(args: tuple[object, ...]) -> list[str]:

@@ -51,7 +51,8 @@ def test_prepare_hf_builds_caches_that_load_dataset_reuses(
     monkeypatch.setenv("KVASIR_SEG_DATA", str(tmp_path / "home" / "archives"))
     monkeypatch.setenv("KVASIR_SEG_MIRROR", "http://127.0.0.1:9/")
     assert report[0]["load"] == (
-        f"kvasir_seg_hf.load_dataset('kvasir_sessile', 'default', cache_dir={str(cache)!r})"
+        "from kvasir_seg_hf import load_dataset; ds = "
+        f"load_dataset('kvasir_sessile', 'default', cache_dir={str(cache)!r})"
     )
     found = load_dataset("kvasir_sessile", split="train", cache_dir=cache)
     assert (

@@ -9,6 +9,7 @@ one is read as verified. A failing local copy is never answered with a network e
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import logging
 import shutil
 from pathlib import Path
@@ -25,6 +26,7 @@ from kvasir_seg_hf import load_dataset
 from archives import complete_archive
 
 NO_CHECKS = {"verification_mode": "no_checks"}
+TFDS = importlib.util.find_spec("tensorflow_datasets") is not None
 REFUSED = "http://127.0.0.1:9/"  # a download would fail with a connection error
 
 
@@ -147,3 +149,18 @@ def test_the_command_line_follows_the_same_rule(
     kvasir_seg_cli(
         "show kvasir_seg -n 2 -q --data-dir", other, "--out", tmp_path / "x.png", ok=False
     ).assert_user_error(str(other), "--no-verify")
+
+
+@pytest.mark.skipif(not TFDS, reason="TensorFlow Datasets is not installed")
+def test_prepare_with_no_verify_prints_lines_that_work_as_printed(
+    kvasir_seg_zip: Path, kvasir_seg_cli, python_beside_cli
+) -> None:
+    report = kvasir_seg_cli(
+        "prepare kvasir_seg --backend all --no-verify -q --json --data-dir", kvasir_seg_zip
+    ).json()
+    lines = list(dict.fromkeys(entry["load"] for entry in report))
+    assert len(lines) == 4  # two configs, two ecosystems
+    for line in lines:
+        ran = python_beside_cli(f"{line}\nprint(sorted(ds))")
+        assert "train" in ran.stdout, (line, ran.stderr)
+        assert "Traceback" not in ran.stderr and "DownloadError" not in ran.stderr

@@ -133,11 +133,9 @@ def run(args: argparse.Namespace) -> int:
         for r in results
     ]
     print_table(rows, ["dataset", "config", "backend", "examples", "cache"])
-    print("load them with:")
+    print("load them in Python with:")
     for line in dict.fromkeys(r["load"] for r in results):
         print(f"  {line}")
-    if "tfds" in backends:
-        print("  (tfds.load finds these builders after `import kvasir_seg_tfds`)")
     return 0
 
 
@@ -205,7 +203,9 @@ def prepare_hf(
         spec.name, config, data_dir=archive, cache_dir=cache_dir, verification_mode=mode
     )
     builder.download_and_prepare(verification_mode=mode, num_proc=num_proc)
-    load = _call("kvasir_seg_hf.load_dataset", spec.name, config, cache_dir=cache_dir)
+    load = "from kvasir_seg_hf import load_dataset; ds = " + _call(
+        "load_dataset", spec.name, config, cache_dir=cache_dir
+    )
     return _prepared(builder, builder.cache_dir, load)
 
 
@@ -263,9 +263,10 @@ def prepare_tfds(
             download_config=tfds.download.DownloadConfig(manual_dir=str(manual_dir)),
             file_format=file_format,
         )
-    return _prepared(
-        builder, builder.data_dir, _call("tfds.load", f"{spec.name}/{config}", data_dir=data_dir)
+    load = "import kvasir_seg_tfds, tensorflow_datasets as tfds; ds = " + _call(
+        "tfds.load", f"{spec.name}/{config}", data_dir=data_dir
     )
+    return _prepared(builder, builder.data_dir, load)
 
 
 def _tfds_manual_dir(spec: DatasetSpec, archive: Path, *, scratch: Path) -> Path:
