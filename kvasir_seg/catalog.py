@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from kvasir_seg.errors import CatalogError, KvasirSegError
-from kvasir_seg.fields import FIELD_TYPES, ExtraField, IdPart, KvasirSegSplit
+from kvasir_seg.fields import FIELD_TYPES, ExtraField, IdPart, SplitIn
+from kvasir_seg.splits import ConfigSpec, IdList, SplitSpec
 
 VERSION = "1.0.0"
 
@@ -69,29 +70,6 @@ BIBTEX_NANONET = """@inproceedings{jha2021nanonet,
   year      = {2021},
   doi       = {10.1109/CBMS52027.2021.00014}
 }"""
-
-
-@dataclass(frozen=True)
-class SplitSpec:
-    """One split of a config.
-
-    ``source`` is ``"all"`` (every example), ``"rest"`` (every example not in another split
-    of the same config) or the package-data path of an id list, relative to
-    ``kvasir_seg/splits/`` (e.g. ``"kvasir_seg/official/train.txt"``).
-    """
-
-    name: str
-    source: str
-    expected_count: int | None = None
-
-
-@dataclass(frozen=True)
-class ConfigSpec:
-    """A named way of splitting a dataset (``official``, ``pranet``, ...)."""
-
-    name: str
-    description: str
-    splits: tuple[SplitSpec, ...]
 
 
 @dataclass(frozen=True)
@@ -156,6 +134,11 @@ class DatasetSpec:
         raise KvasirSegError(f"{self.name} has no config {name!r}; choose one of: {known}.")
 
 
+def _kvasir_seg_list(path: str) -> IdList:
+    """One of the Kvasir-SEG lists shipped in :mod:`kvasir_seg.splits`."""
+    return IdList("kvasir_seg.splits", f"kvasir_seg/{path}")
+
+
 _ALL_IN_TRAIN = (
     ConfigSpec(
         name="default",
@@ -198,8 +181,8 @@ KVASIR_SEG = DatasetSpec(
                 "in their repositories; NanoNet reports its scores on `validation`."
             ),
             splits=(
-                SplitSpec("train", "kvasir_seg/official/train.txt", 880),
-                SplitSpec("validation", "kvasir_seg/official/val.txt", 120),
+                SplitSpec("train", _kvasir_seg_list("official/train.txt"), 880),
+                SplitSpec("validation", _kvasir_seg_list("official/val.txt"), 120),
             ),
         ),
         ConfigSpec(
@@ -211,7 +194,7 @@ KVASIR_SEG = DatasetSpec(
             ),
             splits=(
                 SplitSpec("train", "rest", 900),
-                SplitSpec("test", "kvasir_seg/pranet/test.txt", 100),
+                SplitSpec("test", _kvasir_seg_list("pranet/test.txt"), 100),
             ),
         ),
     ),
@@ -242,13 +225,13 @@ KVASIR_SESSILE = DatasetSpec(
             "kvasir_seg_official_split",
             "string",
             "Split of this id in Kvasir-SEG's official config, or none.",
-            KvasirSegSplit("official"),
+            SplitIn(KVASIR_SEG.config("official"), everyone=KVASIR_SEG.config("official")),
         ),
         ExtraField(
             "kvasir_seg_pranet_split",
             "string",
             "Split of this id in Kvasir-SEG's PraNet config, or none.",
-            KvasirSegSplit("pranet"),
+            SplitIn(KVASIR_SEG.config("pranet"), everyone=KVASIR_SEG.config("official")),
         ),
     ),
 )
@@ -416,6 +399,12 @@ def check_spec(spec: DatasetSpec) -> None:
     for config in spec.configs:
         if not config.splits:
             problems.append(f"config {config.name!r} has no split")
+        for split in config.splits:
+            if isinstance(split.source, str) and split.source not in ("all", "rest"):
+                problems.append(
+                    f"split {config.name}/{split.name} takes {split.source!r}: use 'all', "
+                    "'rest', IdList(package, path) or ArchiveList(member)"
+                )
     for extra in spec.extra_fields:
         if extra.dtype not in FIELD_TYPES:
             problems.append(f"extra field {extra.name!r} has type {extra.dtype!r}")

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from kvasir_seg.splits import ConfigSpec, membership
+
 #: The value types an extra field may have (the names ``datasets.Value`` takes).
 FIELD_TYPES = ("string", "int32")
 
@@ -62,19 +64,21 @@ class IdPart:
 
 
 @dataclass(frozen=True)
-class KvasirSegSplit:
-    """The split of the image id in a Kvasir-SEG config (``"none"`` when it has none).
+class SplitIn:
+    """The split the image id has in another dataset's config (``"none"`` when it has none).
 
-    For datasets that share Kvasir-SEG's ids, so that a user can avoid training and
-    testing on the same image.
+    For datasets that share another one's ids (Kvasir-Sessile is a subset of Kvasir-SEG), so
+    that a user can avoid training and testing on the same image. ``everyone`` is the config
+    whose lists name every id of that dataset.
 
-    >>> KvasirSegSplit("official")("cju0qkwl35piu0993l0dewei2")
+    >>> from kvasir_seg.catalog import KVASIR_SEG
+    >>> official = KVASIR_SEG.config("official")
+    >>> SplitIn(official, everyone=official)("cju0qkwl35piu0993l0dewei2")
     'train'
     """
 
-    config: str
+    config: ConfigSpec
+    everyone: ConfigSpec
 
     def __call__(self, image_id: str) -> str:
-        from kvasir_seg.splits import kvasir_seg_split_of
-
-        return kvasir_seg_split_of(image_id, self.config)
+        return membership(self.config, self.everyone).get(image_id, "none")

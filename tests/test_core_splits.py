@@ -6,9 +6,17 @@ import logging
 
 import pytest
 
-from kvasir_seg.catalog import DATASETS, KVASIR_SEG, get_spec
+from kvasir_seg.catalog import DATASETS, KVASIR_SEG, check_spec, get_spec
 from kvasir_seg.errors import KvasirSegError, LayoutError
-from kvasir_seg.splits import assign_splits, kvasir_seg_split_of, read_id_list
+from kvasir_seg.fields import SplitIn
+from kvasir_seg.splits import (
+    ArchiveList,
+    ConfigSpec,
+    IdList,
+    SplitSpec,
+    assign_splits,
+    read_id_list,
+)
 
 TRAIN = read_id_list("kvasir_seg/official/train.txt")
 VAL = read_id_list("kvasir_seg/official/val.txt")
@@ -46,11 +54,51 @@ def test_ids_in_no_split_are_an_error() -> None:
 
 
 def test_sessile_examples_know_their_kvasir_seg_split() -> None:
-    assert kvasir_seg_split_of(TRAIN[0], "official") == "train"
-    assert kvasir_seg_split_of(VAL[0], "official") == "validation"
-    assert kvasir_seg_split_of(PRANET[0], "pranet") == "test"
-    assert kvasir_seg_split_of(next(i for i in TRAIN if i not in PRANET), "pranet") == "train"
-    assert kvasir_seg_split_of("unknown", "official") == "none"
+    official, pranet = KVASIR_SEG.config("official"), KVASIR_SEG.config("pranet")
+    official_split = SplitIn(official, everyone=official)
+    pranet_split = SplitIn(pranet, everyone=official)
+    assert official_split(TRAIN[0]) == "train"
+    assert official_split(VAL[0]) == "validation"
+    assert pranet_split(PRANET[0]) == "test"
+    assert pranet_split(next(i for i in TRAIN if i not in PRANET)) == "train"
+    assert official_split("unknown") == "none"
+    fields = {extra.name: extra.derive for extra in get_spec("kvasir_sessile").extra_fields}
+    assert fields == {
+        "kvasir_seg_official_split": official_split,
+        "kvasir_seg_pranet_split": pranet_split,
+    }
+
+
+def test_an_archive_list_must_name_only_images_of_the_archive() -> None:
+    config = ConfigSpec(
+        "official",
+        "lists in the archive",
+        (SplitSpec("train", ArchiveList("train.txt")), SplitSpec("test", ArchiveList("test.txt"))),
+    )
+    lists = {"train.txt": b"a\nb\n", "test.txt": b"\xef\xbb\xbfc\r\n\n"}
+    assert assign_splits(config, ["a", "b", "c"], "demo", lists.__getitem__) == {
+        "train": ["a", "b"],
+        "test": ["c"],
+    }
+    with pytest.raises(LayoutError, match="have no image"):
+        assign_splits(config, ["a", "c"], "demo", lists.__getitem__)
+    with pytest.raises(LayoutError, match="in no split"):
+        assign_splits(config, ["a", "b", "c", "d"], "demo", lists.__getitem__)
+    with pytest.raises(LayoutError, match="two splits"):
+        assign_splits(config, ["a", "b", "c"], "demo", {**lists, "test.txt": b"a\nc"}.__getitem__)
+
+
+def test_a_package_list_is_read_from_any_package() -> None:
+    listed = IdList("kvasir_seg.splits", "kvasir_seg/pranet/test.txt").read()
+    assert listed == PRANET
+
+
+def test_a_split_source_that_is_no_list_is_refused() -> None:
+    from dataclasses import replace
+
+    bad = ConfigSpec("x", "x", (SplitSpec("train", "kvasir_seg/official/train.txt"),))
+    with pytest.raises(KvasirSegError, match="IdList"):
+        check_spec(replace(KVASIR_SEG, name="kvasir_bad", configs=(bad,)))
 
 
 def test_catalog_names_configs_and_errors() -> None:

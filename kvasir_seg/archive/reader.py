@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import posixpath
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -162,7 +163,15 @@ class KvasirArchive:
                 len(self.ids),
                 self.spec.expected_examples,
             )
-        return assign_splits(self.spec.config(config_name), self.ids, self.spec.name)
+        return assign_splits(
+            self.spec.config(config_name), self.ids, self.spec.name, self.read_beside_images
+        )
+
+    def read_beside_images(self, name: str) -> bytes:
+        """A member named relative to the folder that holds the image folder (an archive's
+        own split list, e.g. ``train.txt``)."""
+        root = posixpath.dirname(self.layout.image_folder)
+        return self._source.read(posixpath.join(root, name) if root else name)
 
     def examples(self, ids: Iterable[str] | None = None) -> Iterator[Example]:
         """Yield the examples of ``ids`` (all, sorted, by default), read and validated."""

@@ -73,11 +73,11 @@ def kvasir_seg_cli(tmp_path: Path) -> Runner:
     returns failures for the test to look at. ``hide=("datasets",)`` runs it as on an
     install without those packages.
     """
-    env = _command_env(tmp_path / "home")
+    home = tmp_path / "home"
 
     def run(*args: object, ok: bool = True, hide: tuple[str, ...] = ()) -> Result:
         entry = ["-c", _HIDING_MAIN, json.dumps(hide)] if hide else ["-m", "kvasir_seg"]
-        return _run([sys.executable, *entry, *_words(args)], env, ok)
+        return _run([sys.executable, *entry, *_words(args)], _command_env(home), ok)
 
     return run
 
@@ -86,11 +86,12 @@ def kvasir_seg_cli(tmp_path: Path) -> Runner:
 def python_beside_cli(tmp_path: Path) -> Callable[[str], Result]:
     """``python_beside_cli(code)``: run Python code in a subprocess with the caches and
     the archive store that :func:`kvasir_seg_cli` uses (what a user types next)."""
-    env = _command_env(tmp_path / "home")
-    return lambda code: _run([sys.executable, "-c", code], env, ok=True)
+    home = tmp_path / "home"
+    return lambda code: _run([sys.executable, "-c", code], _command_env(home), ok=True)
 
 
 def _command_env(home: Path) -> dict[str, str]:
+    """The environment of one run: the test's own, with the caches inside ``home``."""
     return {
         **os.environ,
         "HF_HOME": str(home / "huggingface"),

@@ -10,8 +10,14 @@ for the ``kvasir-seg`` subprocesses; nothing else in the project knows it.
 
 from dataclasses import replace
 
-from kvasir_seg.catalog import BIBTEX_KVASIR_SEG, KVASIR_SESSILE, SyntheticLayout, register
-from kvasir_seg.fields import ExtraField, IdPart, KvasirSegSplit
+from kvasir_seg.catalog import (
+    BIBTEX_KVASIR_SEG,
+    KVASIR_SEG,
+    KVASIR_SESSILE,
+    SyntheticLayout,
+    register,
+)
+from kvasir_seg.fields import ExtraField, IdPart, SplitIn
 
 #: Sessile's configs (every example in ``train``), no published checksum; the rest its own.
 KVASIR_FOURTH = replace(
@@ -40,7 +46,7 @@ KVASIR_FOURTH = replace(
             "kvasir_seg_official_split",
             "string",
             "Split of this id in Kvasir-SEG's official config, or none.",
-            KvasirSegSplit("official"),
+            SplitIn(KVASIR_SEG.config("official"), everyone=KVASIR_SEG.config("official")),
         ),
     ),
     synthetic=SyntheticLayout(count=6, box_file=True, dummy_count=3),
