@@ -16,8 +16,8 @@ file already in place is checked the same way before it is called present; a bro
 incomplete certificate chain the way browsers do (:mod:`kvasir_seg.tls`).
 
     >>> from kvasir_seg.catalog import get_spec
-    >>> from kvasir_seg.download import download_archive
-    >>> path = download_archive(get_spec("kvasir_seg"), "~/kvasir")  # doctest: +SKIP
+    >>> from kvasir_seg.download import fetch_archive
+    >>> path, downloaded = fetch_archive(get_spec("kvasir_seg"), "~/kvasir")  # doctest: +SKIP
 
 Set ``KVASIR_SEG_MIRROR`` to a base URL (e.g. an institutional mirror holding the three
 zips under their official names) to download from there instead of the official server.
@@ -34,7 +34,6 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
@@ -54,7 +53,6 @@ DEFAULT_TIMEOUT = 30.0
 __all__ = [
     "MIRROR_VARIABLE",
     "archive_url",
-    "download_archive",
     "fetch_archive",
     "manual_download_hint",
     "sha256_of",
@@ -74,18 +72,6 @@ def manual_download_hint(spec: DatasetSpec, destination: Path) -> str:
         "and run the same command again (or pass the folder that holds the zip as data_dir / "
         "manual_dir / --data-dir)."
     )
-
-
-def download_archive(
-    spec: DatasetSpec,
-    directory: str | os.PathLike[str] | None = None,
-    **options: Any,
-) -> Path:
-    """Download ``spec``'s archive into ``directory`` (the store by default) once; its path.
-
-    The options are :func:`fetch_archive`'s.
-    """
-    return fetch_archive(spec, directory, **options)[0]
 
 
 def fetch_archive(

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from kvasir_seg.archive import locate_archive
 from kvasir_seg.catalog import DatasetSpec
-from kvasir_seg.download import download_archive, manual_download_hint
+from kvasir_seg.download import fetch_archive, manual_download_hint
 from kvasir_seg.errors import ChecksumError, DownloadError, KvasirSegError
 from kvasir_seg.store import ArchiveStore, default_store
 from kvasir_seg.trust import ResolvedArchive, check_archive, identity_of
@@ -89,7 +89,7 @@ def resolve_archive(
             f"{spec.filename} is not in the archive store ({store.root}) and downloading is "
             f"off. {manual_download_hint(spec, store.archive_path(spec))}"
         )
-    path = download_archive(
+    path, _ = fetch_archive(
         spec,
         store.root,
         verify=verify,

@@ -13,12 +13,13 @@ and one for each spec registered at run time, e.g. ``kvasir_seg_hf.KvasirFourth`
 from kvasir_seg.catalog import class_lookup
 from kvasir_seg_hf.builder import KvasirBuilder, KvasirConfig
 from kvasir_seg_hf.features import features_for
-from kvasir_seg_hf.kvasir_capsule_seg import KvasirCapsuleSeg
-from kvasir_seg_hf.kvasir_seg import KvasirSeg
-from kvasir_seg_hf.kvasir_sessile import KvasirSessile
 from kvasir_seg_hf.load import get_builder, load_dataset
 from kvasir_seg_hf.registry import BUILDERS, builder_class
 from kvasir_seg_hf.transforms import IMAGENET_MEAN, IMAGENET_STD, PairTransform, pair_transform
+
+KvasirSeg = BUILDERS["kvasir_seg"]
+KvasirSessile = BUILDERS["kvasir_sessile"]
+KvasirCapsuleSeg = BUILDERS["kvasir_capsule_seg"]
 
 __all__ = [
     "BUILDERS",

@@ -4,7 +4,8 @@ The class of a spec is made the first time it is asked for and kept, so
 ``kvasir_seg_hf.KvasirSeg is builder_class(KVASIR_SEG)``; a spec added to the catalog at
 run time (:func:`kvasir_seg.catalog.register`) gets its class the same way, with no module
 to write. ``datasets`` names a builder after its class's module, so each class lives in
-``kvasir_seg_hf.<name>`` (the module is made too when it is not a file of this package).
+``kvasir_seg_hf.<name>``, a module made for it (importing ``kvasir_seg_hf`` makes those of
+the catalog's specs, so a worker process that unpickles a class finds its module).
 
     >>> from kvasir_seg.catalog import get_spec
     >>> cls = builder_class(get_spec("kvasir_sessile"))
@@ -14,8 +15,6 @@ to write. ``datasets`` names a builder after its class's module, so each class l
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import sys
 import types
 
@@ -31,9 +30,6 @@ def builder_class(spec: DatasetSpec) -> type[KvasirBuilder]:
     if known is not None and known.SPEC is spec:
         return known
     module_name = f"{__package__}.{spec.name}"
-    if module_name not in sys.modules and importlib.util.find_spec(module_name) is not None:
-        importlib.import_module(module_name)  # a module of this package: its body calls us
-        return _CLASSES[spec.name]
     cls = types.new_class(
         spec.class_name,
         (KvasirBuilder,),

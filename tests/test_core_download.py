@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kvasir_seg.catalog import KVASIR_CAPSULE_SEG, KVASIR_SEG
-from kvasir_seg.download import download_archive
+from kvasir_seg.download import fetch_archive
 from kvasir_seg.errors import ChecksumError, DownloadError
 from kvasir_seg.trust import check_archive
 
@@ -20,13 +20,14 @@ def test_download_from_mirror_is_verified_and_renamed(
     payload = capsule_zip.read_bytes()
     (http_mirror / KVASIR_CAPSULE_SEG.filename).write_bytes(payload)
     spec = replace(KVASIR_CAPSULE_SEG, sha256=hashlib.sha256(payload).hexdigest())
-    path = download_archive(spec, tmp_path / "cache", progress=False)
+    path, downloaded = fetch_archive(spec, tmp_path / "cache", progress=False)
+    assert downloaded
     assert path == tmp_path / "cache" / "kvasir-capsule-seg.zip"
     assert path.read_bytes() == payload
     assert not list((tmp_path / "cache").glob("*.part"))
     # A second call reuses the verified file without contacting the server.
     (http_mirror / KVASIR_CAPSULE_SEG.filename).unlink()
-    assert download_archive(spec, tmp_path / "cache", progress=False) == path
+    assert fetch_archive(spec, tmp_path / "cache", progress=False) == (path, False)
 
 
 def test_checksum_mismatch_leaves_nothing_behind(
@@ -34,7 +35,7 @@ def test_checksum_mismatch_leaves_nothing_behind(
 ) -> None:
     (http_mirror / KVASIR_SEG.filename).write_bytes(kvasir_seg_zip.read_bytes())
     with pytest.raises(ChecksumError) as caught:
-        download_archive(KVASIR_SEG, tmp_path / "cache", progress=False)
+        fetch_archive(KVASIR_SEG, tmp_path / "cache", progress=False)
     assert KVASIR_SEG.sha256 in str(caught.value) and "no_checks" in str(caught.value)
     assert [p.name for p in (tmp_path / "cache").iterdir()] == ["kvasir-seg.zip.lock"]
 
@@ -44,7 +45,7 @@ def test_unreachable_server_says_what_to_download_and_where(
 ) -> None:
     monkeypatch.setenv("KVASIR_SEG_MIRROR", "http://127.0.0.1:9/")  # discard port: refused
     with pytest.raises(DownloadError) as caught:
-        download_archive(KVASIR_SEG, tmp_path, progress=False, timeout=5)
+        fetch_archive(KVASIR_SEG, tmp_path, progress=False, timeout=5)
     message = str(caught.value)
     assert "http://127.0.0.1:9/kvasir-seg.zip" in message
     assert KVASIR_SEG.url in message and str(tmp_path / "kvasir-seg.zip") in message
@@ -52,7 +53,7 @@ def test_unreachable_server_says_what_to_download_and_where(
 
 def test_server_error_is_a_download_error(http_mirror: Path, tmp_path: Path) -> None:
     with pytest.raises(DownloadError, match="HTTP 404"):
-        download_archive(KVASIR_CAPSULE_SEG, tmp_path, progress=False)
+        fetch_archive(KVASIR_CAPSULE_SEG, tmp_path, progress=False)
 
 
 def test_verify_logs_the_digest_when_none_is_published(

@@ -11,23 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import kvasir_seg
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Old import paths of modules that moved to kvasir_seg.app (kvasir_seg/_moved.py).
-MOVED = {
-    "kvasir_seg.cli": "kvasir_seg.app.cli",
-    "kvasir_seg.export": "kvasir_seg.app.export",
-    "kvasir_seg.grid": "kvasir_seg.app.grid",
-    "kvasir_seg.predictions": "kvasir_seg.app.predictions",
-    "kvasir_seg.commands": "kvasir_seg.app.commands",
-    **{
-        f"kvasir_seg.commands.{name}": f"kvasir_seg.app.commands.{name}"
-        for name in ("common", "evaluate", "export", "fetch", "info", "prepare", "show")
-    },
-}
 #: Adapters that live inside the core package: they import their ecosystem, nothing imports them.
 ADAPTERS = ("kvasir_seg.scores.torch",)
 #: What the core must never import: the ecosystems (their adapters import them) and the app.
@@ -53,13 +39,13 @@ def _python(code: str) -> str:
 
 
 def core_modules() -> list[str]:
-    """Every module of the core: ``kvasir_seg`` without the app and the old app paths."""
+    """Every module of the core: ``kvasir_seg`` without the app and the adapters."""
     names = ["kvasir_seg"]
     for info in pkgutil.walk_packages(kvasir_seg.__path__, "kvasir_seg."):
         name = info.name
         if name == "kvasir_seg.__main__" or name.startswith("kvasir_seg.app"):
             continue
-        if name in MOVED or name in ADAPTERS or name.startswith("kvasir_seg.commands."):
+        if name in ADAPTERS:
             continue
         names.append(name)
     return names
@@ -86,23 +72,3 @@ def test_the_core_imports_neither_an_ecosystem_nor_the_app() -> None:
         or name.startswith(("kvasir_seg.app", "kvasir_seg_hf", "kvasir_seg_tfds"))
     ]
     assert forbidden == []
-
-
-@pytest.mark.parametrize("old", sorted(MOVED))
-def test_old_import_paths_still_work_and_warn(old: str) -> None:
-    report = json.loads(
-        _python(
-            "import importlib, json, warnings\n"
-            "with warnings.catch_warnings(record=True) as caught:\n"
-            "    warnings.simplefilter('always')\n"
-            f"    module = importlib.import_module({old!r})\n"
-            "print(json.dumps({'name': module.__name__, 'warnings': [\n"
-            "    [w.category.__name__, str(w.message)] for w in caught\n"
-            "    if issubclass(w.category, DeprecationWarning) and 'moved to' in str(w.message)\n"
-            "]}))\n"
-        )
-    )
-    assert report["name"] == MOVED[old]
-    old_module = old if not old.startswith("kvasir_seg.commands.") else "kvasir_seg.commands"
-    assert [category for category, _ in report["warnings"]] == ["DeprecationWarning"]
-    assert report["warnings"][0][1].startswith(f"{old_module} moved to {MOVED[old_module]}")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from kvasir_seg.catalog import KVASIR_CAPSULE_SEG, KVASIR_SESSILE
-from kvasir_seg.download import download_archive
+from kvasir_seg.download import fetch_archive
 from kvasir_seg.errors import ChecksumError, DownloadError
 from kvasir_seg.resolve import resolve_archive
 from kvasir_seg.store import default_store, sha256_of
@@ -89,7 +89,7 @@ def test_a_transfer_cut_short_without_a_length_is_never_complete(
     server.files = {KVASIR_CAPSULE_SEG.filename: capsule_bytes}
     server.mode = "nolength-cut"
     with pytest.raises(DownloadError, match="not a complete kvasir-capsule-seg.zip"):
-        download_archive(KVASIR_CAPSULE_SEG, progress=False)
+        fetch_archive(KVASIR_CAPSULE_SEG, progress=False)
     assert not (archive_store / KVASIR_CAPSULE_SEG.filename).exists()
     assert default_store().pin(KVASIR_CAPSULE_SEG) is None  # nothing pinned from half a file
 
@@ -100,7 +100,7 @@ def test_a_transfer_cut_short_with_a_length_is_never_complete(
     server.files = {KVASIR_CAPSULE_SEG.filename: capsule_bytes}
     server.mode = "cut"
     with pytest.raises(DownloadError, match=f"stopped after {len(capsule_bytes) // 2} of"):
-        download_archive(KVASIR_CAPSULE_SEG, progress=False)
+        fetch_archive(KVASIR_CAPSULE_SEG, progress=False)
     assert not (archive_store / KVASIR_CAPSULE_SEG.filename).exists()
 
 
@@ -115,7 +115,7 @@ def test_a_broken_file_in_place_is_not_present_but_downloaded_again(
         "html": b"<html>502 Bad Gateway</html>",
     }[damage]
     (archive_store / KVASIR_CAPSULE_SEG.filename).write_bytes(broken)
-    path = download_archive(KVASIR_CAPSULE_SEG, progress=False)
+    path, _ = fetch_archive(KVASIR_CAPSULE_SEG, progress=False)
     assert path.read_bytes() == capsule_bytes and server.gets == [KVASIR_CAPSULE_SEG.filename]
 
 
@@ -161,7 +161,7 @@ def test_first_use_pins_and_a_later_different_file_is_refused(
     # A forced download of a different file is refused as well, and leaves no .part.
     server.files = {KVASIR_SESSILE.filename: second.read_bytes()}
     with pytest.raises(ChecksumError):
-        download_archive(KVASIR_SESSILE, progress=False, force=True)
+        fetch_archive(KVASIR_SESSILE, progress=False, force=True)
     default_store().forget(KVASIR_SESSILE)
     assert resolve_archive(KVASIR_SESSILE, second).identity == sha256_of(second)
 

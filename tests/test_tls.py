@@ -17,7 +17,7 @@ import pytest
 
 from kvasir_seg import tls
 from kvasir_seg.catalog import KVASIR_CAPSULE_SEG
-from kvasir_seg.download import download_archive
+from kvasir_seg.download import fetch_archive
 from kvasir_seg.errors import DownloadError
 from kvasir_seg.synthetic import write_archive
 
@@ -284,7 +284,7 @@ def test_download_archive_from_a_leaf_only_mirror(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("KVASIR_SEG_MIRROR", leaf_only.url("/"))
-    path = download_archive(
+    path, _ = fetch_archive(
         KVASIR_CAPSULE_SEG, tmp_path / "cache", progress=False, ca_bundle=root_pem
     )
     assert path.read_bytes() == capsule_site
@@ -303,9 +303,7 @@ def test_download_archive_refuses_an_untrusted_server_and_leaves_nothing(
     with HTTPSServer([rogue.leaf], rogue.leaf.key, site) as server:
         monkeypatch.setenv("KVASIR_SEG_MIRROR", server.url("/"))
         with pytest.raises(DownloadError) as caught:
-            download_archive(
-                KVASIR_CAPSULE_SEG, cache, progress=False, timeout=5, ca_bundle=root_pem
-            )
+            fetch_archive(KVASIR_CAPSULE_SEG, cache, progress=False, timeout=5, ca_bundle=root_pem)
     assert KVASIR_CAPSULE_SEG.url in str(caught.value)  # the manual-download hint
     assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value)
     assert [p.name for p in cache.iterdir()] == [

@@ -24,7 +24,6 @@ PROG = "kvasir-seg"
 
 #: Environment variable naming the archive store, where ``download`` puts the archives and
 #: where every command looks for them when ``--data-dir`` is not given.
-DATA_VARIABLE = STORE_VARIABLE
 #: That folder when the variable is not set (under ``$XDG_CACHE_HOME`` when that is set).
 DEFAULT_DATA_DIR = "~/.cache/kvasir_seg/archives"
 
@@ -129,7 +128,7 @@ def add_archive_arguments(parser: argparse.ArgumentParser) -> None:
         help=(
             "the downloaded zip, the folder holding it, or the folder it extracts to; "
             "remembered in the archive store for later commands (default: the store, "
-            f"${DATA_VARIABLE} or {DEFAULT_DATA_DIR}; downloaded there when missing)"
+            f"${STORE_VARIABLE} or {DEFAULT_DATA_DIR}; downloaded there when missing)"
         ),
     )
     add_verify_arguments(parser)

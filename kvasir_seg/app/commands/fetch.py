@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from kvasir_seg.app.commands.common import (
-    DATA_VARIABLE,
     DEFAULT_DATA_DIR,
     add_dataset_arguments,
     add_flag,
@@ -21,7 +20,7 @@ from kvasir_seg.app.commands.common import (
 )
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import KvasirSegError
-from kvasir_seg.store import MIRROR_VARIABLE, default_store, store_root
+from kvasir_seg.store import MIRROR_VARIABLE, STORE_VARIABLE, default_store, store_root
 
 NAME = "download"
 SUMMARY = "fetch the official archives (verified, resumable)"
@@ -45,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--to",
         metavar="DIR",
-        help=f"folder for the zips (default: the archive store, ${DATA_VARIABLE} or "
+        help=f"folder for the zips (default: the archive store, ${STORE_VARIABLE} or "
         f"{DEFAULT_DATA_DIR})",
     )
     add_verify_arguments(parser)

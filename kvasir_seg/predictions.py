@@ -1,5 +1,0 @@
-"""Moved to :mod:`kvasir_seg.app.predictions`; the old path still works (DeprecationWarning)."""
-
-from kvasir_seg._moved import alias
-
-alias(__name__, "kvasir_seg.app.predictions")
