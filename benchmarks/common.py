@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from kvasir_seg.synthetic import write_archive
+from kvasir_seg.testing import write_archive
 
 
 def timed(label: str, work: Callable[[], object], repeat: int = 1) -> float:

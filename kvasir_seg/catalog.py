@@ -73,25 +73,6 @@ BIBTEX_NANONET = """@inproceedings{jha2021nanonet,
 
 
 @dataclass(frozen=True)
-class SyntheticLayout:
-    """How :mod:`kvasir_seg.synthetic` writes a stand-in archive of the dataset.
-
-    ``style`` is ``"kvasir"`` (``<root>/images/<id>.jpg`` and ``<root>/masks/<id>.jpg`` with
-    real Kvasir-SEG ids, RGB JPEG masks, and ``kavsir_bboxes.json`` when ``box_file``) or
-    ``"capsule"`` (frames ``<video>_<frame>`` of one capsule video, in one of
-    :data:`kvasir_seg.synthetic.CAPSULE_LAYOUTS`). ``count`` is the default number of
-    examples; ``dummy_*`` describe the small archive in the TFDS folder's ``dummy_data/``.
-    """
-
-    style: str = "kvasir"
-    count: int = 8
-    box_file: bool = False
-    dummy_count: int = 4
-    dummy_sizes: tuple[tuple[int, int], ...] | None = ((88, 72), (100, 80))
-    dummy_layout: str = "repack"
-
-
-@dataclass(frozen=True)
 class DatasetSpec:
     """Everything known about one dataset and its official archive."""
 
@@ -111,8 +92,6 @@ class DatasetSpec:
     has_box_file: bool | None = None
     #: Per-dataset fields of each example and how each is derived from the image id.
     extra_fields: tuple[ExtraField, ...] = field(default_factory=tuple)
-    #: How the synthetic archives of tests, benchmarks and TFDS dummy data are written.
-    synthetic: SyntheticLayout = field(default_factory=SyntheticLayout)
 
     @property
     def class_name(self) -> str:
@@ -170,9 +149,6 @@ KVASIR_SEG = DatasetSpec(
     expected_examples=1000,
     citation=BIBTEX_KVASIR_SEG,
     has_box_file=True,
-    synthetic=SyntheticLayout(
-        count=12, box_file=True, dummy_count=6, dummy_sizes=((96, 80), (120, 90), (80, 64))
-    ),
     configs=(
         ConfigSpec(
             name="official",
@@ -272,9 +248,6 @@ KVASIR_CAPSULE_SEG = DatasetSpec(
             IdPart(_CAPSULE_NAME, "frame", otherwise=-1),
         ),
     ),
-    synthetic=SyntheticLayout(
-        style="capsule", count=55, dummy_count=3, dummy_sizes=None, dummy_layout="official-guess"
-    ),
 )
 
 #: Every known dataset by name, in catalog order (the three built-in ones first).
@@ -284,7 +257,6 @@ DATASETS: dict[str, DatasetSpec] = {
 
 _LISTENERS: list[Callable[[DatasetSpec], None]] = []
 _NAME = re.compile(r"^[a-z][a-z0-9_]*[a-z0-9]$")
-_SYNTHETIC_STYLES = ("kvasir", "capsule")
 
 
 def get_spec(name: str) -> DatasetSpec:
@@ -408,19 +380,11 @@ def check_spec(spec: DatasetSpec) -> None:
     for extra in spec.extra_fields:
         if extra.dtype not in FIELD_TYPES:
             problems.append(f"extra field {extra.name!r} has type {extra.dtype!r}")
-    if spec.synthetic.style not in _SYNTHETIC_STYLES:
-        problems.append(f"synthetic style {spec.synthetic.style!r} is unknown")
-    writes_boxes = spec.synthetic.box_file and spec.synthetic.style == "kvasir"
-    if spec.has_box_file is not None and spec.has_box_file != writes_boxes:
-        problems.append(
-            f"has_box_file is {spec.has_box_file} but its synthetic archives "
-            f"{'have' if writes_boxes else 'have no'} box file"
-        )
     if not spec.filename.endswith(".zip"):
         problems.append(f"archive {spec.filename!r} is not a .zip")
     if problems:
         raise CatalogError(
             f"Dataset spec {spec.name!r} is not usable: {'; '.join(problems)}. Expected: a "
             f"lower_snake_case name, configs with splits, extra field types among "
-            f"{', '.join(FIELD_TYPES)}, a synthetic style among {', '.join(_SYNTHETIC_STYLES)}."
+            f"{', '.join(FIELD_TYPES)}."
         )

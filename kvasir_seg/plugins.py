@@ -1,10 +1,18 @@
-"""Datasets from outside the package: modules named in ``$KVASIR_SEG_PLUGINS``.
+"""Datasets from outside the package: ``kvasir_seg.datasets`` entry points and
+modules named in ``$KVASIR_SEG_PLUGINS``.
 
-``KVASIR_SEG_PLUGINS`` holds comma-separated module names. Each is imported once, at the end
-of ``import kvasir_seg``; a module adds its datasets with :func:`kvasir_seg.catalog.register`.
-Then the CLI, ``kvasir_seg_hf.load_dataset`` and ``tfds.builder`` (after
-``import kvasir_seg_tfds``) know them, in this process and in every subprocess that
-inherits the variable:
+A package that brings datasets declares an entry point in the ``kvasir_seg.datasets``
+group; its object is a :class:`~kvasir_seg.catalog.DatasetSpec`, a list of them, or a
+module that calls :func:`kvasir_seg.catalog.register` when imported::
+
+    # pyproject.toml of the package "my-polyps"
+    [project.entry-points."kvasir_seg.datasets"]
+    my_polyps = "my_polyps.spec:MY_POLYPS"
+
+``KVASIR_SEG_PLUGINS`` is the second way, without installing anything: comma-separated
+module names, each imported once. Both are read at the end of ``import kvasir_seg``; then
+the CLI, ``kvasir_seg_hf.load_dataset`` and ``tfds.builder`` (after ``import
+kvasir_seg_tfds``) know the datasets, in this process and in every subprocess:
 
     $ cat my_datasets.py
     from dataclasses import replace
@@ -12,7 +20,7 @@ inherits the variable:
     register(replace(KVASIR_SESSILE, name="my_polyps", title="My polyps", ...))
     $ KVASIR_SEG_PLUGINS=my_datasets kvasir-seg info my_polyps
 
-A module that cannot be imported is skipped with a warning that names it (the built-in
+A plugin that cannot be loaded is skipped with a warning that names it (the built-in
 datasets keep working).
 """
 
@@ -21,11 +29,15 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+from collections.abc import Callable
+from importlib.metadata import entry_points
 
 logger = logging.getLogger(__name__)
 
 #: The environment variable naming the plugin modules.
 PLUGINS_VARIABLE = "KVASIR_SEG_PLUGINS"
+#: The entry-point group of packages that bring datasets.
+ENTRY_POINT_GROUP = "kvasir_seg.datasets"
 
 
 def plugin_modules(value: str | None = None) -> list[str]:
@@ -39,20 +51,39 @@ def plugin_modules(value: str | None = None) -> list[str]:
 
 
 def load_plugins(value: str | None = None) -> list[str]:
-    """Import every plugin module (see the module docstring); the names that loaded."""
+    """Load every entry point and plugin module (see the module docstring); those that loaded."""
     loaded = []
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        if _loaded(f"the entry point {entry.name} = {entry.value!r}", entry.load):
+            loaded.append(entry.value)
     for name in plugin_modules(value):
-        try:
-            importlib.import_module(name)
-        except Exception as error:  # a broken plugin must not break the built-in datasets
-            logger.warning(
-                "%s names %r, which cannot be imported (%s: %s); its datasets are not "
-                "available. Fix the module or the variable.",
-                PLUGINS_VARIABLE,
-                name,
-                type(error).__name__,
-                error,
-            )
-        else:
+        if _loaded(f"{PLUGINS_VARIABLE} names {name!r}, which", lambda n=name: _import(n)):
             loaded.append(name)
     return loaded
+
+
+def _import(name: str) -> None:
+    importlib.import_module(name)
+
+
+def _loaded(what: str, load: Callable[[], object]) -> bool:
+    """Load one plugin and register the specs it names; False (warned) if that fails."""
+    from kvasir_seg.catalog import DATASETS, DatasetSpec, register
+
+    try:
+        found = load()
+        specs = [found] if isinstance(found, DatasetSpec) else found
+        if isinstance(specs, (list, tuple)):
+            for spec in specs:
+                if DATASETS.get(spec.name) is not spec:
+                    register(spec)
+    except Exception as error:  # a broken plugin must not break the built-in datasets
+        logger.warning(
+            "%s cannot be loaded (%s: %s); its datasets are not available. Fix the plugin "
+            "or uninstall it.",
+            what,
+            type(error).__name__,
+            error,
+        )
+        return False
+    return True

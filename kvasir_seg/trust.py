@@ -163,13 +163,14 @@ def _announce(spec: DatasetSpec, path: Path, digest: str, pin: Pin, accepted: st
     warn_once(
         logger,
         ("accepted", spec.name, str(path), digest),
-        "%s: reading %s (sha256 %s), which does not match %s; you accepted it with checks "
-        "skipped (%s)",
+        "%s: reading %s (sha256 %s), which you accepted with checks skipped (%s) although %s "
+        "is sha256 %s",
         spec.name,
         path,
         digest,
+        accepted.partition(",")[0],
         pin.describe(),
-        accepted,
+        pin.sha256,
     )
 
 

@@ -9,7 +9,7 @@ generated, never edited by hand:
 - ``README.md``, ``CITATIONS.bib``, ``TAGS.txt``, ``checksums.tsv``
   (see :mod:`kvasir_seg_tfds.metadata`);
 - ``dummy_data/``, a small synthetic archive, extracted, in the real layout (written by
-  :func:`kvasir_seg.synthetic.write_dummy_data`).
+  :func:`kvasir_seg.testing.write_dummy_data`).
 
 After adding or changing a spec, run (a test fails while a folder is stale)::
 
@@ -33,7 +33,7 @@ from PIL import Image
 
 from kvasir_seg.archive import open_archive
 from kvasir_seg.catalog import DATASETS, DatasetSpec, get_spec
-from kvasir_seg.synthetic import write_dummy_data
+from kvasir_seg.testing import write_dummy_data
 from kvasir_seg_tfds.metadata import metadata_files
 
 logger = logging.getLogger(__name__)

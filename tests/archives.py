@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kvasir_seg.catalog import get_spec
-from kvasir_seg.synthetic import write_archive
+from kvasir_seg.testing import write_archive
 
 #: Small image sizes, so that 196 or 1000 examples are quick to write and read.
 SMALL_SIZES = [(48, 40), (56, 44), (40, 36)]

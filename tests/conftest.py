@@ -1,6 +1,6 @@
 """Shared fixtures: synthetic archives in the real layouts, and a local HTTP server.
 
-Everything here is offline: archives are written by :mod:`kvasir_seg.synthetic`, and
+Everything here is offline: archives are written by :mod:`kvasir_seg.testing`, and
 downloads go to a server on 127.0.0.1 through the ``KVASIR_SEG_MIRROR`` variable.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kvasir_seg.synthetic import write_archive
+from kvasir_seg.testing import write_archive
 
 from archives import complete_archive
 from local_servers import serving

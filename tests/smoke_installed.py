@@ -57,7 +57,7 @@ def main() -> None:
     info = subprocess.run([command, "info"], capture_output=True, text=True, check=False)
     check(info.returncode == 0 and "Kvasir-SEG (kvasir_seg)" in info.stdout, "kvasir-seg info")
 
-    from kvasir_seg.synthetic import write_archive
+    from kvasir_seg.testing import write_archive
     from kvasir_seg_hf import load_dataset
 
     archive = write_archive("kvasir_seg", scratch / "archive", count=6)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kvasir_seg.errors import ChecksumError, DownloadError, KvasirSegError
-from kvasir_seg.synthetic import write_archive
+from kvasir_seg.testing import write_archive
 from kvasir_seg_hf import load_dataset
 
 from archives import complete_archive

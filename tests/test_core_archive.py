@@ -15,7 +15,7 @@ from PIL import Image
 from kvasir_seg.archive import open_archive
 from kvasir_seg.errors import ArchiveError, KvasirSegError, LayoutError
 from kvasir_seg.masks import Box, boxes_from_mask
-from kvasir_seg.synthetic import CAPSULE_LAYOUTS, write_archive
+from kvasir_seg.testing import CAPSULE_LAYOUTS, write_archive
 
 
 def _zip_folder(folder: Path, target: Path) -> Path:

@@ -14,7 +14,7 @@ from PIL import Image
 from kvasir_seg.archive import MAX_MEMBER_BYTES, open_archive
 from kvasir_seg.archive.sources import ZipSource
 from kvasir_seg.errors import ArchiveError, KvasirSegError, LayoutError
-from kvasir_seg.synthetic import write_archive
+from kvasir_seg.testing import write_archive
 
 from hostile_files import patch_member, png_claiming
 
@@ -188,7 +188,7 @@ def test_a_non_binary_mask_is_refused_per_example(tmp_path: Path) -> None:
 
 
 def test_synthetic_archives_never_write_outside_the_target(tmp_path: Path) -> None:
-    from kvasir_seg.synthetic import _Writer
+    from kvasir_seg.testing import _Writer
 
     writer = _Writer(tmp_path, zipped=False)
     for hostile in ("/images/x.jpg", "../x.jpg", "a/../../x.jpg", ""):
@@ -201,7 +201,7 @@ def test_synthetic_archives_never_write_outside_the_target(tmp_path: Path) -> No
 def test_a_dataset_without_a_root_folder_is_written_inside_the_target(tmp_path: Path) -> None:
     import numpy as np
 
-    from kvasir_seg.synthetic import _write_kvasir, _Writer
+    from kvasir_seg.testing import _write_kvasir, _Writer
 
     writer = _Writer(tmp_path, zipped=False)
     _write_kvasir(writer, np.random.default_rng(0), "", 2, True, [(40, 30)])

@@ -30,7 +30,7 @@ BOX_SIDES = ("xmin", "ymin", "xmax", "ymax", "label")
 @pytest.fixture(scope="module", params=["kvasir_seg", "kvasir_sessile", "kvasir_capsule_seg"])
 def export(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An export folder of a synthetic archive (all configs)."""
-    from kvasir_seg.synthetic import write_archive
+    from kvasir_seg.testing import write_archive
 
     name = request.param
     scratch = tmp_path_factory.mktemp(name)

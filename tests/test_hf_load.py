@@ -22,7 +22,7 @@ from kvasir_seg.errors import (
 )
 from kvasir_seg.masks import boxes_from_mask
 from kvasir_seg.splits import read_id_list
-from kvasir_seg.synthetic import write_archive
+from kvasir_seg.testing import write_archive
 from kvasir_seg_hf import KvasirSeg, get_builder, load_dataset
 
 NO_CHECKS = {"verification_mode": "no_checks"}  # synthetic zips never match the pinned checksum

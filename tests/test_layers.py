@@ -64,7 +64,7 @@ def test_the_core_imports_neither_an_ecosystem_nor_the_app() -> None:
             "print(json.dumps(sorted(sys.modules)))\n"
         )
     )
-    assert "numpy" in loaded and "kvasir_seg.synthetic" in loaded
+    assert "numpy" in loaded and "kvasir_seg.testing" in loaded
     forbidden = [
         name
         for name in loaded

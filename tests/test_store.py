@@ -20,7 +20,7 @@ from kvasir_seg.download import fetch_archive
 from kvasir_seg.errors import ChecksumError, DownloadError
 from kvasir_seg.resolve import resolve_archive
 from kvasir_seg.store import default_store, sha256_of
-from kvasir_seg.synthetic import write_archive
+from kvasir_seg.testing import write_archive
 
 from archives import complete_archive
 from local_servers import serving

@@ -29,9 +29,11 @@ from kvasir_seg.errors import (  # noqa: E402
     LayoutError,
 )
 from kvasir_seg.splits import read_id_list  # noqa: E402
-from kvasir_seg.synthetic import write_archive  # noqa: E402
+from kvasir_seg.testing import write_archive  # noqa: E402
 from kvasir_seg_tfds import BUILDERS, ChecksumMismatchError  # noqa: E402
 from kvasir_seg_tfds.generate import stale_files  # noqa: E402
+
+from archives import complete_archive  # noqa: E402
 
 PACKAGE = Path(__file__).resolve().parents[1] / "kvasir_seg_tfds"
 
@@ -159,13 +161,14 @@ def test_wrong_checksum_in_manual_dir_is_a_clear_error(
 
 
 def test_unpublished_zip_in_manual_dir_is_pinned_on_first_use(
-    sessile_zip: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    sessile_complete_zip: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    sessile_zip = sessile_complete_zip
     with caplog.at_level(logging.WARNING):
         builder = _build(
             "kvasir_sessile", tmp_path / "data", manual_dir=_alone(sessile_zip, tmp_path)
         )
-    assert builder.info.splits["train"].num_examples == 8
+    assert builder.info.splits["train"].num_examples == 196
     assert sha256_of(sessile_zip) in caplog.text and "trust on first use" in caplog.text
 
 
@@ -211,10 +214,10 @@ def test_a_manual_dir_without_the_dataset(kvasir_seg_zip: Path, tmp_path: Path) 
 def test_download_from_a_mirror_is_verified_by_the_core(
     http_mirror: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    zip_path = write_archive("kvasir_sessile", http_mirror, count=4)
+    zip_path = complete_archive("kvasir_sessile", http_mirror)
     with caplog.at_level(logging.WARNING, logger="kvasir_seg_tfds"):
         builder = _build("kvasir_sessile", tmp_path / "data")
-    assert builder.info.splits["train"].num_examples == 4
+    assert builder.info.splits["train"].num_examples == 196
     assert sha256_of(zip_path) in caplog.text
     write_archive("kvasir_seg", http_mirror, count=4)
     with pytest.raises(ChecksumMismatchError, match=KVASIR_SEG.sha256):

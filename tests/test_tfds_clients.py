@@ -18,7 +18,7 @@ import pytest
 
 tfds = pytest.importorskip("tensorflow_datasets")
 
-from kvasir_seg.synthetic import write_archive  # noqa: E402
+from kvasir_seg.testing import write_archive  # noqa: E402
 
 SIZE = 64
 

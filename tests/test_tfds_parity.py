@@ -20,7 +20,7 @@ tf = pytest.importorskip("tensorflow")
 
 import kvasir_seg_tfds  # noqa: E402, F401  (registers the builders)
 from kvasir_seg.catalog import DATASETS, get_spec  # noqa: E402
-from kvasir_seg.synthetic import write_archive  # noqa: E402
+from kvasir_seg.testing import synthetic_layout, write_archive  # noqa: E402
 from kvasir_seg_hf import load_dataset  # noqa: E402
 
 BOX_KEYS = ("xmin", "ymin", "xmax", "ymax")
@@ -31,7 +31,7 @@ def archive(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[str, Path]:
     """A dataset name and its extracted synthetic archive at real sizes (12 examples at most)."""
-    count = min(get_spec(request.param).synthetic.count, 12)
+    count = min(synthetic_layout(get_spec(request.param)).count, 12)
     folder = tmp_path_factory.mktemp(request.param)
     return request.param, write_archive(request.param, folder, count=count, zipped=False)
 

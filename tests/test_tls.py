@@ -19,7 +19,7 @@ from kvasir_seg import tls
 from kvasir_seg.catalog import KVASIR_CAPSULE_SEG
 from kvasir_seg.download import fetch_archive
 from kvasir_seg.errors import DownloadError
-from kvasir_seg.synthetic import write_archive
+from kvasir_seg.testing import write_archive
 
 from tls_fixtures import AnswerServer, HTTPSServer, Pki, make_ca, make_pki, write_pem
 

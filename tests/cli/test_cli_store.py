@@ -114,7 +114,7 @@ def test_neither_backend_is_a_clear_error(sessile_zip: Path, tmp_path: Path, kva
 def test_hostile_archives_are_one_error_line_on_the_command_line(
     tmp_path: Path, kvasir_seg_cli
 ) -> None:
-    from kvasir_seg.synthetic import write_archive
+    from kvasir_seg.testing import write_archive
 
     from hostile_files import patch_member
 

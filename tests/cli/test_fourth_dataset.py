@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from kvasir_seg.catalog import DatasetSpec, register, unregister
-from kvasir_seg.synthetic import write_archive
+from kvasir_seg.testing import SyntheticLayout, register_layout, write_archive
 
 PLUGINS = Path(__file__).resolve().parents[1] / "plugins"
 
@@ -148,7 +148,37 @@ def test_a_plugin_that_does_not_import_is_a_warning(kvasir_seg_cli, monkeypatch)
     monkeypatch.setenv("KVASIR_SEG_PLUGINS", "no_such_plugin_module")
     result = kvasir_seg_cli("info kvasir_seg --json")
     assert result.json()["name"] == "kvasir_seg"
-    assert "KVASIR_SEG_PLUGINS names 'no_such_plugin_module'" in result.stderr
+    assert "KVASIR_SEG_PLUGINS names 'no_such_plugin_module', which cannot be loaded" in (
+        result.stderr
+    )
+
+
+def _installed_with_entry_point(root: Path, value: str) -> Path:
+    """A folder that holds an installed distribution declaring ``value`` as a dataset."""
+    info = root / "kvasir_fourth_datasets-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: kvasir-fourth-datasets\n")
+    (info / "entry_points.txt").write_text(f"[kvasir_seg.datasets]\nfourth = {value}\n")
+    return root
+
+
+@pytest.mark.parametrize(
+    "value", ["fourth_dataset_plugin:KVASIR_FOURTH", "fourth_dataset_plugin", "nowhere:SPEC"]
+)
+def test_an_installed_package_brings_its_datasets_through_an_entry_point(
+    value: str, tmp_path: Path, kvasir_seg_cli, monkeypatch
+) -> None:
+    monkeypatch.delenv("KVASIR_SEG_PLUGINS", raising=False)
+    site = _installed_with_entry_point(tmp_path / "site", value)
+    path = [str(site), str(PLUGINS), *filter(None, [os.environ.get("PYTHONPATH")])]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(path))
+    if value.startswith("nowhere"):  # a broken plugin is a warning, never a broken command
+        result = kvasir_seg_cli("info kvasir_seg --json")
+        assert result.json()["name"] == "kvasir_seg"
+        assert "entry point fourth = 'nowhere:SPEC' cannot be loaded" in result.stderr
+        return
+    info = kvasir_seg_cli("info kvasir_fourth --json").json()
+    assert info["name"] == "kvasir_fourth" and info["examples"] == 6
 
 
 def test_a_bad_spec_is_refused_with_what_is_wrong(fourth: DatasetSpec) -> None:
@@ -164,10 +194,8 @@ def test_a_bad_spec_is_refused_with_what_is_wrong(fourth: DatasetSpec) -> None:
     with pytest.raises(CatalogError, match="not lower_snake_case"):
         register(replace(fourth, name="Kvasir Fifth"))
     with pytest.raises(CatalogError, match="synthetic archives have no box file"):
-        register(
-            replace(
-                fourth, name="kvasir_fifth", synthetic=replace(fourth.synthetic, box_file=False)
-            )
-        )
+        register_layout(fourth, SyntheticLayout(box_file=False))
+    with pytest.raises(CatalogError, match="style 'tiles'"):
+        register_layout(fourth, SyntheticLayout(style="tiles"))
     with pytest.raises(CatalogError, match="built in"):
         unregister("kvasir_seg")

@@ -15,7 +15,7 @@ from PIL import Image
 
 from kvasir_seg.archive import open_archive
 from kvasir_seg.scores import compute_scores, evaluate_module_path
-from kvasir_seg.synthetic import write_archive
+from kvasir_seg.testing import write_archive
 from kvasir_seg_hf import load_dataset
 
 from hostile_files import png_claiming

@@ -10,14 +10,9 @@ for the ``kvasir-seg`` subprocesses; nothing else in the project knows it.
 
 from dataclasses import replace
 
-from kvasir_seg.catalog import (
-    BIBTEX_KVASIR_SEG,
-    KVASIR_SEG,
-    KVASIR_SESSILE,
-    SyntheticLayout,
-    register,
-)
+from kvasir_seg.catalog import BIBTEX_KVASIR_SEG, KVASIR_SEG, KVASIR_SESSILE, register
 from kvasir_seg.fields import ExtraField, IdPart, SplitIn
+from kvasir_seg.testing import SyntheticLayout, register_layout
 
 #: Sessile's configs (every example in ``train``), no published checksum; the rest its own.
 KVASIR_FOURTH = replace(
@@ -49,7 +44,9 @@ KVASIR_FOURTH = replace(
             SplitIn(KVASIR_SEG.config("official"), everyone=KVASIR_SEG.config("official")),
         ),
     ),
-    synthetic=SyntheticLayout(count=6, box_file=True, dummy_count=3),
 )
 
 register(KVASIR_FOURTH)
+
+# How its stand-in archives are written, for the tests and TFDS dummy data.
+register_layout(KVASIR_FOURTH, SyntheticLayout(count=6, box_file=True, dummy_count=3))

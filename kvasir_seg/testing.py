@@ -1,4 +1,7 @@
-"""Write synthetic archives in the exact layouts of the real ones.
+"""Test helpers: synthetic archives in the exact layouts of the real ones.
+
+Not used by the readers, builders or scores: only by tests (this project's and a plugin
+author's), the benchmarks and ``python -m kvasir_seg_tfds.generate`` (TFDS dummy data).
 
 The project cannot ship or download the real data in its tests, so the tests, the
 benchmarks and the TFDS dummy data are built from archives this module writes: the same
@@ -7,8 +10,12 @@ compression noise (RGB for Kvasir-SEG and Sessile, single-channel for the capsul
 an unsorted box file with several and degenerate boxes, and real ids taken from the
 official split lists.
 
-    >>> from kvasir_seg.synthetic import write_archive
+    >>> from kvasir_seg.testing import write_archive
     >>> zip_path = write_archive("kvasir_seg", "/tmp/fixture", count=12)  # doctest: +SKIP
+
+How a dataset's stand-in is written is its :class:`SyntheticLayout`: the built-in datasets
+have theirs here; a plugin registers one with :func:`register_layout` (otherwise a default
+follows from its spec).
 """
 
 from __future__ import annotations
@@ -16,14 +23,82 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import numpy as np
 from PIL import Image
 
 from kvasir_seg.catalog import DatasetSpec, get_spec
+from kvasir_seg.errors import CatalogError
 from kvasir_seg.masks import boxes_from_mask
 from kvasir_seg.splits import read_id_list
+
+
+@dataclass(frozen=True)
+class SyntheticLayout:
+    """How :func:`write_archive` writes a stand-in archive of a dataset.
+
+    ``style`` is ``"kvasir"`` (``<root>/images/<id>.jpg`` and ``<root>/masks/<id>.jpg`` with
+    real Kvasir-SEG ids, RGB JPEG masks, and ``kavsir_bboxes.json`` when ``box_file``) or
+    ``"capsule"`` (frames ``<video>_<frame>`` of one capsule video, in one of
+    :data:`CAPSULE_LAYOUTS`). ``count`` is the default number of examples; ``dummy_*``
+    describe the small archive in the TFDS folder's ``dummy_data/``.
+    """
+
+    style: str = "kvasir"
+    count: int = 8
+    box_file: bool = False
+    dummy_count: int = 4
+    dummy_sizes: tuple[tuple[int, int], ...] | None = ((88, 72), (100, 80))
+    dummy_layout: str = "repack"
+
+
+STYLES = ("kvasir", "capsule")
+
+_LAYOUTS: dict[str, SyntheticLayout] = {
+    "kvasir_seg": SyntheticLayout(
+        count=12, box_file=True, dummy_count=6, dummy_sizes=((96, 80), (120, 90), (80, 64))
+    ),
+    "kvasir_sessile": SyntheticLayout(),
+    "kvasir_capsule_seg": SyntheticLayout(
+        style="capsule", count=55, dummy_count=3, dummy_sizes=None, dummy_layout="official-guess"
+    ),
+}
+
+
+def register_layout(spec: DatasetSpec, layout: SyntheticLayout) -> SyntheticLayout:
+    """Say how the stand-in archives of ``spec`` (e.g. a plugin's) are written.
+
+    Raises :class:`~kvasir_seg.errors.CatalogError` when the layout cannot stand in for the
+    spec's archive (an unknown style, a box file the spec says the archive lacks or has).
+    """
+    problems = []
+    if layout.style not in STYLES:
+        problems.append(f"style {layout.style!r} is not one of {', '.join(STYLES)}")
+    writes_boxes = layout.box_file and layout.style == "kvasir"
+    if spec.has_box_file is not None and spec.has_box_file != writes_boxes:
+        problems.append(
+            f"the spec's has_box_file is {spec.has_box_file} but these synthetic archives "
+            f"{'have' if writes_boxes else 'have no'} box file"
+        )
+    if problems:
+        raise CatalogError(f"Synthetic layout of {spec.name!r}: {'; '.join(problems)}.")
+    _LAYOUTS[spec.name] = layout
+    return layout
+
+
+def synthetic_layout(spec: DatasetSpec) -> SyntheticLayout:
+    """The layout of ``spec``'s stand-in archives: registered, else one made from the spec.
+
+    >>> synthetic_layout(get_spec("kvasir_capsule_seg")).count
+    55
+    """
+    known = _LAYOUTS.get(spec.name)
+    if known is not None:
+        return known
+    return SyntheticLayout(count=min(8, spec.expected_examples), box_file=bool(spec.has_box_file))
+
 
 #: Image sizes (width x height: count) of the 1000 Kvasir-SEG images, as recorded in the
 #: archive's box file. Sampling from it reproduces the real size distribution.
@@ -219,7 +294,7 @@ def write_archive(
 ) -> Path:
     """Write a synthetic archive of ``dataset`` into ``directory`` and return its path.
 
-    The layout is the one the spec's :class:`~kvasir_seg.catalog.SyntheticLayout` names.
+    The layout is the spec's :func:`synthetic_layout`.
     Returns the zip (named as the official one) when ``zipped``, else the folder it would
     extract to. ``count`` defaults to the layout's (12 Kvasir-SEG, 8 sessile, 55 capsule
     frames); ``sizes`` overrides the sampled Kvasir-SEG sizes; ``layout`` picks one of
@@ -228,7 +303,7 @@ def write_archive(
     must skip.
     """
     spec = get_spec(dataset) if isinstance(dataset, str) else dataset
-    synthetic = spec.synthetic
+    synthetic = synthetic_layout(spec)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -255,7 +330,7 @@ def write_dummy_data(spec: DatasetSpec, directory: str | Path) -> Path:
     >>> write_dummy_data(get_spec("kvasir_seg"), "/tmp/dummy_data")  # doctest: +SKIP
     PosixPath('/tmp/dummy_data')
     """
-    synthetic = spec.synthetic
+    synthetic = synthetic_layout(spec)
     sizes = list(synthetic.dummy_sizes) if synthetic.dummy_sizes else None
     return write_archive(
         spec,
