@@ -23,9 +23,8 @@ import datasets
 
 from kvasir_seg.archive import Layout, open_archive
 from kvasir_seg.catalog import VERSION, DatasetSpec
-from kvasir_seg.errors import ArchiveError, DownloadError, KvasirSegError, our_error
-from kvasir_seg.resolve import remembered_archive, resolve_archive
-from kvasir_seg.trust import ResolvedArchive, check_archive
+from kvasir_seg.errors import our_error
+from kvasir_seg.plan import plan_build, verifies, write_built_from
 from kvasir_seg_hf.features import features_for, to_record
 
 logger = logging.getLogger(__name__)
@@ -61,44 +60,32 @@ class KvasirBuilder(datasets.GeneratorBasedBuilder):
     SPEC: ClassVar[DatasetSpec]
     BUILDER_CONFIG_CLASS = KvasirConfig
 
-    #: False when ``verification_mode="no_checks"``: a checksum mismatch only warns.
-    verify_checksums: bool = True
-
     def __init__(
         self,
         *args: Any,
         data_dir: str | os.PathLike[str] | None = None,
         verification_mode: Any = None,
-        archive: ResolvedArchive | None = None,
         force_download: bool = False,
         **kwargs: Any,
     ) -> None:
-        self.set_verification_mode(verification_mode)
-        missing: KvasirSegError | None = None
-        if archive is None:
-            try:
-                archive = resolve_archive(
-                    self.SPEC,
-                    data_dir,
-                    verify=self.verify_checksums,
-                    force_download=force_download,
-                )
-            except (ArchiveError, DownloadError) as error:
-                archive = None if force_download else remembered_archive(self.SPEC, data_dir)
-                if archive is None:
-                    raise
-                missing = error
-        self.archive = archive
+        self.plan = plan_build(
+            self.SPEC,
+            data_dir,
+            kwargs.get("config_name"),
+            verify=verifies(verification_mode),
+            force_download=force_download,
+            remembered=True,
+        )
         kwargs.pop("hash", None)
-        super().__init__(*args, hash=archive.cache_key, **kwargs)
-        if missing is not None:
+        super().__init__(*args, hash=self.plan.archive.cache_key, **kwargs)
+        if self.plan.missing is not None:
             if not self.is_built():
-                raise missing
+                raise self.plan.missing
             logger.warning(
                 "%s: %s; serving the cache built from it (sha256 %s) at %s",
                 self.SPEC.name,
-                missing,
-                archive.identity,
+                self.plan.missing,
+                self.plan.archive.identity,
                 self.cache_dir,
             )
 
@@ -116,22 +103,10 @@ class KvasirBuilder(datasets.GeneratorBasedBuilder):
             license=spec.terms_of_use,
         )
 
-    def set_verification_mode(self, verification_mode: Any = None) -> None:
-        """Whether the archive must match its checksum (``"no_checks"``: only warn)."""
-        mode = datasets.VerificationMode(
-            verification_mode or datasets.VerificationMode.BASIC_CHECKS
-        )
-        self.verify_checksums = mode != datasets.VerificationMode.NO_CHECKS
-
-    def download_and_prepare(
-        self, *args: Any, verification_mode: Any = None, **kwargs: Any
-    ) -> None:
-        if verification_mode is not None:
-            checked = self.verify_checksums
-            self.set_verification_mode(verification_mode)
-            if self.verify_checksums and not checked and self.archive.is_zip:
-                check_archive(self.SPEC, self.archive.path, verify=True)  # stricter now
-        super().download_and_prepare(*args, verification_mode=verification_mode, **kwargs)
+    def _download_and_prepare(self, *args: Any, **kwargs: Any) -> None:
+        # Into the folder being built, which becomes the cache when the build succeeds.
+        write_built_from(self._output_dir, self.plan)
+        super()._download_and_prepare(*args, **kwargs)
 
     def _prepare_split_single(self, *args: Any, **kwargs: Any) -> Any:
         """As ``datasets``', but our error reaches the user as it is.
@@ -152,16 +127,14 @@ class KvasirBuilder(datasets.GeneratorBasedBuilder):
     def _split_generators(
         self, dl_manager: datasets.DownloadManager
     ) -> list[datasets.SplitGenerator]:
-        with open_archive(self.SPEC, self.archive.path) as archive:
-            splits = archive.assign_splits(self.config.name)
-            location, layout = str(archive.path), archive.layout
+        plan = self.plan
+        location, layout = str(plan.archive.path), plan.layout
         return [
             datasets.SplitGenerator(
                 name=split,
                 gen_kwargs={"location": location, "layout": layout, "shards": _shards(ids)},
             )
-            for split, ids in splits.items()
-            if ids  # a partial archive may leave a split empty; datasets cannot serve those
+            for split, ids in plan.splits.items()
         ]
 
     def _generate_examples(self, location: str, layout: Layout, shards: list[list[str]]):

@@ -134,7 +134,7 @@ def _write_shards(
 
 def _provenance(spec: DatasetSpec, builder: Any) -> str:
     """Which archive the export was read from, and how it was checked."""
-    archive = builder.archive
+    archive = builder.plan.archive
     if not archive.is_zip:
         return f"an extracted copy of {spec.filename} ({archive.check})"
     return f"{spec.filename} ({archive.check})"
