@@ -92,6 +92,13 @@ class DatasetSpec:
     has_box_file: bool | None = None
     #: Per-dataset fields of each example and how each is derived from the image id.
     extra_fields: tuple[ExtraField, ...] = field(default_factory=tuple)
+    #: The object classes of the masks and boxes (the names of the box label's classes).
+    classes: tuple[str, ...] = ("polyp",)
+
+    @property
+    def object_name(self) -> str:
+        """What the masks mark, in words: the one class's name, else ``"object"``."""
+        return self.classes[0] if len(self.classes) == 1 else "object"
 
     @property
     def class_name(self) -> str:
@@ -368,6 +375,8 @@ def check_spec(spec: DatasetSpec) -> None:
         problems.append(f"name {spec.name!r} is not lower_snake_case")
     if not spec.configs:
         problems.append("it has no config")
+    if not spec.classes or len(set(spec.classes)) != len(spec.classes):
+        problems.append(f"its classes {spec.classes!r} are empty or repeated")
     for config in spec.configs:
         if not config.splits:
             problems.append(f"config {config.name!r} has no split")

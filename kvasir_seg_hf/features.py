@@ -14,33 +14,23 @@ import datasets
 
 from kvasir_seg.archive import Example
 from kvasir_seg.catalog import DatasetSpec
+from kvasir_seg.fields import BOX_SIDES, Field, schema
 from kvasir_seg.masks import encode_mask_png
-
-BOX_LABELS = ["polyp"]
 
 
 def features_for(spec: DatasetSpec) -> datasets.Features:
-    """The features of ``spec``: the shared ones plus the dataset's extra fields."""
-    shared: dict[str, Any] = {
-        "image_id": datasets.Value("string"),
-        "image": datasets.Image(),
-        "mask": datasets.Image(),
-        "bboxes": datasets.List(
-            {
-                "xmin": datasets.Value("int32"),
-                "ymin": datasets.Value("int32"),
-                "xmax": datasets.Value("int32"),
-                "ymax": datasets.Value("int32"),
-                "label": datasets.ClassLabel(names=BOX_LABELS),
-            }
-        ),
-        "bbox_source": datasets.Value("string"),
-        "height": datasets.Value("int32"),
-        "width": datasets.Value("int32"),
-    }
-    for extra in spec.extra_fields:
-        shared[extra.name] = datasets.Value(extra.dtype)
-    return datasets.Features(shared)
+    """The features of ``spec``, made from its schema (:func:`kvasir_seg.fields.schema`):
+    images and masks as ``Image``, boxes in pixels with a ``ClassLabel`` of its classes."""
+    return datasets.Features({field.name: _feature(field, spec) for field in schema(spec)})
+
+
+def _feature(field: Field, spec: DatasetSpec) -> Any:
+    if field.kind in ("image", "mask"):
+        return datasets.Image()
+    if field.kind == "boxes":
+        sides = {side: datasets.Value("int32") for side in BOX_SIDES}
+        return datasets.List({**sides, "label": datasets.ClassLabel(names=list(spec.classes))})
+    return datasets.Value(field.kind)
 
 
 def to_record(example: Example) -> dict[str, Any]:

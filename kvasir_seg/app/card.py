@@ -21,6 +21,7 @@ from kvasir_seg import __version__
 from kvasir_seg.app.export_folder import CROISSANT_NAME, DATA_FOLDER, ExportResult
 from kvasir_seg.catalog import LICENSE_NAME, DatasetSpec
 from kvasir_seg.citations import bibtex_entries, short_reference
+from kvasir_seg.fields import schema
 
 
 def gating(spec: DatasetSpec) -> dict[str, Any]:
@@ -74,6 +75,14 @@ def dataset_card(
     return f"---\n{card_data.to_yaml()}\n---\n\n{_card_body(spec, result, provenance)}"
 
 
+#: How the card names each kind of field (as ``datasets`` stores it in the Parquet files).
+_CARD_TYPES = {
+    "image": "Image (the JPEG bytes)",
+    "mask": "Image (1-bit PNG)",
+    "boxes": "list of boxes",
+}
+
+
 def _card_body(spec: DatasetSpec, result: ExportResult, provenance: str) -> str:
     default = next(iter(result.files))
     loading = "\n".join(
@@ -85,7 +94,11 @@ def _card_body(spec: DatasetSpec, result: ExportResult, provenance: str) -> str:
         + f" | {spec.config(name).description} |"
         for name in result.files
     )
-    extra = "".join(f"| `{f.name}` | {f.dtype} | {f.description} |\n" for f in spec.extra_fields)
+    fields = "\n".join(
+        f"| `{f.name}` | {_CARD_TYPES.get(f.kind, f.kind)} | {f.description} |"
+        for f in schema(spec)
+    )
+    classes = ", ".join(f"{index} = {name}" for index, name in enumerate(spec.classes))
     return f"""# {spec.title}
 
 {spec.description}
@@ -111,15 +124,9 @@ dataset = load_dataset("path/to/this/folder/or/repo")  # the default config, `{d
 
 | field | type | meaning |
 | --- | --- | --- |
-| `image_id` | string | the archive's file name without extension |
-| `image` | Image | the archive's JPEG, unchanged |
-| `mask` | Image | 1-bit PNG, polyp = 1 (the archive's JPEG mask thresholded at luminance > 127) |
-| `bboxes` | list of boxes | `xmin, ymin, xmax, ymax`, `label` (see below) |
-| `bbox_source` | string | `official` (the archive's box file) or `mask` (derived from the mask) |
-| `height`, `width` | int32 | image size in pixels |
-{extra}
-Boxes are in pixels in the Kvasir-SEG convention: the left and top sides lie one pixel
-outside the mask, the right and bottom sides are exclusive; `label` is always polyp.
+{fields}
+
+Boxes are `xmin, ymin, xmax, ymax` in pixels; `label` is the class ({classes}).
 
 ## Terms of use
 

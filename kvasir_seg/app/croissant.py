@@ -22,6 +22,7 @@ from typing import Any
 
 from kvasir_seg.app.export_folder import shard_glob
 from kvasir_seg.catalog import LICENSE_NAME, VERSION, DatasetSpec
+from kvasir_seg.fields import BOX_SIDES, Field, schema
 
 CROISSANT_VERSION = "http://mlcommons.org/croissant/1.0"
 
@@ -65,35 +66,17 @@ CONTEXT: dict[str, Any] = {
     "transform": "cr:transform",
 }
 
-_DATA_TYPES = {"string": "sc:Text", "int32": "sc:Integer"}
 #: The split of a shard from its path (``.../train-00000-of-00001.parquet`` -> ``train``).
 #: It also matches a bare split name: mlcroissant applies it again to the extracted value.
 _SPLIT_FROM_PATH = r"^(?:.*/)?(\w+?)(?:-\d+-of-\d+\.parquet)?$"
 
-_SHARED_FIELDS: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
-    ("image_id", "sc:Text", "The archive's file name, without extension.", {}),
-    ("image", "sc:ImageObject", "The archive's RGB JPEG, bytes unchanged.", {"jsonPath": "bytes"}),
-    (
-        "mask",
-        "sc:ImageObject",
-        "Polyp mask as a 1-bit PNG, polyp = 1 (the archive's JPEG mask, luminance > 127).",
-        {"jsonPath": "bytes"},
-    ),
-    (
-        "bbox_source",
-        "sc:Text",
-        '"official" (the archive\'s box file) or "mask" (derived from the mask).',
-        {},
-    ),
-    ("height", "sc:Integer", "Image height in pixels.", {}),
-    ("width", "sc:Integer", "Image width in pixels.", {}),
-)
-_BOX_SIDES = {
-    "xmin": "Left side, in pixels (one pixel outside the mask).",
-    "ymin": "Top side, in pixels (one pixel outside the mask).",
-    "xmax": "Right side, in pixels, exclusive.",
-    "ymax": "Bottom side, in pixels, exclusive.",
-    "label": "Class of the box: 0 = polyp (the only class).",
+#: The Croissant data type of each kind of field (images and masks read from the Parquet
+#: image struct's ``bytes``).
+_DATA_TYPES = {
+    "string": "sc:Text",
+    "int32": "sc:Integer",
+    "image": "sc:ImageObject",
+    "mask": "sc:ImageObject",
 }
 
 
@@ -148,7 +131,13 @@ def croissant_metadata(
             "name": "Simula Research Laboratory",
             "url": "https://datasets.simula.no/",
         },
-        "keywords": ["medical", "endoscopy", "polyp", "image segmentation", "object detection"],
+        "keywords": [
+            "medical",
+            "endoscopy",
+            *spec.classes,
+            "image segmentation",
+            "object detection",
+        ],
         "distribution": distribution,
         "recordSet": record_sets,
     }
@@ -224,32 +213,43 @@ def _record_set(spec: DatasetSpec, config: str, file_set: str) -> dict[str, Any]
         },
         "references": {"field": {"@id": f"{config}_splits/split_name"}},
     }
-    shared = [
-        _column(config, file_set, name, data_type, description, **transform)
-        for name, data_type, description, transform in _SHARED_FIELDS
-    ]
-    boxes = {
-        "@type": "cr:Field",
-        "@id": f"{config}/bboxes",
-        "name": "bboxes",
-        "description": "The polyp boxes, in pixels, in the Kvasir-SEG convention.",
-        "repeated": True,
-        "subField": [
-            _column(f"{config}/bboxes", file_set, side, "sc:Integer", text)
-            | {"source": {**_source(file_set, "bboxes"), "transform": {"jsonPath": side}}}
-            for side, text in _BOX_SIDES.items()
-        ],
-    }
-    extra = [
-        _column(config, file_set, f.name, _DATA_TYPES[f.dtype], f.description)
-        for f in spec.extra_fields
+    fields = [
+        _boxes(spec, config, file_set, field)
+        if field.kind == "boxes"
+        else _column(
+            config,
+            file_set,
+            field.name,
+            _DATA_TYPES[field.kind],
+            field.description,
+            **({"jsonPath": "bytes"} if field.kind in ("image", "mask") else {}),
+        )
+        for field in schema(spec)
     ]
     return {
         "@type": "cr:RecordSet",
         "@id": config,
         "name": config,
         "description": spec.config(config).description,
-        "field": [split, *shared[:3], boxes, *shared[3:], *extra],
+        "field": [split, *fields],
+    }
+
+
+def _boxes(spec: DatasetSpec, config: str, file_set: str, field: Field) -> dict[str, Any]:
+    """The repeated field of the boxes: their sides in pixels and their class."""
+    classes = ", ".join(f"{index} = {name}" for index, name in enumerate(spec.classes))
+    parts = {**BOX_SIDES, "label": f"Class of the box: {classes}."}
+    return {
+        "@type": "cr:Field",
+        "@id": f"{config}/{field.name}",
+        "name": field.name,
+        "description": field.description,
+        "repeated": True,
+        "subField": [
+            _column(f"{config}/{field.name}", file_set, part, "sc:Integer", text)
+            | {"source": {**_source(file_set, field.name), "transform": {"jsonPath": part}}}
+            for part, text in parts.items()
+        ],
     }
 
 
