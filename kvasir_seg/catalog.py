@@ -89,7 +89,11 @@ class DatasetSpec:
     citation: str
     configs: tuple[ConfigSpec, ...]
     terms_of_use: str = TERMS_OF_USE
+    #: Whether the official archive has a box file (None: not known; boxes are then taken
+    #: from the file when there is one, else derived from the mask).
     has_box_file: bool | None = None
+    #: The box file's name in the official archive, when it is known.
+    box_file: str | None = None
     #: Per-dataset fields of each example and how each is derived from the image id.
     extra_fields: tuple[ExtraField, ...] = field(default_factory=tuple)
     #: The object classes of the masks and boxes (the names of the box label's classes).
@@ -156,6 +160,7 @@ KVASIR_SEG = DatasetSpec(
     expected_examples=1000,
     citation=BIBTEX_KVASIR_SEG,
     has_box_file=True,
+    box_file="kavsir_bboxes.json",
     configs=(
         ConfigSpec(
             name="official",
@@ -377,6 +382,10 @@ def check_spec(spec: DatasetSpec) -> None:
         problems.append("it has no config")
     if not spec.classes or len(set(spec.classes)) != len(spec.classes):
         problems.append(f"its classes {spec.classes!r} are empty or repeated")
+    if len(spec.classes) > 1 and not spec.has_box_file:
+        problems.append(
+            "it has several classes but no box file: boxes derived from a mask have no class"
+        )
     for config in spec.configs:
         if not config.splits:
             problems.append(f"config {config.name!r} has no split")

@@ -8,7 +8,7 @@ halo. Isolated specks that survive the threshold are part of the ground truth an
     >>> import numpy as np
     >>> mask = np.zeros((5, 6), dtype=bool); mask[1:3, 2:5] = True
     >>> boxes_from_mask(mask)
-    [Box(xmin=1, ymin=0, xmax=5, ymax=3)]
+    [Box(xmin=1, ymin=0, xmax=5, ymax=3, label=0)]
 """
 
 from __future__ import annotations
@@ -31,12 +31,14 @@ _EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 
 
 class Box(NamedTuple):
-    """A box in pixels, in the Kvasir-SEG convention (see :func:`boxes_from_mask`)."""
+    """A box in pixels, in the Kvasir-SEG convention (see :func:`boxes_from_mask`), and its
+    class: an index into the dataset's ``classes`` (0 for a dataset of one class)."""
 
     xmin: int
     ymin: int
     xmax: int
     ymax: int
+    label: int = 0
 
 
 def canonical_bool(values: np.ndarray) -> np.ndarray:

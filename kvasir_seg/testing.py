@@ -244,6 +244,8 @@ def _official_boxes(rng: np.random.Generator, mask: np.ndarray, index: int) -> l
     """Boxes as the box file has them: from the mask, plus the quirks of the real file."""
     height, width = mask.shape
     boxes = [b._asdict() for b in boxes_from_mask(mask)]
+    for box in boxes:
+        del box["label"]  # the file names the class (below), not its index
     if index % 5 == 1:  # a degenerate box one pixel high, and a tiny 3x3 one
         boxes.append({"xmin": 10, "ymin": 20, "xmax": 60, "ymax": 21})
         boxes.append({"xmin": 30, "ymin": 30, "xmax": 33, "ymax": 33})

@@ -43,7 +43,7 @@ def to_record(example: Example) -> dict[str, Any]:
         "image_id": example.image_id,
         "image": {"bytes": example.image_bytes, "path": None},
         "mask": {"bytes": encode_mask_png(example.mask, one_bit=True), "path": None},
-        "bboxes": [{**box._asdict(), "label": 0} for box in example.bboxes],
+        "bboxes": [box._asdict() for box in example.bboxes],
         "bbox_source": example.bbox_source,
         "height": example.height,
         "width": example.width,

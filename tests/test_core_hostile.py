@@ -206,3 +206,17 @@ def test_a_dataset_without_a_root_folder_is_written_inside_the_target(tmp_path: 
     writer = _Writer(tmp_path, zipped=False)
     _write_kvasir(writer, np.random.default_rng(0), "", 2, True, [(40, 30)])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["images", "kavsir_bboxes.json", "masks"]
+
+
+def test_a_box_label_that_is_not_a_class_of_the_dataset_is_refused() -> None:
+    from kvasir_seg.archive.boxes import parse_box_file
+
+    data = b'{"a": {"bbox": [{"label": "forceps", "xmin": 1, "ymin": 2, "xmax": 5, "ymax": 6}]}}'
+    with pytest.raises(LayoutError, match="'forceps', which is not a class of this dataset"):
+        parse_box_file(data, "bboxes.json")
+    tools = ("snare", "forceps")
+    (box,) = parse_box_file(data.replace(b"forceps", b"Forceps"), "bboxes.json", tools)["a"]
+    assert box.label == 1 and box[:4] == (1, 2, 5, 6)
+    unlabelled = b'{"a": {"bbox": [{"xmin": 1, "ymin": 2, "xmax": 5, "ymax": 6}]}}'
+    with pytest.raises(LayoutError, match="the label None"):
+        parse_box_file(unlabelled, "bboxes.json")

@@ -1,12 +1,15 @@
-"""The box file (``kavsir_bboxes.json``): parse it strictly, check boxes against their image.
+"""The box file (Kvasir-SEG's ``kavsir_bboxes.json``, Kvasir-Instrument's ``bboxes.json``):
+parse it strictly, check boxes against their image.
 
 The file is one JSON object keyed by image id (no extension); each value is
 ``{"height": int, "width": int, "bbox": [{"label", "xmin", "ymin", "xmax", "ymax"}, ...]}``.
-Anything else (``Infinity`` or ``NaN``, non-integer coordinates, a structure nested deeper
-than the format allows) is a :class:`~kvasir_seg.errors.LayoutError`.
+Anything else (``Infinity`` or ``NaN``, non-integer coordinates, a label that is not one of
+the dataset's classes, a structure nested deeper than the format allows) is a
+:class:`~kvasir_seg.errors.LayoutError`.
 
-    >>> parse_box_file(b'{"a": {"bbox": [{"xmin": 1, "ymin": 2, "xmax": 5, "ymax": 6}]}}', "x.json")
-    {'a': [Box(xmin=1, ymin=2, xmax=5, ymax=6)]}
+    >>> box = b'{"label": "polyp", "xmin": 1, "ymin": 2, "xmax": 5, "ymax": 6}'
+    >>> parse_box_file(b'{"a": {"bbox": [' + box + b']}}', "x.json")
+    {'a': [Box(xmin=1, ymin=2, xmax=5, ymax=6, label=0)]}
 """
 
 from __future__ import annotations
@@ -30,8 +33,15 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number a box file may hold")
 
 
-def parse_box_file(data: bytes, name: str) -> dict[str, list[Box]]:
-    """Parse ``kavsir_bboxes.json`` into boxes per image id, validating its structure."""
+def parse_box_file(
+    data: bytes, name: str, classes: tuple[str, ...] = ("polyp",)
+) -> dict[str, list[Box]]:
+    """Parse a box file into boxes per image id, validating its structure.
+
+    Each box's ``label`` must name one of ``classes`` (compared without case); it becomes
+    the box's class index. A label that is none of them is an error, never a class 0.
+    """
+    index = {label.strip().lower(): number for number, label in enumerate(classes)}
     try:
         entries = json.loads(data, parse_constant=_refuse_constant)
     except RecursionError:
@@ -49,15 +59,30 @@ def parse_box_file(data: bytes, name: str) -> dict[str, list[Box]]:
     result = {}
     for image_id, entry in entries.items():
         try:
-            result[image_id] = [
-                Box(*(_as_int(box[key]) for key in ("xmin", "ymin", "xmax", "ymax")))
-                for box in entry["bbox"]
-            ]
+            result[image_id] = [_box(box, index, name, image_id) for box in entry["bbox"]]
+        except LayoutError:
+            raise
         except (KeyError, TypeError, ValueError, OverflowError) as error:
             raise LayoutError(
                 f"{name}: entry {image_id!r} is malformed ({error!r}); expected {_FORMAT}."
             ) from error
     return result
+
+
+def _box(box: Any, index: dict[str, int], name: str, image_id: str) -> Box:
+    """One box of the file: its coordinates (checked first), then its class."""
+    coordinates = [_as_int(box[key]) for key in ("xmin", "ymin", "xmax", "ymax")]
+    return Box(*coordinates, label=_label(box.get("label"), index, name, image_id))
+
+
+def _label(label: Any, index: dict[str, int], name: str, image_id: str) -> int:
+    if not isinstance(label, str) or label.strip().lower() not in index:
+        raise LayoutError(
+            f"{name}: a box of {image_id!r} has the label {label!r}, which is not a class of "
+            f"this dataset ({', '.join(index)}). The archive is not the one this project "
+            "knows: download it again, or describe its classes in the dataset's spec."
+        )
+    return index[label.strip().lower()]
 
 
 def _as_int(value: Any) -> int:
@@ -75,18 +100,21 @@ def check_boxes(
     checked = []
     for box in boxes:
         if box.xmin > box.xmax or box.ymin > box.ymax:
-            raise LayoutError(f"{source}: box {tuple(box)} of {image_id} is inverted (min > max).")
+            raise LayoutError(
+                f"{source}: box {tuple(box[:4])} of {image_id} is inverted (min > max)."
+            )
         clipped = Box(
             min(max(box.xmin, 0), width),
             min(max(box.ymin, 0), height),
             min(max(box.xmax, 0), width),
             min(max(box.ymax, 0), height),
+            box.label,
         )
         if clipped != box:
             logger.warning(
                 "%s: box %s of %s clipped to the %dx%d image",
                 source,
-                tuple(box),
+                tuple(box[:4]),
                 image_id,
                 width,
                 height,

@@ -306,8 +306,9 @@ def _find_box_file(json_files: list[str], spec: DatasetSpec, source: Source) -> 
             f"{source.location}: several box files ({', '.join(box_files)}); expected one."
         )
     if not box_files and spec.has_box_file:
+        named = f"{spec.box_file} in the official {spec.filename}" if spec.box_file else ""
         raise LayoutError(
-            f"{source.location}: the box file (kavsir_bboxes.json in the official "
-            f"{spec.filename}) is missing. Download the archive again."
+            f"{source.location}: the box file{f' ({named})' if named else ''} is missing. "
+            "Download the archive again."
         )
     return box_files[0] if box_files else None

@@ -137,7 +137,7 @@ class KvasirArchive:
         name = self.layout.box_file
         if name is None:
             return None
-        boxes = parse_box_file(self._source.read(name), name)
+        boxes = parse_box_file(self._source.read(name), name, self.spec.classes)
         orphans = sorted(set(boxes) - set(self.layout.images))
         if orphans:
             raise LayoutError(
