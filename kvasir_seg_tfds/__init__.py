@@ -15,6 +15,7 @@ The dataset folders (``kvasir_seg_tfds/<name>/``) are generated from the catalog
 from kvasir_seg.catalog import class_lookup
 from kvasir_seg_tfds.builder import KvasirBuilder, configs_for
 from kvasir_seg_tfds.features import features_for, to_record
+from kvasir_seg_tfds.formats import FormatError
 from kvasir_seg_tfds.registry import BUILDERS, builder_class, register_catalog
 from kvasir_seg_tfds.sources import ChecksumMismatchError
 
@@ -27,6 +28,7 @@ KvasirCapsuleSeg = BUILDERS["kvasir_capsule_seg"]
 __all__ = [
     "BUILDERS",
     "ChecksumMismatchError",
+    "FormatError",
     "KvasirBuilder",
     "KvasirCapsuleSeg",
     "KvasirSeg",

@@ -3,7 +3,9 @@
 Each dataset folder's ``<name>_dataset_builder.py`` only names its spec; configs, manual
 download instructions, features and generation all come from here and from the catalog.
 The builder reads the archive through the core reader, so it serves exactly the examples
-the Hugging Face builders serve.
+the Hugging Face builders serve. A dataset prepared in one file format is read in the other
+too (``tfds.load`` after ``tfds.data_source`` and the reverse): the missing format is written
+next to it on first use (see :mod:`kvasir_seg_tfds.formats`).
 
     >>> import tensorflow_datasets as tfds
     >>> import kvasir_seg_tfds
@@ -28,14 +30,16 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import tensorflow_datasets as tfds
+from tensorflow_datasets.core.file_adapters import FileFormat
 
 from kvasir_seg.archive import Layout, open_archive
 from kvasir_seg.catalog import VERSION as DATASET_VERSION
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import KvasirSegError
 from kvasir_seg.resolve import stored_identity
-from kvasir_seg.trust import identity_of
+from kvasir_seg.trust import ResolvedArchive, identity_of
 from kvasir_seg_tfds.features import features_for, to_record
+from kvasir_seg_tfds.formats import WRITABLE, formats_on_disk, update_info, write_format
 from kvasir_seg_tfds.metadata import description, manual_download_instructions
 from kvasir_seg_tfds.sources import archive_for, find_in_manual_dir, manual_dir
 
@@ -91,6 +95,10 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
         (with a warning), e.g. ``tfds.load("kvasir_seg", builder_kwargs={"verification_mode":
         "no_checks"})``; the default, ``"basic_checks"``, refuses it.
 
+        ``file_format`` is the format to build in; for a dataset prepared in another one,
+        the format ``download_and_prepare`` writes next to it (where TFDS refuses the
+        builder). Reads need no such care: each writes the format it needs on first use.
+
         Without TensorFlow, an unprepared dataset defaults to array_record: TFRecord files
         cannot be written without TensorFlow, and ``tfds.data_source`` only asks for
         array_record when given no ``data_dir``; this keeps ``tfds.data_source(name,
@@ -102,11 +110,14 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
                 f"{verification_mode!r}."
             )
         self.verify_checksums = verification_mode != "no_checks"
-        super().__init__(file_format=file_format, **kwargs)
-        self._original_state["verification_mode"] = verification_mode
-        if file_format is None and not self.is_prepared() and not _tensorflow_installed():
-            logger.info("%s: TensorFlow is not installed, so building in array_record", self.name)
-            self.info.set_file_format("array_record", override=True)
+        super().__init__(**kwargs)
+        self._original_state.update(verification_mode=verification_mode, file_format=file_format)
+        self._wanted_format = FileFormat.from_value(file_format) if file_format else None
+        if self._wanted_format is None and not _tensorflow_installed():
+            self._wanted_format = FileFormat.ARRAY_RECORD
+            logger.info("%s: TensorFlow is not installed, so in array_record", self.name)
+        if self._wanted_format is not None:
+            self._switch_to(self._wanted_format)
 
     def _info(self) -> tfds.core.DatasetInfo:
         spec = self.SPEC
@@ -119,13 +130,20 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
             license=spec.terms_of_use,
         )
 
+    def is_prepared(self) -> bool:
+        """As TFDS's, without its warning for a dataset that was never built (no folder)."""
+        return self.data_path.exists() and super().is_prepared()
+
     def download_and_prepare(self, **kwargs: Any) -> None:
         """As TFDS's, but a build made from another archive than the one found is rebuilt.
 
         When the dataset is prepared and the archive it would be built from now (in
         ``manual_dir`` or the archive store; nothing is downloaded for this check) is not
         the one it was built from, the old build is not served: it is rebuilt, with a
-        warning. When no archive is found, the existing build is served.
+        warning. When no archive is found, the existing build is served. A build in
+        another format than the one asked for (``file_format`` here or to the builder)
+        gains that format's files. ``dataset_info.json`` then lists the formats on disk and
+        the archive's size as the download size.
         """
         config = kwargs.get("download_config") or tfds.download.DownloadConfig()
         if self.is_prepared():
@@ -143,12 +161,59 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
                 )
                 kwargs["download_config"] = config
         super().download_and_prepare(**kwargs)
+        wanted = kwargs.get("file_format") or self._wanted_format
+        if wanted is not None and (wanted := FileFormat.from_value(wanted)) in WRITABLE:
+            self._read_in({wanted}, wanted)
+        size = self._built_from_record().get("size")
+        if isinstance(size, int) and not self.info.download_size:
+            self.info.download_size = size  # TFDS counts only what its own downloader fetched
+        update_info(self.data_dir, formats_on_disk(self.info), int(self.info.download_size))
+
+    def as_dataset(self, *args: Any, **kwargs: Any) -> Any:
+        """As TFDS's; an array_record build gains its TFRecord files first (once)."""
+        self._read_in(FileFormat.with_tf_data(), FileFormat.TFRECORD)
+        return super().as_dataset(*args, **kwargs)
+
+    def as_data_source(self, *args: Any, file_format: Any = None, **kwargs: Any) -> Any:
+        """As TFDS's; a TFRecord build gains its array_record files first (once)."""
+        wanted = FileFormat.from_value(file_format or FileFormat.ARRAY_RECORD)
+        suitable = {wanted} if file_format else FileFormat.with_random_access()
+        self._read_in(suitable, wanted)
+        return super().as_data_source(*args, file_format=file_format, **kwargs)
+
+    def _read_in(self, suitable: set[FileFormat], missing: FileFormat) -> None:
+        """Read the prepared dataset in one of the ``suitable`` formats on disk; with none,
+        write the ``missing`` one first (from the format on disk)."""
+        current = self.info.file_format
+        if not self.is_prepared() or (current in suitable and current not in WRITABLE):
+            return  # not built (TFDS says so), or in a format TFDS serves on its own
+        usable = [f for f in formats_on_disk(self.info) if f in suitable]
+        if not usable:
+            write_format(self.info, self.data_dir, missing)
+            usable = [missing]
+        if current not in usable:
+            self._switch_to(usable[0])
+
+    def _switch_to(self, file_format: FileFormat) -> None:
+        self.info.set_file_format(file_format, override=True, override_if_initialized=True)
+
+    def _log_download_bytes(self) -> None:
+        """Logged, not printed: TFDS prints "Unknown size" (the sizes come with the build)."""
+        logger.info("%s: preparing %s in %s", self.name, self.info.file_format.value, self.data_dir)
+
+    def _log_download_done(self) -> None:
+        logger.info("%s: prepared in %s", self.name, self.data_dir)
 
     def _built_from(self) -> str | None:
+        identity = self._built_from_record().get("identity")
+        return identity if isinstance(identity, str) else None
+
+    def _built_from_record(self) -> dict[str, Any]:
         try:
-            return json.loads((Path(self.data_dir) / BUILT_FROM).read_text())["identity"]
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+            record = json.loads((Path(self.data_dir) / BUILT_FROM).read_text())
+        except (OSError, ValueError):
+            return {}
+        return record if isinstance(record, dict) else {}
 
     def _current_identity(self, config: tfds.download.DownloadConfig) -> str | None:
         """The identity of the archive a build would read now: nothing is checked (a
@@ -179,7 +244,9 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
             layout = opened.layout
         # Written into the folder being built, renamed with it when the build succeeds.
         (Path(self.data_dir) / BUILT_FROM).write_text(
-            json.dumps({"identity": archive.identity, "path": str(archive.path)})
+            json.dumps(
+                {"identity": archive.identity, "path": str(archive.path), "size": _size(archive)}
+            )
         )
         # A partial archive (a fixture, a subset) may leave a split empty: leave it out.
         return {
@@ -200,6 +267,13 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
                 return image_id, to_record(archive.read_example(image_id))
 
             yield from in_order(pool, keyed_record, ids)
+
+
+def _size(archive: ResolvedArchive) -> int:
+    """The archive's bytes (an extracted folder: its files'), TFDS's "download size"."""
+    if archive.is_zip:
+        return archive.path.stat().st_size
+    return sum(p.stat().st_size for p in archive.path.rglob("*") if p.is_file())
 
 
 def _tensorflow_installed() -> bool:

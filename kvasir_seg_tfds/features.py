@@ -1,8 +1,9 @@
 """The TFDS features of the catalog's datasets, and the record a core example becomes.
 
 The records hold what the Hugging Face builders hold, in TFDS's conventions: the image is
-the archive's JPEG, unchanged; the mask an 8-bit PNG with values 0/1 (it decodes to the
-same array through TensorFlow and through ``tfds.data_source``); boxes are normalised
+the archive's JPEG, unchanged, decoded to Pillow's pixels on every path (see
+:class:`PillowImage`); the mask an 8-bit PNG with values 0/1 (it decodes to the same array
+through TensorFlow and through ``tfds.data_source``); boxes are normalised
 ``(ymin, xmin, ymax, xmax)`` in [0, 1].
 
     >>> from kvasir_seg.catalog import get_spec
@@ -20,43 +21,73 @@ import tensorflow_datasets as tfds
 
 from kvasir_seg.archive import Example
 from kvasir_seg.catalog import DatasetSpec
+from kvasir_seg.fields import Field, schema
+from kvasir_seg.image_files import opened_image
 from kvasir_seg.masks import Box, encode_mask_png
 
-BOX_LABELS = ["polyp"]
+
+class PillowImage(tfds.features.Image):
+    """``tfds.features.Image`` whose pixels are Pillow's (so Hugging Face's) on every path.
+
+    TensorFlow decodes JPEGs with a fast IDCT by default, up to 4 levels off Pillow's on
+    most pixels; ``tf.data`` here decodes with ``dct_method="INTEGER_ACCURATE"``, which
+    gives Pillow's pixels exactly (4:4:4, 4:2:2, 4:2:0, progressive). ``tfds.data_source``
+    decodes with Pillow, never OpenCV (which TFDS prefers when installed).
+
+    TFDS records the class in ``features.json``, so a dataset read back from its folder
+    (``tfds.builder_from_directory``) decodes the same way.
+    """
+
+    def decode_example(self, example: Any) -> Any:
+        """The image tensor of the file bytes ``example`` (``tf.data``)."""
+        import tensorflow as tf  # only on this path: data_source users need no TensorFlow
+
+        channels = self.shape[-1]
+        image = tf.cond(
+            tf.io.is_jpeg(example),
+            lambda: tf.io.decode_jpeg(example, channels=channels, dct_method="INTEGER_ACCURATE"),
+            lambda: tf.io.decode_image(example, channels=channels, expand_animations=False),
+        )
+        image.set_shape(self.shape)
+        return image
+
+    def decode_example_np(self, example: bytes) -> np.ndarray:
+        """The image array of the file bytes ``example`` (``tfds.data_source``), by Pillow."""
+        mode = "L" if self.shape[-1] == 1 else "RGB"
+        with opened_image(example, "image") as image:
+            pixels = np.asarray(image if image.mode == mode else image.convert(mode))
+        return pixels[..., None] if pixels.ndim == 2 else pixels
 
 
 def features_for(spec: DatasetSpec) -> tfds.features.FeaturesDict:
-    """The features of ``spec``: the shared ones plus the dataset's extra fields."""
-    shared: dict[str, tfds.features.FeatureConnector] = {
-        "image_id": tfds.features.Text(doc="The archive's file name, without extension."),
-        "image": tfds.features.Image(
-            encoding_format="jpeg", doc="The archive's RGB JPEG, bytes unchanged."
-        ),
-        "mask": tfds.features.Image(
-            shape=(None, None, 1),
-            doc="Polyp mask, 1 = polyp, 0 = background (the archive's JPEG mask, luminance > 127).",
-        ),
-        "bboxes": tfds.features.Sequence(
+    """The features of ``spec``, made from its schema (:func:`kvasir_seg.fields.schema`):
+    the image decoded as Pillow decodes it, the mask as HxWx1 0/1, boxes normalised with a
+    ``ClassLabel`` of its classes."""
+    return tfds.features.FeaturesDict({f.name: _feature(f, spec) for f in schema(spec)})
+
+
+def _feature(field: Field, spec: DatasetSpec) -> tfds.features.FeatureConnector:
+    if field.kind == "image":
+        return PillowImage(
+            encoding_format="jpeg", doc=f"{field.description} Decoded to Pillow's pixels."
+        )
+    if field.kind == "mask":
+        return tfds.features.Image(
+            shape=(None, None, 1), doc=f"{field.description} Stored as an 8-bit 0/1 PNG."
+        )
+    if field.kind == "boxes":
+        return tfds.features.Sequence(
             {
                 "bbox": tfds.features.BBoxFeature(
                     doc="Normalised (ymin, xmin, ymax, xmax), clipped to [0, 1]."
                 ),
-                "label": tfds.features.ClassLabel(names=BOX_LABELS),
-            }
-        ),
-        "bbox_source": tfds.features.Text(
-            doc='"official" (the archive\'s box file) or "mask" (derived from the mask).'
-        ),
-        "height": tfds.features.Scalar(np.int32, doc="Image height in pixels."),
-        "width": tfds.features.Scalar(np.int32, doc="Image width in pixels."),
-    }
-    for extra in spec.extra_fields:
-        shared[extra.name] = (
-            tfds.features.Text(doc=extra.description)
-            if extra.dtype == "string"
-            else tfds.features.Scalar(np.dtype(extra.dtype), doc=extra.description)
+                "label": tfds.features.ClassLabel(names=list(spec.classes)),
+            },
+            doc=field.description,
         )
-    return tfds.features.FeaturesDict(shared)
+    if field.kind == "string":
+        return tfds.features.Text(doc=field.description)
+    return tfds.features.Scalar(np.dtype(field.kind), doc=field.description)
 
 
 def normalised_bbox(box: Box, width: int, height: int) -> tfds.features.BBox:
@@ -78,7 +109,7 @@ def to_record(example: Example) -> dict[str, Any]:
         "image": example.image_bytes,
         "mask": encode_mask_png(example.mask, one_bit=False),
         "bboxes": [
-            {"bbox": normalised_bbox(box, example.width, example.height), "label": 0}
+            {"bbox": normalised_bbox(box, example.width, example.height), "label": box.label}
             for box in example.bboxes
         ],
         "bbox_source": example.bbox_source,

@@ -113,6 +113,32 @@ def test_checksums_register_the_official_url_with_its_file_name() -> None:
         assert (spec.url in (BUILDERS[spec.name].url_infos or {})) == (spec.sha256 is not None)
 
 
+def test_a_first_build_says_nothing_tfds_cannot_know(
+    sessile_zip: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """No "Variant folder ... has no dataset_info.json" (TFDS probing a folder not built yet)
+    and no "Unknown size" (TFDS printing sizes before the build); the size is recorded."""
+    with caplog.at_level(logging.DEBUG):
+        builder = _build(
+            "kvasir_sessile", tmp_path / "data", manual_dir=_alone(sessile_zip, tmp_path)
+        )
+    printed = capfd.readouterr()
+    said = caplog.text + printed.out + printed.err
+    assert "Variant folder" not in said and "Unknown size" not in said
+    assert "kvasir_sessile: preparing array_record in" in caplog.text
+    assert builder.info.download_size == sessile_zip.stat().st_size
+    again = tfds.builder("kvasir_sessile", data_dir=tmp_path / "data")
+    assert again.info.download_size == sessile_zip.stat().st_size
+    # A variant folder that is there but incomplete is still reported, by TFDS.
+    Path(tfds.builder("kvasir_sessile", data_dir=tmp_path / "other").data_dir).mkdir(parents=True)
+    with caplog.at_level(logging.WARNING):
+        assert not tfds.builder("kvasir_sessile", data_dir=tmp_path / "other").is_prepared()
+    assert "has no dataset_info.json" in caplog.text
+
+
 # --------------------------------------------------------------------------- manual_dir
 
 

@@ -1,4 +1,5 @@
-"""Real clients: a Keras training step fed by ``tfds.load``, and ``tfds.data_source`` without TF.
+"""Real clients: a Keras training step fed by ``tfds.load``, ``tfds.data_source`` without TF,
+and both of them on one data_dir, in either order.
 
 The data_source checks run in a fresh interpreter, once with TensorFlow importable (it
 must not be imported) and once with its import blocked (the array_record build and the
@@ -66,15 +67,50 @@ print(json.dumps({
 """
 
 
-@pytest.mark.parametrize("tensorflow", ["installed", "absent"])
+def _from(folder: Path) -> dict[str, object]:
+    """``download_and_prepare_kwargs`` that build from the archive in ``folder``."""
+    return {"download_config": tfds.download.DownloadConfig(manual_dir=folder)}
+
+
+def _ids_through_load(data_dir: Path, **kwargs: object) -> list[str]:
+    train = tfds.load("kvasir_sessile", split="train", data_dir=data_dir, **kwargs)
+    return sorted(example["image_id"].decode() for example in tfds.as_numpy(train))
+
+
+def _ids_through_data_source(data_dir: Path, **kwargs: object) -> list[str]:
+    source = tfds.data_source(
+        "kvasir_sessile",
+        split="train",
+        data_dir=data_dir,
+        builder_kwargs={"file_format": "array_record"},
+        **kwargs,
+    )
+    return sorted(source[i]["image_id"].decode() for i in range(len(source)))
+
+
+def _tfrecord_build(tmp_path: Path) -> tuple[Path, Path]:
+    """A 6-example Kvasir-Sessile build in TFRecord (``tfds.load``): its archive, its data_dir."""
+    pytest.importorskip("tensorflow")
+    import kvasir_seg_tfds  # noqa: F401  (registers the builders)
+
+    folder = write_archive("kvasir_sessile", tmp_path / "manual", count=6, zipped=False)
+    assert len(_ids_through_load(tmp_path / "data", download_and_prepare_kwargs=_from(folder))) == 6
+    return folder, tmp_path / "data"
+
+
+@pytest.mark.parametrize("tensorflow", ["installed", "absent", "absent, TFRecord built"])
 def test_data_source_builds_and_reads_without_tensorflow(tensorflow: str, tmp_path: Path) -> None:
     """Installed: the documented call (TFDS asks for array_record) never imports TF.
 
     Absent: even with a ``data_dir`` (where TFDS would default to TFRecord) the builder
-    picks array_record, and the build and the reads work.
+    picks array_record, and the build and the reads work. After a TFRecord build (made
+    where TensorFlow was), the array_record files are written from it, still without TF.
     """
-    folder = write_archive("kvasir_sessile", tmp_path / "manual", count=6, zipped=False)
-    data_dir = tmp_path / "data"
+    if tensorflow == "absent, TFRecord built":
+        folder, data_dir = _tfrecord_build(tmp_path)
+    else:
+        folder = write_archive("kvasir_sessile", tmp_path / "manual", count=6, zipped=False)
+        data_dir = tmp_path / "data"
     if tensorflow == "installed":
         script, args = READ_WITH_DATA_SOURCE, [str(folder)]
     else:
@@ -133,3 +169,43 @@ def test_keras_fits_a_step_on_tfds_load(kvasir_seg_folder: Path, tmp_path: Path)
     model.compile(optimizer="adam", loss="binary_crossentropy")
     history = model.fit(batches, epochs=1, steps_per_epoch=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+
+
+@pytest.mark.parametrize("first", ["load", "data_source"])
+def test_load_and_data_source_share_one_data_dir_in_either_order(
+    first: str, tmp_path: Path
+) -> None:
+    """The format a call needs and the build lacks is written next to the other, once."""
+    pytest.importorskip("tensorflow")
+    import kvasir_seg_tfds  # noqa: F401  (registers the builders)
+
+    manual = _from(write_archive("kvasir_sessile", tmp_path / "manual", count=6, zipped=False))
+    data_dir = tmp_path / "data"
+    calls = {"load": _ids_through_load, "data_source": _ids_through_data_source}
+    second = "data_source" if first == "load" else "load"
+    built = calls[first](data_dir, download_and_prepare_kwargs=manual)
+    assert len(built) == 6
+    assert calls[second](data_dir) == built  # prepared: TFDS does not even call prepare
+    assert calls[second](data_dir, download_and_prepare_kwargs=manual) == built
+    assert calls[first](data_dir) == built
+
+    variant = data_dir / "kvasir_sessile" / "default" / "1.0.0"
+    assert len(list(variant.glob("*.tfrecord-*"))) == len(list(variant.glob("*.array_record-*")))
+    info = json.loads((variant / "dataset_info.json").read_text())
+    assert [info["fileFormat"], *info["alternativeFileFormats"]] == ["tfrecord", "array_record"]
+    # TFDS's own reader of the folder finds both (as_data_source first would switch it to
+    # array_record for good: TFDS's as_dataset does not pick another format).
+    folder_builder = tfds.builder_from_directory(variant)
+    assert len(list(folder_builder.as_dataset(split="train"))) == 6
+    assert len(folder_builder.as_data_source(split="train")) == 6
+
+
+def test_a_damaged_shard_is_named_and_no_half_file_is_left(tmp_path: Path) -> None:
+    from kvasir_seg_tfds.formats import FormatError
+
+    _, data_dir = _tfrecord_build(tmp_path)
+    (shard,) = data_dir.rglob("*.tfrecord-*")
+    shard.write_bytes(shard.read_bytes()[:-100])
+    with pytest.raises(FormatError, match=f"{shard.name} is truncated or damaged"):
+        _ids_through_data_source(data_dir)
+    assert not list(data_dir.rglob("*array_record*"))

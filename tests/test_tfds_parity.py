@@ -1,29 +1,48 @@
 """The same synthetic archive built with both backends gives the same examples.
 
 Hugging Face (``kvasir_seg_hf``, Arrow) against TFDS read back three ways: TFRecord through
-TensorFlow, TFRecord with the image bytes left undecoded, and array_record through
-``as_data_source`` (decoded without TensorFlow). Ids, image bytes, masks pixel for pixel,
+TensorFlow (``tf.data``), TFRecord with the image bytes left undecoded, and array_record
+through ``as_data_source`` (decoded without TensorFlow). Ids, image bytes, images and masks
+pixel for pixel (images equal to Pillow's decoding of the archive's bytes on every path),
 boxes (pixels against normalised), heights, widths and the extra fields must agree.
 """
 
 from __future__ import annotations
 
+import io
+import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from PIL import Image
 
 tfds = pytest.importorskip("tensorflow_datasets")
 datasets = pytest.importorskip("datasets")
 tf = pytest.importorskip("tensorflow")
 
 import kvasir_seg_tfds  # noqa: E402, F401  (registers the builders)
+from kvasir_seg.archive import open_archive  # noqa: E402
 from kvasir_seg.catalog import DATASETS, get_spec  # noqa: E402
 from kvasir_seg.testing import synthetic_layout, write_archive  # noqa: E402
 from kvasir_seg_hf import load_dataset  # noqa: E402
+from kvasir_seg_tfds.features import features_for  # noqa: E402
 
 BOX_KEYS = ("xmin", "ymin", "xmax", "ymax")
+REAL_IMAGES = Path(__file__).resolve().parents[2] / "shared/data/real-samples/Kvasir-SEG/images"
+
+
+def _pillow(data: bytes) -> np.ndarray:
+    """The pixels Pillow (and so Hugging Face) decodes from image file bytes."""
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+def _archive_bytes(name: str, folder: Path) -> dict[str, bytes]:
+    with open_archive(name, folder) as archive:
+        return {i: archive.read_example(i).image_bytes for i in archive.ids}
 
 
 @pytest.fixture(scope="module", params=list(DATASETS))
@@ -36,9 +55,13 @@ def archive(
     return request.param, write_archive(request.param, folder, count=count, zipped=False)
 
 
-def _hf_examples(name: str, folder: Path, cache: Path) -> dict[str, dict[str, Any]]:
+def _hf_examples(
+    name: str, folder: Path, cache: Path, numpy: bool = False
+) -> dict[str, dict[str, Any]]:
     splits = load_dataset(name, data_dir=folder, cache_dir=cache)
-    return {row["image_id"]: row for split in splits.values() for row in split}
+    if numpy:
+        splits = splits.with_format("numpy")
+    return {str(row["image_id"]): row for split in splits.values() for row in split}
 
 
 def _hf_image_bytes(name: str, folder: Path, cache: Path) -> dict[str, bytes]:
@@ -55,8 +78,7 @@ def _tfds_builder(name: str, folder: Path, data_dir: Path, file_format: str):
     return builder
 
 
-def _through_tensorflow(builder) -> dict[str, dict[str, Any]]:
-    decoders = {"image": tfds.decode.SkipDecoding()}
+def _through_tensorflow(builder, decoders: Any = None) -> dict[str, dict[str, Any]]:
     return {
         ex["image_id"].decode(): ex
         for split in builder.info.splits
@@ -89,18 +111,27 @@ def _assert_same(hf: dict[str, Any], ours: dict[str, Any], spec_name: str) -> No
 
 def test_both_backends_serve_the_same_examples(archive: tuple[str, Path], tmp_path: Path) -> None:
     name, archive_dir = archive
+    original = _archive_bytes(name, archive_dir)
     hf = _hf_examples(name, archive_dir, tmp_path / "hf")
+    hf_arrays = _hf_examples(name, archive_dir, tmp_path / "hf", numpy=True)
     images = _hf_image_bytes(name, archive_dir, tmp_path / "hf")
-    tfrecord = _through_tensorflow(_tfds_builder(name, archive_dir, tmp_path / "tfr", "tfrecord"))
+    tfrecord_builder = _tfds_builder(name, archive_dir, tmp_path / "tfr", "tfrecord")
+    undecoded = _through_tensorflow(tfrecord_builder, {"image": tfds.decode.SkipDecoding()})
+    tf_data = _through_tensorflow(tfrecord_builder)
     array_record = _through_data_source(
         _tfds_builder(name, archive_dir, tmp_path / "ar", "array_record")
     )
-    assert set(hf) == set(tfrecord) == set(array_record) and len(hf) >= 8
+    assert set(original) == set(hf) == set(tf_data) == set(array_record) and len(hf) >= 8
     for image_id, row in hf.items():
-        assert tfrecord[image_id]["image"] == images[image_id]  # the JPEG, unchanged
-        _assert_same(row, tfrecord[image_id], name)
-        _assert_same(row, array_record[image_id], name)
-        assert array_record[image_id]["image"].shape == (row["height"], row["width"], 3)
+        # The JPEG, unchanged, on both sides.
+        assert undecoded[image_id]["image"] == images[image_id] == original[image_id]
+        pixels = _pillow(original[image_id])
+        assert pixels.shape == (row["height"], row["width"], 3)
+        for ours in (tf_data[image_id], array_record[image_id]):
+            _assert_same(row, ours, name)
+            assert np.array_equal(ours["image"], pixels), f"{image_id}: not Pillow's pixels"
+        assert np.array_equal(hf_arrays[image_id]["image"], pixels)
+        assert np.array_equal(hf_arrays[image_id]["mask"], array_record[image_id]["mask"][..., 0])
 
 
 def test_splits_match_config_by_config(tmp_path: Path) -> None:
@@ -113,3 +144,63 @@ def test_splits_match_config_by_config(tmp_path: Path) -> None:
             for split in builder.info.splits
         }
         assert ours == {split: sorted(ds["image_id"]) for split, ds in hf.items()}
+
+
+READ_BACK = """
+import io, json, sys
+import numpy as np
+import tensorflow_datasets as tfds
+from PIL import Image
+
+builder = tfds.builder_from_directory({data_dir!r})
+raw = tfds.decode.SkipDecoding()
+agree = []
+for split in builder.info.splits:
+    pairs = zip(
+        tfds.as_numpy(builder.as_dataset(split=split)),
+        tfds.as_numpy(builder.as_dataset(split=split, decoders={{"image": raw}})),
+    )
+    for decoded, undecoded in pairs:
+        pixels = np.asarray(Image.open(io.BytesIO(undecoded["image"])).convert("RGB"))
+        agree.append(bool(np.array_equal(decoded["image"], pixels)))
+print(json.dumps({{"feature": type(builder.info.features["image"]).__module__, "agree": agree}}))
+"""
+
+
+def test_a_prepared_dataset_read_back_from_its_folder_decodes_as_pillow(
+    kvasir_seg_folder: Path, tmp_path: Path, fresh_python: Callable[[str], str]
+) -> None:
+    """``tfds.builder_from_directory`` in a new process (the builder classes not imported)
+    re-creates the image feature from features.json, and with it the exact decoder."""
+    builder = _tfds_builder("kvasir_seg", kvasir_seg_folder, tmp_path, "tfrecord")
+    output = fresh_python(READ_BACK.format(data_dir=str(builder.data_dir)))
+    result = json.loads(output.strip().splitlines()[-1])
+    assert result == {"feature": "kvasir_seg_tfds.features", "agree": [True] * 12}
+
+
+@pytest.mark.skipif(not REAL_IMAGES.is_dir(), reason="real samples not beside the checkout")
+def test_real_jpegs_decode_to_pillows_pixels_through_the_feature() -> None:
+    feature = features_for(get_spec("kvasir_seg"))["image"]
+    files = sorted(REAL_IMAGES.glob("*.jpg"))
+    assert files
+    for path in files:
+        data = path.read_bytes()
+        pixels = _pillow(data)
+        assert np.array_equal(feature.decode_example(tf.constant(data)).numpy(), pixels), path.name
+        assert np.array_equal(feature.decode_example_np(data), pixels), path.name
+
+
+def test_the_data_source_path_never_decodes_with_opencv(
+    kvasir_seg_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TFDS decodes with OpenCV when it is installed; the image feature always uses Pillow."""
+    from tensorflow_datasets.core.features import image_feature
+
+    class NoOpenCV:
+        def __getattr__(self, name: str) -> Any:
+            raise AssertionError(f"cv2.{name} used")
+
+    monkeypatch.setattr(image_feature, "cv2", NoOpenCV())
+    feature = features_for(get_spec("kvasir_seg"))["image"]
+    for data in list(_archive_bytes("kvasir_seg", kvasir_seg_folder).values())[:3]:
+        assert np.array_equal(feature.decode_example_np(data), _pillow(data))
