@@ -98,6 +98,7 @@ class BuildPlan:
             "identity": self.archive.identity,
             "path": str(self.archive.path),
             "check": self.archive.check,
+            "size_bytes": self.archive.size_bytes,
             "built_at": _datetime.datetime.now(_datetime.timezone.utc).strftime(
                 "%Y-%m-%dT%H:%M:%SZ"
             ),

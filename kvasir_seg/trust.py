@@ -62,6 +62,13 @@ class ResolvedArchive:
     def is_zip(self) -> bool:
         return self.path.is_file()
 
+    @property
+    def size_bytes(self) -> int:
+        """The archive's bytes (an extracted folder: its files')."""
+        if self.is_zip:
+            return self.path.stat().st_size
+        return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
+
 
 def folder_identity(path: Path) -> str:
     """``folder-<sha256>`` of the names, sizes and modification times of a folder's files."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-import json
 import logging
 import os
 from collections import deque
@@ -35,16 +34,14 @@ from tensorflow_datasets.core.file_adapters import FileFormat
 from kvasir_seg.archive import Layout, open_archive
 from kvasir_seg.catalog import VERSION as DATASET_VERSION
 from kvasir_seg.catalog import DatasetSpec
-from kvasir_seg.errors import KvasirSegError
+from kvasir_seg.errors import ArchiveError, DownloadError, KvasirSegError
+from kvasir_seg.plan import read_built_from, verifies, write_built_from
 from kvasir_seg.resolve import stored_identity
-from kvasir_seg.trust import ResolvedArchive, identity_of
+from kvasir_seg.trust import identity_of
 from kvasir_seg_tfds.features import features_for, to_record
 from kvasir_seg_tfds.formats import WRITABLE, formats_on_disk, update_info, write_format
 from kvasir_seg_tfds.metadata import description, manual_download_instructions
-from kvasir_seg_tfds.sources import archive_for, find_in_manual_dir, manual_dir
-
-#: The file, in a prepared dataset's folder, that names the archive it was built from.
-BUILT_FROM = "kvasir_seg_archive.json"
+from kvasir_seg_tfds.sources import find_in_manual_dir, manual_dir, plan_for
 
 logger = logging.getLogger(__name__)
 
@@ -104,12 +101,7 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
         array_record when given no ``data_dir``; this keeps ``tfds.data_source(name,
         split="train", data_dir=...)`` working for PyTorch and JAX users.
         """
-        if verification_mode not in (None, "basic_checks", "all_checks", "no_checks"):
-            raise KvasirSegError(
-                f"verification_mode must be 'basic_checks' or 'no_checks', got "
-                f"{verification_mode!r}."
-            )
-        self.verify_checksums = verification_mode != "no_checks"
+        self.verify_checksums = verifies(verification_mode)
         super().__init__(**kwargs)
         self._original_state.update(verification_mode=verification_mode, file_format=file_format)
         self._wanted_format = FileFormat.from_value(file_format) if file_format else None
@@ -160,11 +152,13 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
                     config, download_mode=tfds.download.GenerateMode.REUSE_CACHE_IF_EXISTS
                 )
                 kwargs["download_config"] = config
+            elif built and built == current:
+                self._check_served_copy(config)
         super().download_and_prepare(**kwargs)
         wanted = kwargs.get("file_format") or self._wanted_format
         if wanted is not None and (wanted := FileFormat.from_value(wanted)) in WRITABLE:
             self._read_in({wanted}, wanted)
-        size = self._built_from_record().get("size")
+        size = self._built_from_record().get("size_bytes")
         if isinstance(size, int) and not self.info.download_size:
             self.info.download_size = size  # TFDS counts only what its own downloader fetched
         update_info(self.data_dir, formats_on_disk(self.info), int(self.info.download_size))
@@ -205,24 +199,35 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
         logger.info("%s: prepared in %s", self.name, self.data_dir)
 
     def _built_from(self) -> str | None:
-        identity = self._built_from_record().get("identity")
-        return identity if isinstance(identity, str) else None
+        record = read_built_from(self.data_dir)
+        return record["identity"] if record else None
 
     def _built_from_record(self) -> dict[str, Any]:
+        return read_built_from(self.data_dir) or {}
+
+    def _manual_dir(self, config: tfds.download.DownloadConfig) -> Path | None:
+        """The ``manual_dir`` a build would read (None when it is not there or empty)."""
+        manual = Path(config.manual_dir or Path(self._data_dir_root) / "downloads" / "manual")
+        manual = manual.expanduser()
+        return manual if manual.is_dir() and any(manual.iterdir()) else None
+
+    def _check_served_copy(self, config: tfds.download.DownloadConfig) -> None:
+        """Check the copy a prepared build came from as a build would (the one trust rule:
+        a copy accepted with checks skipped is said once); a copy that is gone is fine."""
         try:
-            record = json.loads((Path(self.data_dir) / BUILT_FROM).read_text())
-        except (OSError, ValueError):
-            return {}
-        return record if isinstance(record, dict) else {}
+            plan_for(
+                self.SPEC, self._manual_dir(config), verify=self.verify_checksums, download=False
+            )
+        except (ArchiveError, DownloadError) as error:
+            logger.info("%s: serving %s (%s)", self.name, self.data_dir, error)
 
     def _current_identity(self, config: tfds.download.DownloadConfig) -> str | None:
         """The identity of the archive a build would read now: nothing is checked (a
         replaced archive must show as changed, then the rebuild checks it), nothing is
         downloaded."""
-        manual = Path(config.manual_dir or Path(self._data_dir_root) / "downloads" / "manual")
-        manual = manual.expanduser()
+        manual = self._manual_dir(config)
         try:
-            if manual.is_dir() and any(manual.iterdir()):
+            if manual is not None:
                 return identity_of(find_in_manual_dir(self.SPEC, manual))
             return stored_identity(self.SPEC)
         except KvasirSegError as error:
@@ -232,27 +237,18 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     def _split_generators(
         self, dl_manager: tfds.download.DownloadManager
     ) -> dict[str, Iterator[tuple[str, dict[str, Any]]]]:
-        spec = self.SPEC
-        archive = archive_for(
-            spec,
+        plan = plan_for(
+            self.SPEC,
             manual_dir(dl_manager),
+            self.builder_config.name,
             verify=self.verify_checksums,
             force_download=bool(getattr(dl_manager, "_force_download", False)),
         )
-        with open_archive(spec, archive.path) as opened:
-            splits = opened.assign_splits(self.builder_config.name)
-            layout = opened.layout
         # Written into the folder being built, renamed with it when the build succeeds.
-        (Path(self.data_dir) / BUILT_FROM).write_text(
-            json.dumps(
-                {"identity": archive.identity, "path": str(archive.path), "size": _size(archive)}
-            )
-        )
-        # A partial archive (a fixture, a subset) may leave a split empty: leave it out.
+        write_built_from(self.data_dir, plan)
         return {
-            name: self._generate_examples(archive.path, layout, ids)
-            for name, ids in splits.items()
-            if ids
+            name: self._generate_examples(plan.archive.path, plan.layout, ids)
+            for name, ids in plan.splits.items()
         }
 
     def _generate_examples(
@@ -267,13 +263,6 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
                 return image_id, to_record(archive.read_example(image_id))
 
             yield from in_order(pool, keyed_record, ids)
-
-
-def _size(archive: ResolvedArchive) -> int:
-    """The archive's bytes (an extracted folder: its files'), TFDS's "download size"."""
-    if archive.is_zip:
-        return archive.path.stat().st_size
-    return sum(p.stat().st_size for p in archive.path.rglob("*") if p.is_file())
 
 
 def _tensorflow_installed() -> bool:

@@ -15,7 +15,7 @@ In order:
 Zips are never extracted: the core reads them in place, without TensorFlow. With
 ``verification_mode="no_checks"`` (a builder argument) a checksum mismatch only warns.
 
-    >>> archive = archive_for(spec, dl_manager, verify=True)  # doctest: +SKIP
+    >>> plan = plan_for(spec, manual_dir(dl_manager), "official", verify=True)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -29,8 +29,7 @@ from tensorflow_datasets.core.download.download_manager import NonMatchingChecks
 from kvasir_seg.archive import locate_archive
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import ChecksumError, DownloadError
-from kvasir_seg.resolve import resolve_archive
-from kvasir_seg.trust import ResolvedArchive, check_archive
+from kvasir_seg.plan import BuildPlan, plan_build
 
 logger = logging.getLogger(__name__)
 
@@ -59,24 +58,28 @@ def find_in_manual_dir(spec: DatasetSpec, folder: Path) -> Path:
     return locate_archive(spec, folder)
 
 
-def archive_for(
+def plan_for(
     spec: DatasetSpec,
     manual: Path | None,
+    config: str | None = None,
     *,
     verify: bool,
     download: bool = True,
     force_download: bool = False,
-) -> ResolvedArchive:
-    """The archive to read for ``spec`` (see the module docstring for the order).
+) -> BuildPlan:
+    """The core's build plan of ``config``, from the archive found as the module doc says.
 
     Raises :class:`ChecksumMismatchError` for a zip that is not the official one and
     :class:`DownloadError` (with the manual steps) when downloading fails.
     """
     try:
-        if manual is not None:
-            return check_archive(spec, find_in_manual_dir(spec, manual), verify=verify)
-        return resolve_archive(
-            spec, verify=verify, download=download, force_download=force_download
+        return plan_build(
+            spec,
+            find_in_manual_dir(spec, manual) if manual is not None else None,
+            config,
+            verify=verify,
+            download=download,
+            force_download=force_download,
         )
     except ChecksumMismatchError:
         raise

@@ -206,19 +206,15 @@ def test_capsule_zip_and_its_unknown_layout(capsule_zip: Path, tmp_path: Path) -
     assert sorted(e["frame"] for e in examples) == list(range(28955, 28965))
 
 
-@pytest.mark.parametrize(
-    ("name", "error"),
-    [("kvasir_sessile", ArchiveError), ("kvasir_seg", ChecksumMismatchError)],
-)
-def test_truncated_zip_in_manual_dir(name: str, error: type[Exception], tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["kvasir_sessile", "kvasir_seg"])
+def test_truncated_zip_in_manual_dir(name: str, tmp_path: Path) -> None:
+    # Truncated, whether or not a checksum is published: said so before any checksum.
     spec = get_spec(name)
     manual = tmp_path / "manual"
     data = write_archive(name, tmp_path / "src", count=4).read_bytes()
     manual.mkdir()
     (manual / spec.filename).write_bytes(data[: len(data) // 2])
-    with pytest.raises(
-        error, match=spec.filename if error is ChecksumMismatchError else "truncated"
-    ):
+    with pytest.raises(ArchiveError, match="truncated"):
         _build(name, tmp_path / "data", manual_dir=manual)
 
 

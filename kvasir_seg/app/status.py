@@ -13,7 +13,6 @@ Read from the files alone (no ``datasets`` or TensorFlow import): the archive st
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -21,11 +20,9 @@ from typing import Any
 from kvasir_seg.archive import locate_archive
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import KvasirSegError
+from kvasir_seg.plan import read_built_from
 from kvasir_seg.store import ArchiveStore, default_store
 from kvasir_seg.trust import describe_copy
-
-#: The file a TFDS build of this project leaves beside its data (see kvasir_seg_tfds.builder).
-_TFDS_BUILT_FROM = "kvasir_seg_archive.json"
 
 
 def hf_cache_root() -> Path:
@@ -48,37 +45,21 @@ def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def _hf_caches(spec: DatasetSpec, root: Path) -> list[dict[str, Any]]:
+def _caches(root: Path, pattern: str) -> list[dict[str, Any]]:
+    """The caches below ``root`` whose ``dataset_info.json`` matches ``pattern``, each with
+    what it was built from (the core's marker, :func:`kvasir_seg.plan.read_built_from`)."""
     found = []
-    for info in sorted((root / spec.name).glob("*/*/*/dataset_info.json")):
+    for info in sorted(root.glob(pattern)):
         folder = info.parent
-        config, version, key = folder.relative_to(root / spec.name).parts
-        found.append(
-            {
-                "config": config,
-                "version": version,
-                "archive_key": key,
-                "path": str(folder),
-                "size_bytes": folder_size(folder),
-            }
-        )
-    return found
-
-
-def _tfds_caches(spec: DatasetSpec, root: Path) -> list[dict[str, Any]]:
-    found = []
-    for info in sorted((root / spec.name).glob("*/*/dataset_info.json")):
-        folder = info.parent
-        config, version = folder.relative_to(root / spec.name).parts
-        try:
-            identity = json.loads((folder / _TFDS_BUILT_FROM).read_text())["identity"]
-        except (OSError, ValueError, KeyError, TypeError):
-            identity = None
+        config, version = folder.relative_to(root).parts[:2]
+        built = read_built_from(folder) or {}
+        identity = built.get("identity")
         found.append(
             {
                 "config": config,
                 "version": version,
                 "archive_key": identity.removeprefix("folder-")[:16] if identity else None,
+                "built_from": built.get("path"),
                 "path": str(folder),
                 "size_bytes": folder_size(folder),
             }
@@ -112,8 +93,8 @@ def dataset_status(spec: DatasetSpec, store: ArchiveStore | None = None) -> dict
     readable = [c for c in copies if c["identity"] and not c["trust"].startswith("fails")]
     current = readable[0]["identity"].removeprefix("folder-")[:16] if readable else None
     caches = {
-        "hf_caches": _hf_caches(spec, hf_cache_root()),
-        "tfds_caches": _tfds_caches(spec, tfds_data_root()),
+        "hf_caches": _caches(hf_cache_root() / spec.name, "*/*/*/dataset_info.json"),
+        "tfds_caches": _caches(tfds_data_root() / spec.name, "*/*/dataset_info.json"),
     }
     for entries in caches.values():
         for entry in entries:

@@ -164,3 +164,31 @@ def test_prepare_with_no_verify_prints_lines_that_work_as_printed(
         ran = python_beside_cli(f"{line}\nprint(sorted(ds))")
         assert "train" in ran.stdout, (line, ran.stderr)
         assert "Traceback" not in ran.stderr and "DownloadError" not in ran.stderr
+
+
+@pytest.mark.skipif(not TFDS, reason="TensorFlow Datasets is not installed")
+def test_tfds_serves_a_build_from_an_accepted_copy_with_the_one_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import tensorflow_datasets as tfds
+
+    import kvasir_seg_tfds  # noqa: F401
+
+    bad = write_archive("kvasir_seg", tmp_path / "downloads", count=4)
+    data = tmp_path / "tfds"
+    first = tfds.builder(
+        "kvasir_seg", data_dir=data, file_format="array_record", verification_mode="no_checks"
+    )
+    first.download_and_prepare(
+        download_config=tfds.download.DownloadConfig(manual_dir=bad.parent)
+    )
+    from kvasir_seg.logs import forget_warnings
+
+    forget_warnings()  # as a new process would
+    caplog.clear()
+    caplog.set_level(logging.WARNING)
+    later = tfds.builder("kvasir_seg", data_dir=data, file_format="array_record")
+    later.download_and_prepare()  # no option, no manual_dir: the accepted copy, served
+    assert later.info.splits.total_num_examples == 4
+    (warning,) = _accepted_warnings(caplog)
+    assert str(bad) in warning and _sha(bad) in warning
