@@ -28,6 +28,11 @@ os.environ["HF_MODULES_CACHE"] = os.path.join(_SCRATCH_HOME, "hf-modules")
 os.environ["KERAS_HOME"] = os.path.join(_SCRATCH_HOME, "keras")
 
 
+#: Not imported as doctest modules: the plugin registers a dataset when imported (its tests
+#: do that themselves), and the smoke test runs against an installed wheel.
+collect_ignore = ["tests/plugins", "tests/smoke_installed.py"]
+
+
 @pytest.fixture(autouse=True)
 def warnings_said_anew() -> None:
     """Each test sees the once-per-process warnings as a new process would."""

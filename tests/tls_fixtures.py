@@ -4,10 +4,12 @@ A small PKI made with ``cryptography`` (EC P-256 keys, the extensions OpenSSL's 
 mode wants), an HTTPS server that presents whatever chain it is given, and a plain HTTP
 server with fixed answers that records what it was asked (the AIA "CA Issuers" host).
 
+    >>> directory = tempfile.mkdtemp()  # the files the HTTPS server serves
     >>> with AnswerServer() as aia:
     ...     pki = make_pki(aia, "trusted")  # the leaf's AIA URL serves the intermediate
     ...     with HTTPSServer([pki.leaf], pki.leaf.key, directory) as server:
-    ...         ...  # fetch server.url("/file") trusting pki.root
+    ...         server.url("/file").startswith("https://127.0.0.1:")
+    True
 """
 
 from __future__ import annotations
