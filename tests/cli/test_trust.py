@@ -179,9 +179,7 @@ def test_tfds_serves_a_build_from_an_accepted_copy_with_the_one_warning(
     first = tfds.builder(
         "kvasir_seg", data_dir=data, file_format="array_record", verification_mode="no_checks"
     )
-    first.download_and_prepare(
-        download_config=tfds.download.DownloadConfig(manual_dir=bad.parent)
-    )
+    first.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=bad.parent))
     from kvasir_seg.logs import forget_warnings
 
     forget_warnings()  # as a new process would
