@@ -86,7 +86,7 @@ def test_export_reloads_with_plain_load_dataset(
     ]
     assert "@inproceedings{jha2020kvasir," in body and "Research and educational use" in body
     assert (
-        "does NOT match the known checksum" in body
+        "does NOT match the published checksum" in body
     )  # the synthetic zip is not the official archive
 
     sessile = tmp_path / "sessile"

@@ -15,7 +15,6 @@ from kvasir_seg.app.commands.common import (
     print_json,
     specs_from_names,
 )
-from kvasir_seg.app.status import dataset_status
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.citations import unique_entries
 
@@ -56,6 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def describe(spec: DatasetSpec) -> dict[str, Any]:
     """What ``info`` reports about ``spec``, as plain data."""
+    from kvasir_seg.app.status import dataset_status  # reads the archive (numpy)
+
     return {
         "name": spec.name,
         "title": spec.title,
