@@ -15,14 +15,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from kvasir_seg.app.commands import ground_truth
-from kvasir_seg.app.commands.common import (
-    UsageError,
-    add_flag,
-    add_json_argument,
-    print_json,
-    print_table,
-)
+from kvasir_seg.app import ground_truth
+from kvasir_seg.app.options import UsageError, add_flag, add_json_argument
+from kvasir_seg.app.printing import print_json, print_table
 
 logger = logging.getLogger(__name__)
 

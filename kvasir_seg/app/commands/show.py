@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kvasir_seg.app.commands.common import (
+from kvasir_seg.app.ground_truth import split_ids
+from kvasir_seg.app.options import (
     DEFAULT_THRESHOLD,
     UsageError,
     add_archive_arguments,
@@ -17,10 +18,9 @@ from kvasir_seg.app.commands.common import (
     add_json_argument,
     add_prediction_arguments,
     archive_of,
-    print_json,
     single_dataset,
-    split_ids,
 )
+from kvasir_seg.app.printing import print_json
 from kvasir_seg.catalog import get_spec
 
 logger = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kvasir_seg.app.commands.common import (
+from kvasir_seg.app.options import (
     DEFAULT_THRESHOLD,
     UsageError,
     add_archive_arguments,
@@ -31,7 +31,6 @@ from kvasir_seg.app.commands.common import (
     add_threshold_argument,
     archive_of,
     single_dataset,
-    split_ids,
 )
 from kvasir_seg.catalog import get_spec
 
@@ -166,6 +165,24 @@ def prediction_folders(args: argparse.Namespace, *folders: str) -> dict[str, Pat
         if args.references is None:
             find_predictions(path)
     return paths
+
+
+def split_ids(archive: Any, config: str | None, split: str | None) -> tuple[str, list[str]]:
+    """(split name, its ids) in ``archive``; ``split=None`` means the config's last split.
+
+    The last split is the one to look at or score: ``validation`` (official), ``test``
+    (pranet), ``train`` for the datasets that have one split only.
+    """
+    splits = archive.assign_splits(config)
+    name = split if split is not None else list(splits)[-1]
+    if name not in splits:
+        known = ", ".join(splits)
+        config_name = archive.spec.config(config).name
+        raise UsageError(
+            f"{archive.spec.name} config {config_name!r} has no split {name!r}; choose one of: "
+            f"{known}."
+        )
+    return name, splits[name]
 
 
 @contextmanager
