@@ -150,12 +150,6 @@ def add_verify_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_prediction_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
-    """``--predictions DIR`` and ``--threshold T`` (None when not given)."""
-    add_predictions_folder(parser, required=required)
-    add_threshold_argument(parser)
-
-
 def add_predictions_folder(
     parser: argparse.ArgumentParser,
     *,
