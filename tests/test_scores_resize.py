@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from kvasir_seg import MetricInputError
-from kvasir_seg.app.commands import ground_truth
+from kvasir_seg.app import ground_truth
 from kvasir_seg.image_files import read_mask_file
 from kvasir_seg.scores import (
     PROTOCOLS,

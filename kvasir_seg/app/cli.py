@@ -29,8 +29,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from kvasir_seg import __version__
-from kvasir_seg.app.commands import compare, evaluate, export, fetch, info, prepare, report, show
-from kvasir_seg.app.commands.common import PROG, CommandParser, add_command
+from kvasir_seg.app.commands import compare, download, evaluate, export, info, prepare, report, show
+from kvasir_seg.app.options import PROG, CommandParser, add_command
 from kvasir_seg.catalog import DATASETS
 from kvasir_seg.errors import our_error
 
@@ -39,7 +39,7 @@ USER_ERROR = 2
 #: Exit status of an interrupted run (Ctrl-C).
 INTERRUPTED = 130
 
-_COMMANDS = (info, fetch, prepare, evaluate, compare, report, show, export)
+_COMMANDS = (info, download, prepare, evaluate, compare, report, show, export)
 _OUR_LOGGERS = ("kvasir_seg", "kvasir_seg_hf", "kvasir_seg_tfds")
 
 

@@ -38,7 +38,7 @@ DPI = 100
 
 def require_matplotlib() -> None:
     """Raise a usage error naming the ``report`` extra unless matplotlib is installed."""
-    from kvasir_seg.app.commands.common import require
+    from kvasir_seg.app.options import require
 
     require("matplotlib", "report", "the report's plots")
 

@@ -25,9 +25,9 @@ directly in ``PRED/``.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +37,7 @@ from PIL import Image
 from kvasir_seg.app.predictions import files_by_id
 from kvasir_seg.errors import MetricInputError
 from kvasir_seg.image_files import describe_path, opened_image, read_mask_file
+from kvasir_seg.masks import Box
 
 if TYPE_CHECKING:
     from kvasir_seg.archive import KvasirArchive
@@ -48,11 +49,12 @@ IMAGES_FOLDER = "images"
 
 @dataclass(frozen=True)
 class ReferenceSet:
-    """One set of ground truth: its name, its image ids, how to read a mask and an image.
+    """One set of ground truth: its name, its image ids, how to read a mask, an image, boxes.
 
     ``subfolder`` is where the set's predictions are inside a folder of predictions
     (``None``: the folder itself). ``read_image`` returns ``None`` when the set has no
-    images (a folder of masks only).
+    images (a folder of masks only); ``read_boxes`` gives the boxes of an archive's
+    example (none for a folder).
     """
 
     name: str
@@ -60,6 +62,7 @@ class ReferenceSet:
     read_mask: Callable[[str], np.ndarray]
     read_image: Callable[[str], Image.Image | None] = field(default=lambda image_id: None)
     subfolder: str | None = None
+    read_boxes: Callable[[str], Sequence[Box]] = field(default=lambda image_id: ())
 
 
 def masks_location(folder: Path) -> Path | None:
@@ -154,10 +157,15 @@ def archive_set(archive: KvasirArchive, name: str, ids: list[str]) -> ReferenceS
     ...     validation = archive_set(archive, "validation", archive.assign_splits()["validation"])
     """
 
+    example = lru_cache(maxsize=1)(archive.read_example)  # a tile reads all three
+
     def read_mask(image_id: str) -> np.ndarray:
-        return archive.read_example(image_id).mask
+        return example(image_id).mask
 
     def read_image(image_id: str) -> Image.Image:
-        return _decoded(archive.read_example(image_id).image_bytes, image_id)
+        return _decoded(example(image_id).image_bytes, image_id)
 
-    return ReferenceSet(name, list(ids), read_mask, read_image, subfolder=None)
+    def read_boxes(image_id: str) -> Sequence[Box]:
+        return example(image_id).bboxes
+
+    return ReferenceSet(name, list(ids), read_mask, read_image, None, read_boxes)

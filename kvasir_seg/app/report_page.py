@@ -8,7 +8,7 @@ Everything the page shows is inside the file: styles inline, pictures as ``data:
 3. the PraNet protocol's mean Dice at each of its 256 thresholds
    (:meth:`kvasir_seg.scores.PraNetAccumulator.curves`), one line per set;
 4. the worst images by Dice, drawn as ``kvasir-seg show`` draws them (true positives green,
-   false positives magenta, false negatives azure; :mod:`kvasir_seg.app.grid`);
+   false positives magenta, false negatives azure; :mod:`kvasir_seg.app.gallery`);
 5. a table of every image's scores, worst Dice first.
 
     >>> html = build_report(truth, scores, threshold=0.5, resize="none")  # doctest: +SKIP
@@ -22,18 +22,15 @@ import base64
 import html
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from PIL import Image
 
 from kvasir_seg.app.reference_sets import ReferenceSet
 from kvasir_seg.app.score_tables import ScoreTable, per_image_values, score_table
-from kvasir_seg.app.scoring import ModelScores
+from kvasir_seg.app.scoring import ImageScore, ModelScores, worst_first
 
 #: Background of the tables' header row (a test looks for it in a screenshot).
 TABLE_HEADER = "#1f3a5f"
-#: Background behind a tile whose set has no images (masks only).
-NO_IMAGE = (96, 96, 96)
 #: The protocols a report shows, in order.
 PROTOCOLS = ("default", "pranet")
 
@@ -50,16 +47,6 @@ dt {{ font-weight: bold; }} dd {{ margin: 0; }}
 img {{ display: block; margin: 8px 0; }}
 p.note {{ color: #555555; font-size: 13px; }}
 """
-
-
-@dataclass(frozen=True)
-class ImageScore:
-    """One scored image, for the gallery and the per-image table."""
-
-    set_name: str
-    image_id: str
-    dice: float
-    scores: dict[str, float]
 
 
 def data_uri(png: bytes) -> str:
@@ -103,43 +90,17 @@ def _scores_section(table: ScoreTable) -> str:
     return html_table(header, body, summary_rows=extra)
 
 
-def image_scores(scores: ModelScores) -> list[ImageScore]:
-    """Every scored image with its default-protocol scores and PraNet mDice, worst first."""
-    found = []
-    for name, accumulators in scores.sets.items():
-        pranet = accumulators["pranet"].per_image()
-        for image_id, row in accumulators["default"].per_image().items():
-            values = {key: row[key] for key in ("dice", "iou", "precision", "recall")}
-            values["pranet_mdice"] = pranet[image_id]["dice"]
-            found.append(ImageScore(name, image_id, row["dice"], values))
-    return sorted(found, key=lambda item: (item.dice, item.set_name, item.image_id))
-
-
 def _gallery(
     worst: Sequence[ImageScore],
-    sets: dict[str, ReferenceSet],
+    sets: Sequence[ReferenceSet],
     scores: ModelScores,
     threshold: float,
     resize: str,
 ) -> bytes:
-    from kvasir_seg.app.grid import Tile, render_grid
-    from kvasir_seg.app.predictions import read_prediction
-    from kvasir_seg.scores.inputs import binarize_prediction, coerce_pair
+    from kvasir_seg.app.gallery import scored_tiles
+    from kvasir_seg.app.grid import render_grid
 
-    several = len(sets) > 1
-    tiles = []
-    for item in worst:
-        reference_set = sets[item.set_name]
-        mask = reference_set.read_mask(item.image_id)
-        prediction, mask = coerce_pair(
-            read_prediction(scores.files[item.set_name][item.image_id]), mask, resize
-        )
-        image = reference_set.read_image(item.image_id)
-        if image is None or image.size != (mask.shape[1], mask.shape[0]):
-            image = Image.new("RGB", (mask.shape[1], mask.shape[0]), NO_IMAGE)
-        label = f"{item.set_name}/{item.image_id}" if several else item.image_id
-        predicted = binarize_prediction(prediction, threshold)
-        tiles.append(Tile(image, mask, [], predicted, f"dice {item.dice:.3f}  {label}"))
+    tiles = scored_tiles(worst, sets, scores, threshold=threshold, resize=resize)
     buffer = io.BytesIO()
     render_grid(tiles, columns=4, tile_size=200).save(buffer, format="PNG")
     return buffer.getvalue()
@@ -170,8 +131,8 @@ def build_report(
     dice = {name: per_image_values(found["default"], "dice") for name, found in scores.sets.items()}
     curves = {name: found["pranet"].curves()["dice"] for name, found in scores.sets.items()}
     overall_curve = scores.overall["pranet"].curves()["dice"] if len(curves) > 1 else None
-    ranked = image_scores(scores)
-    gallery = _gallery(ranked[:worst], {s.name: s for s in sets}, scores, threshold, resize)
+    ranked = worst_first(scores)
+    gallery = _gallery(ranked[:worst], sets, scores, threshold, resize)
     several = len(scores.sets) > 1
     per_image = html_table(
         ["set", "image", "Dice", "IoU", "precision", "recall", "PraNet mDice"]

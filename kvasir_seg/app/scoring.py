@@ -60,6 +60,34 @@ class ModelScores:
     extra: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ImageScore:
+    """One scored image: its set, id, Dice (default protocol) and the scores shown of it."""
+
+    set_name: str
+    image_id: str
+    dice: float
+    scores: dict[str, float]
+
+
+#: The default protocol's per-image scores that tables and pictures show.
+SHOWN_SCORES = ("dice", "iou", "precision", "recall")
+
+
+def worst_first(scores: ModelScores) -> list[ImageScore]:
+    """Every image ``scores`` holds, worst Dice first (ties by set, then id), with its
+    default-protocol scores and, when the PraNet protocol was scored too, its mDice."""
+    found = []
+    for name, accumulators in scores.sets.items():
+        pranet = accumulators["pranet"].per_image() if "pranet" in accumulators else None
+        for image_id, row in accumulators["default"].per_image().items():
+            values = {key: row[key] for key in SHOWN_SCORES}
+            if pranet is not None:
+                values["pranet_mdice"] = pranet[image_id]["dice"]
+            found.append(ImageScore(name, image_id, row["dice"], values))
+    return sorted(found, key=lambda item: (item.dice, item.set_name, item.image_id))
+
+
 class PredictionMismatch(MetricInputError):
     """Predictions that do not match the ground truth; :meth:`lines` lists them all."""
 
@@ -80,8 +108,9 @@ class PredictionMismatch(MetricInputError):
         return report
 
 
-def _label(reference_set: ReferenceSet, image_id: str, several: bool) -> str:
-    return f"{reference_set.name}/{image_id}" if several else image_id
+def image_label(set_name: str, image_id: str, several: bool) -> str:
+    """How messages, captions and JSON name an image: ``<set>/<id>`` among several sets."""
+    return f"{set_name}/{image_id}" if several else image_id
 
 
 def _set_predictions(
@@ -121,8 +150,8 @@ def pair_predictions(
     for reference_set in sets:
         found = _set_predictions(reference_set, folder, problems)
         absent, unknown = compare_ids(reference_set.ids, found)
-        missing += [_label(reference_set, i, several) for i in absent]
-        extra += [_label(reference_set, i, several) for i in unknown]
+        missing += [image_label(reference_set.name, i, several) for i in absent]
+        extra += [image_label(reference_set.name, i, several) for i in unknown]
         files[reference_set.name] = {i: found[i] for i in reference_set.ids if i in found}
     if any(s.subfolder is not None for s in sets):
         outside = _extra_folders(sets, folder)
@@ -175,7 +204,7 @@ def score_models(
             path = model_scores.files[reference_set.name].get(image_id)
             if path is None:
                 continue
-            label = _label(reference_set, image_id, several)
+            label = image_label(reference_set.name, image_id, several)
             if resize == "none":
                 size = prediction_size(path)
                 if size != (width, height):

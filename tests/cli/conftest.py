@@ -1,17 +1,27 @@
-"""Fixtures of the ``kvasir-seg`` command tests: run it in a subprocess, write predictions.
+"""Fixtures of the ``kvasir-seg`` command tests: run it, write predictions and references.
 
 Every run is isolated: the Hugging Face home, the default archive folder and the TFDS
 data are inside the test's temporary folder, the Hub is offline, and the download mirror
 points at a closed local port unless a test serves one (nothing reaches the internet).
+
+Two runners return the same :class:`Result`: :func:`kvasir_seg_cli` calls
+``kvasir_seg.app.cli.main`` in this process (most tests), :func:`kvasir_seg_subprocess`
+runs ``python -m kvasir_seg`` in a fresh interpreter, for what one process cannot show:
+an install without some packages (``hide=``), plugins loaded at import, commands that build
+a cache in its default place (``datasets`` and TFDS read ``$HF_HOME`` and ``$TFDS_DATA_DIR``
+once, when first imported), and a few end-to-end runs.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +32,7 @@ from PIL import Image
 from scipy import ndimage
 
 from kvasir_seg.archive import open_archive
+from kvasir_seg.logs import forget_warnings
 
 REFUSED = "http://127.0.0.1:9/"  # the discard port: connection refused
 
@@ -37,6 +48,11 @@ importlib.machinery.PathFinder.find_spec = classmethod(find_spec)
 from kvasir_seg.app.cli import main
 sys.exit(main(sys.argv[1:]))
 """
+
+#: The commands that build Hugging Face or TFDS caches: in this process their default
+#: place is wherever the first import of ``datasets`` or TFDS found it, so an in-process
+#: run names its ``--cache-dir`` (or the test uses :func:`kvasir_seg_subprocess`).
+_CACHE_BUILDERS = ("prepare", "export")
 
 
 @dataclass
@@ -66,18 +82,42 @@ Runner = Callable[..., Result]
 
 @pytest.fixture
 def kvasir_seg_cli(tmp_path: Path) -> Runner:
-    """``kvasir_seg_cli(*args, ok=True)``: run ``python -m kvasir_seg`` in a subprocess.
+    """``kvasir_seg_cli(*args, ok=True)``: run ``kvasir-seg`` in this process.
 
     String arguments are split on whitespace (``"show kvasir_seg -n 4"``); anything else
     (paths, numbers) is one argument. With ``ok=True`` the run must succeed; ``ok=False``
-    returns failures for the test to look at. ``hide=("datasets",)`` runs it as on an
-    install without those packages.
+    returns failures for the test to look at. Each run starts as a new process would: the
+    environment of :func:`kvasir_seg_subprocess`, the once-per-process warnings unsaid;
+    the environment and the libraries' progress-bar switches are put back afterwards.
+    """
+    home = tmp_path / "home"
+
+    def run(*args: object, ok: bool = True) -> Result:
+        argv = _words(args)
+        if argv[:1] and argv[0] in _CACHE_BUILDERS and "--cache-dir" not in argv:
+            pytest.fail(
+                f"an in-process `{argv[0]}` would build in the cache that `datasets` or TFDS "
+                "found when first imported: give --cache-dir, or use kvasir_seg_subprocess"
+            )
+        with _environment(_command_env(home)), _progress_bars_kept():
+            forget_warnings()
+            return _checked(_main_in_process(argv), ok)
+
+    return run
+
+
+@pytest.fixture
+def kvasir_seg_subprocess(tmp_path: Path) -> Runner:
+    """``kvasir_seg_subprocess(*args, ok=True, hide=())``: run ``python -m kvasir_seg`` in a
+    subprocess, arguments as :func:`kvasir_seg_cli` takes them. ``hide=("datasets",)`` runs
+    it as on an install without those packages.
     """
     home = tmp_path / "home"
 
     def run(*args: object, ok: bool = True, hide: tuple[str, ...] = ()) -> Result:
         entry = ["-c", _HIDING_MAIN, json.dumps(hide)] if hide else ["-m", "kvasir_seg"]
-        return _run([sys.executable, *entry, *_words(args)], _command_env(home), ok)
+        command = [sys.executable, *entry, *_words(args)]
+        return _checked(_run(command, {**os.environ, **_command_env(home)}), ok)
 
     return run
 
@@ -87,13 +127,13 @@ def python_beside_cli(tmp_path: Path) -> Callable[[str], Result]:
     """``python_beside_cli(code)``: run Python code in a subprocess with the caches and
     the archive store that :func:`kvasir_seg_cli` uses (what a user types next)."""
     home = tmp_path / "home"
-    return lambda code: _run([sys.executable, "-c", code], _command_env(home), ok=True)
+    env = {**os.environ, **_command_env(home)}
+    return lambda code: _checked(_run([sys.executable, "-c", code], env), ok=True)
 
 
 def _command_env(home: Path) -> dict[str, str]:
-    """The environment of one run: the test's own, with the caches inside ``home``."""
+    """What one run changes in the environment: the caches inside ``home``, no network."""
     return {
-        **os.environ,
         "HF_HOME": str(home / "huggingface"),
         "HF_HUB_OFFLINE": "1",
         "KVASIR_SEG_DATA": str(home / "archives"),
@@ -103,9 +143,86 @@ def _command_env(home: Path) -> dict[str, str]:
     }
 
 
-def _run(command: list[str], env: dict[str, str], ok: bool) -> Result:
+@contextmanager
+def _environment(changes: dict[str, str]) -> Iterator[None]:
+    """``os.environ`` with ``changes``, and as it was afterwards (whatever the run set)."""
+    saved = dict(os.environ)
+    os.environ.update(changes)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextmanager
+def _progress_bars_kept() -> Iterator[None]:
+    """``-q`` switches off the progress bars of ``datasets`` and TFDS for the whole process;
+    put them back as they were (on, for a library that was not imported yet)."""
+    before = _progress_bars()
+    try:
+        yield
+    finally:
+        for library, on in _progress_bars().items():
+            if on != before.get(library, True):
+                _switch_progress_bars(library, before.get(library, True))
+
+
+def _progress_bars() -> dict[str, bool]:
+    """Whether the progress bars of ``datasets`` and TFDS are on, for those imported."""
+    states = {}
+    if "datasets" in sys.modules:
+        from datasets.utils import are_progress_bars_disabled
+
+        states["datasets"] = not are_progress_bars_disabled()
+    if "tensorflow_datasets" in sys.modules:
+        from tensorflow_datasets.core.utils import tqdm_utils
+
+        states["tfds"] = getattr(tqdm_utils, "_active", True)  # TFDS has no public getter
+    return states
+
+
+def _switch_progress_bars(library: str, on: bool) -> None:
+    if library == "datasets":
+        from datasets.utils import disable_progress_bars, enable_progress_bars
+
+        (enable_progress_bars if on else disable_progress_bars)()
+    else:
+        from tensorflow_datasets.core.utils import tqdm_utils
+
+        tqdm_utils.display_progress_bar(on)
+
+
+def _main_in_process(argv: list[str]) -> Result:
+    """``main(argv)`` with stdout and stderr captured; an escaping exception is printed
+    with its traceback and exits 1, as the interpreter would."""
+    from kvasir_seg.app.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            status = main(argv)
+        except SystemExit as exit_:  # argparse: --help, usage errors
+            status = _exit_status(exit_.code)
+        except Exception:
+            traceback.print_exc()
+            status = 1
+    return Result(status, out.getvalue(), err.getvalue())
+
+
+def _exit_status(code: object) -> int:
+    if code is None or isinstance(code, int):
+        return code or 0
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _run(command: list[str], env: dict[str, str]) -> Result:
     completed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
-    result = Result(completed.returncode, completed.stdout, completed.stderr)
+    return Result(completed.returncode, completed.stdout, completed.stderr)
+
+
+def _checked(result: Result, ok: bool) -> Result:
     if ok:
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr, result.stderr

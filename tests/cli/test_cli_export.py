@@ -51,10 +51,11 @@ def _card(folder: Path) -> tuple[dict[str, Any], str]:
 
 
 def test_export_reloads_with_plain_load_dataset(
-    kvasir_seg_zip: Path, sessile_zip: Path, tmp_path: Path, kvasir_seg_cli
+    kvasir_seg_zip: Path, sessile_zip: Path, tmp_path: Path, kvasir_seg_subprocess
 ) -> None:
+    """End to end, in subprocesses: each export builds its cache in the default place."""
     out = tmp_path / "kvasir-seg-parquet"
-    report = kvasir_seg_cli(
+    report = kvasir_seg_subprocess(
         "export kvasir_seg --to", out, "--data-dir", kvasir_seg_zip, "--no-verify --json -q"
     ).json()
     assert report["files"]["official"]["train"] == ["data/official/train-00000-of-00001.parquet"]
@@ -90,7 +91,9 @@ def test_export_reloads_with_plain_load_dataset(
     )  # the synthetic zip is not the official archive
 
     sessile = tmp_path / "sessile"
-    kvasir_seg_cli("export", "kvasir_sessile", "--to", sessile, "--data-dir", sessile_zip, "-q")
+    kvasir_seg_subprocess(
+        "export", "kvasir_sessile", "--to", sessile, "--data-dir", sessile_zip, "-q"
+    )
     built = kvasir_seg_hf.load_dataset("kvasir_sessile", data_dir=sessile_zip, cache_dir=cache)
     reloaded = datasets.load_dataset(str(sessile), cache_dir=cache)
     _assert_same(reloaded, built)
@@ -104,6 +107,7 @@ def test_export_refuses_a_non_empty_folder_unless_overwrite(
     out.mkdir()
     (out / "notes.txt").write_text("mine")
     args = ["export", "kvasir_capsule_seg", "--to", out, "--data-dir", capsule_zip, "-q"]
+    args += ["--cache-dir", tmp_path / "cache"]
     # Files that no export wrote: refused, even with --overwrite, and nothing is deleted.
     for extra in ([], ["--overwrite"]):
         kvasir_seg_cli(*args, *extra, ok=False).assert_user_error(
@@ -119,6 +123,7 @@ def test_overwrite_deletes_only_what_the_earlier_export_wrote(
 ) -> None:
     out = tmp_path / "out"
     args = ["export", "kvasir_capsule_seg", "--to", out, "--data-dir", capsule_zip, "-q"]
+    args += ["--cache-dir", tmp_path / "cache"]
     kvasir_seg_cli(*args)
     manifest = json.loads((out / MANIFEST_NAME).read_text())
     written = {"README.md", "croissant.json", "data/default/train-00000-of-00001.parquet"}
@@ -254,7 +259,9 @@ def test_the_card_is_gated_for_research_only_data(
     sessile_zip: Path, tmp_path: Path, kvasir_seg_cli
 ) -> None:
     out = tmp_path / "sessile"
-    kvasir_seg_cli("export kvasir_sessile --to", out, "--data-dir", sessile_zip, "-q")
+    kvasir_seg_cli(
+        "export kvasir_sessile --to", out, "--data-dir", sessile_zip, "--cache-dir", tmp_path, "-q"
+    )
     metadata, body = _card(out)
     assert metadata["license"] == "other"
     assert metadata["license_name"] == "simula-research-and-education-only"

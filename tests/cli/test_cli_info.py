@@ -59,23 +59,24 @@ def test_info_text_json_and_bibtex(kvasir_seg_cli) -> None:
     assert len(keys) == 1 and keys[0].startswith("@inproceedings{jha2021nanonet,")
 
 
-def test_user_errors_are_one_line_without_traceback(kvasir_seg_cli, tmp_path) -> None:
-    kvasir_seg_cli("info", "kvasir_foo", ok=False).assert_user_error(
+def test_user_errors_are_one_line_without_traceback(kvasir_seg_subprocess, tmp_path) -> None:
+    """End to end: ``python -m kvasir_seg``, its exit status and its stderr."""
+    kvasir_seg_subprocess("info", "kvasir_foo", ok=False).assert_user_error(
         "unknown dataset 'kvasir_foo'", ", ".join(DATASETS)
     )
-    kvasir_seg_cli(ok=False).assert_user_error("COMMAND")
-    kvasir_seg_cli(
+    kvasir_seg_subprocess(ok=False).assert_user_error("COMMAND")
+    kvasir_seg_subprocess(
         "show", "kvasir_seg", "--config", "nope", "--out", tmp_path / "x.png", ok=False
     ).assert_user_error("no config 'nope'", "official, pranet")
     empty = tmp_path / "empty"
     empty.mkdir()
-    result = kvasir_seg_cli(
+    result = kvasir_seg_subprocess(
         "evaluate --dataset kvasir_seg --split validation --predictions", empty, ok=False
     )
     assert result.returncode == 2
     result.assert_user_error("holds no .png or .jpg predictions")
     (empty / "some-id.png").write_bytes(b"")
-    kvasir_seg_cli(
+    kvasir_seg_subprocess(
         "evaluate --dataset kvasir_seg --split validation --predictions",
         empty,
         "--data-dir",
@@ -86,7 +87,9 @@ def test_user_errors_are_one_line_without_traceback(kvasir_seg_cli, tmp_path) ->
     )
     # No --data-dir and nothing downloaded yet: the download is tried (here it cannot be),
     # and the message says what to fetch by hand and where to put it.
-    kvasir_seg_cli("show kvasir_sessile --out", tmp_path / "x.png", ok=False).assert_user_error(
+    kvasir_seg_subprocess(
+        "show kvasir_sessile --out", tmp_path / "x.png", ok=False
+    ).assert_user_error(
         "Cannot download",
         "open https://datasets.simula.no/downloads/kvasir-sessile.zip in a browser",
         str(tmp_path / "home" / "archives" / "kvasir-sessile.zip"),

@@ -70,15 +70,14 @@ def test_prepare_hf_builds_caches_that_load_dataset_reuses(
 def test_prepare_refuses_an_unofficial_zip_unless_told(
     kvasir_seg_zip: Path, tmp_path: Path, kvasir_seg_cli
 ) -> None:
+    refused = ["prepare kvasir_seg --data-dir", kvasir_seg_zip, "--cache-dir", tmp_path]
+    kvasir_seg_cli(*refused, ok=False).assert_user_error(
+        f"expected sha256 {KVASIR_SEG.sha256}", "--no-verify"
+    )
     kvasir_seg_cli(
-        "prepare", "kvasir_seg", "--data-dir", kvasir_seg_zip, "--cache-dir", tmp_path, ok=False
-    ).assert_user_error(f"expected sha256 {KVASIR_SEG.sha256}", "--no-verify")
-    kvasir_seg_cli(
-        "prepare", "kvasir_seg", "--config", "pranet", "--data-dir", kvasir_seg_zip, ok=False
+        *refused, "--config pranet", ok=False
     ).assert_user_error()  # still the checksum: the config exists
-    kvasir_seg_cli(
-        "prepare", "kvasir_seg", "--config", "bogus", "--data-dir", kvasir_seg_zip, ok=False
-    ).assert_user_error("no config 'bogus'")
+    kvasir_seg_cli(*refused, "--config bogus", ok=False).assert_user_error("no config 'bogus'")
     text = kvasir_seg_cli(
         "prepare kvasir_seg --config pranet --data-dir",
         kvasir_seg_zip,

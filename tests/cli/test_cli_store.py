@@ -24,11 +24,16 @@ def _downloads(tmp_path: Path, zip_path: Path) -> Path:
 
 
 def test_one_data_dir_then_no_path_anywhere(
-    sessile_complete_zip: Path, tmp_path: Path, kvasir_seg_cli, monkeypatch: pytest.MonkeyPatch
+    sessile_complete_zip: Path,
+    tmp_path: Path,
+    kvasir_seg_cli,
+    kvasir_seg_subprocess,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sessile_zip = sessile_complete_zip
     downloads = _downloads(tmp_path, sessile_zip)
-    kvasir_seg_cli("prepare kvasir_sessile -q --data-dir", downloads)
+    # A subprocess: the cache is built in its default place, $HF_HOME of the run.
+    kvasir_seg_subprocess("prepare kvasir_sessile -q --data-dir", downloads)
     shown = kvasir_seg_cli("show kvasir_sessile -n 2 --json -q --out", tmp_path / "grid.png")
     assert shown.json()["ids"] and (tmp_path / "grid.png").is_file()
     status = kvasir_seg_cli("info kvasir_sessile --json").json()["status"]
@@ -68,11 +73,11 @@ def test_offline_with_nothing_in_the_store_is_one_quick_error(
 
 
 def test_an_install_without_datasets_prepares_tfds_and_names_the_missing_extra(
-    sessile_zip: Path, tmp_path: Path, kvasir_seg_cli
+    sessile_zip: Path, tmp_path: Path, kvasir_seg_subprocess
 ) -> None:
     downloads = _downloads(tmp_path, sessile_zip)
-    assert "Kvasir-Sessile" in kvasir_seg_cli("info", hide=("datasets",)).stdout
-    kvasir_seg_cli(
+    assert "Kvasir-Sessile" in kvasir_seg_subprocess("info", hide=("datasets",)).stdout
+    kvasir_seg_subprocess(
         "export kvasir_sessile --to",
         tmp_path / "out",
         "--data-dir",
@@ -82,28 +87,34 @@ def test_an_install_without_datasets_prepares_tfds_and_names_the_missing_extra(
     ).assert_user_error("pip install 'kvasir-seg[hf]'")
     prepare = ("prepare kvasir_sessile -q --json --data-dir", downloads)
     if TFDS:
-        report = kvasir_seg_cli(*prepare, "--file-format array_record", hide=("datasets",)).json()
+        report = kvasir_seg_subprocess(
+            *prepare, "--file-format array_record", hide=("datasets",)
+        ).json()
         assert [r["backend"] for r in report] == ["tfds"]
-    kvasir_seg_cli(*prepare, "--backend hf", ok=False, hide=("datasets",)).assert_user_error(
+    kvasir_seg_subprocess(*prepare, "--backend hf", ok=False, hide=("datasets",)).assert_user_error(
         "pip install 'kvasir-seg[hf]'"
     )
 
 
 def test_an_install_without_tfds_prepares_hf_and_names_the_missing_extra(
-    sessile_zip: Path, tmp_path: Path, kvasir_seg_cli
+    sessile_zip: Path, tmp_path: Path, kvasir_seg_subprocess
 ) -> None:
     downloads = _downloads(tmp_path, sessile_zip)
     hide = ("tensorflow", "tensorflow_datasets")
-    report = kvasir_seg_cli("prepare kvasir_sessile -q --json --data-dir", downloads, hide=hide)
+    report = kvasir_seg_subprocess(
+        "prepare kvasir_sessile -q --json --data-dir", downloads, hide=hide
+    )
     assert [r["backend"] for r in report.json()] == ["hf"]
-    kvasir_seg_cli(
+    kvasir_seg_subprocess(
         "prepare kvasir_sessile --backend tfds --data-dir", downloads, ok=False, hide=hide
     ).assert_user_error("pip install 'kvasir-seg[tfds]'")
 
 
-def test_neither_backend_is_a_clear_error(sessile_zip: Path, tmp_path: Path, kvasir_seg_cli):
+def test_neither_backend_is_a_clear_error(
+    sessile_zip: Path, tmp_path: Path, kvasir_seg_subprocess
+) -> None:
     downloads = _downloads(tmp_path, sessile_zip)
-    kvasir_seg_cli(
+    kvasir_seg_subprocess(
         "prepare kvasir_sessile --data-dir",
         downloads,
         ok=False,
@@ -112,7 +123,7 @@ def test_neither_backend_is_a_clear_error(sessile_zip: Path, tmp_path: Path, kva
 
 
 def test_hostile_archives_are_one_error_line_on_the_command_line(
-    tmp_path: Path, kvasir_seg_cli
+    tmp_path: Path, kvasir_seg_cli, kvasir_seg_subprocess
 ) -> None:
     from kvasir_seg.testing import write_archive
 
@@ -130,7 +141,8 @@ def test_hostile_archives_are_one_error_line_on_the_command_line(
     broken = write_archive("kvasir_sessile", tmp_path / "folder", count=6, zipped=False)
     victim = sorted((broken / "sessile-main-Kvasir-SEG" / "masks").iterdir())[4]
     victim.write_bytes(b"\xff\xd8 broken")
-    kvasir_seg_cli(
+    # A subprocess: --num-proc forks, which the test process (threads, TensorFlow) should not.
+    kvasir_seg_subprocess(
         "prepare kvasir_sessile --num-proc 2 --data-dir",
         broken,
         "--cache-dir",

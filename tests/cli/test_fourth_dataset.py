@@ -119,11 +119,11 @@ def test_generate_writes_its_tfds_folder(
 
 
 def test_the_cli_knows_it_through_the_plugin_variable(
-    fourth: DatasetSpec, fourth_zip: Path, tmp_path: Path, with_plugin: None, kvasir_seg_cli
+    fourth: DatasetSpec, fourth_zip: Path, tmp_path: Path, with_plugin: None, kvasir_seg_subprocess
 ) -> None:
-    facts = kvasir_seg_cli("info kvasir_fourth --json").json()
+    facts = kvasir_seg_subprocess("info kvasir_fourth --json").json()
     assert facts["title"] == "Kvasir-Fourth" and facts["configs"] == {"default": {"train": 6}}
-    prepared = kvasir_seg_cli(
+    prepared = kvasir_seg_subprocess(
         "prepare kvasir_fourth --backend all --json -q --data-dir",
         fourth_zip,
         "--cache-dir",
@@ -133,20 +133,20 @@ def test_the_cli_knows_it_through_the_plugin_variable(
         ("hf", {"train": 6}),
         ("tfds", {"train": 6}),
     ]
-    shown = kvasir_seg_cli(
+    shown = kvasir_seg_subprocess(
         "show kvasir_fourth -n 2 --json -q --out", tmp_path / "grid.png", "--data-dir", fourth_zip
     ).json()
     assert len(shown["ids"]) == 2 and (tmp_path / "grid.png").is_file()
 
 
-def test_without_the_plugin_the_cli_does_not_know_it(kvasir_seg_cli, monkeypatch) -> None:
+def test_without_the_plugin_the_cli_does_not_know_it(kvasir_seg_subprocess, monkeypatch) -> None:
     monkeypatch.delenv("KVASIR_SEG_PLUGINS", raising=False)
-    kvasir_seg_cli("info kvasir_fourth", ok=False).assert_user_error("unknown dataset")
+    kvasir_seg_subprocess("info kvasir_fourth", ok=False).assert_user_error("unknown dataset")
 
 
-def test_a_plugin_that_does_not_import_is_a_warning(kvasir_seg_cli, monkeypatch) -> None:
+def test_a_plugin_that_does_not_import_is_a_warning(kvasir_seg_subprocess, monkeypatch) -> None:
     monkeypatch.setenv("KVASIR_SEG_PLUGINS", "no_such_plugin_module")
-    result = kvasir_seg_cli("info kvasir_seg --json")
+    result = kvasir_seg_subprocess("info kvasir_seg --json")
     assert result.json()["name"] == "kvasir_seg"
     assert "KVASIR_SEG_PLUGINS names 'no_such_plugin_module', which cannot be loaded" in (
         result.stderr
@@ -166,18 +166,18 @@ def _installed_with_entry_point(root: Path, value: str) -> Path:
     "value", ["fourth_dataset_plugin:KVASIR_FOURTH", "fourth_dataset_plugin", "nowhere:SPEC"]
 )
 def test_an_installed_package_brings_its_datasets_through_an_entry_point(
-    value: str, tmp_path: Path, kvasir_seg_cli, monkeypatch
+    value: str, tmp_path: Path, kvasir_seg_subprocess, monkeypatch
 ) -> None:
     monkeypatch.delenv("KVASIR_SEG_PLUGINS", raising=False)
     site = _installed_with_entry_point(tmp_path / "site", value)
     path = [str(site), str(PLUGINS), *filter(None, [os.environ.get("PYTHONPATH")])]
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(path))
     if value.startswith("nowhere"):  # a broken plugin is a warning, never a broken command
-        result = kvasir_seg_cli("info kvasir_seg --json")
+        result = kvasir_seg_subprocess("info kvasir_seg --json")
         assert result.json()["name"] == "kvasir_seg"
         assert "entry point fourth = 'nowhere:SPEC' cannot be loaded" in result.stderr
         return
-    info = kvasir_seg_cli("info kvasir_fourth --json").json()
+    info = kvasir_seg_subprocess("info kvasir_fourth --json").json()
     assert info["name"] == "kvasir_fourth" and info["examples"] == 6
 
 

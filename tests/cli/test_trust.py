@@ -135,9 +135,12 @@ def test_tfds_reads_the_copy_hugging_face_accepted(tmp_path: Path) -> None:
 
 
 def test_the_command_line_follows_the_same_rule(
-    tmp_path: Path, kvasir_seg_zip: Path, kvasir_seg_cli
+    tmp_path: Path, kvasir_seg_zip: Path, kvasir_seg_cli, kvasir_seg_subprocess
 ) -> None:
-    kvasir_seg_cli("prepare kvasir_seg --backend hf -q --no-verify --data-dir", kvasir_seg_zip)
+    # A subprocess: the cache is built in its default place, $HF_HOME of the run.
+    kvasir_seg_subprocess(
+        "prepare kvasir_seg --backend hf -q --no-verify --data-dir", kvasir_seg_zip
+    )
     shown = kvasir_seg_cli("show kvasir_seg -n 2 --json -q --out", tmp_path / "grid.png")
     assert shown.json()["ids"]
     info = kvasir_seg_cli("info kvasir_seg --json").json()["status"]
@@ -153,9 +156,9 @@ def test_the_command_line_follows_the_same_rule(
 
 @pytest.mark.skipif(not TFDS, reason="TensorFlow Datasets is not installed")
 def test_prepare_with_no_verify_prints_lines_that_work_as_printed(
-    kvasir_seg_zip: Path, kvasir_seg_cli, python_beside_cli
+    kvasir_seg_zip: Path, kvasir_seg_subprocess, python_beside_cli
 ) -> None:
-    report = kvasir_seg_cli(
+    report = kvasir_seg_subprocess(
         "prepare kvasir_seg --backend all --no-verify -q --json --data-dir", kvasir_seg_zip
     ).json()
     lines = list(dict.fromkeys(entry["load"] for entry in report))

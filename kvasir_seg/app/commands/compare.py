@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kvasir_seg.app.commands import ground_truth
-from kvasir_seg.app.commands.common import add_json_argument, print_json
+from kvasir_seg.app import ground_truth
+from kvasir_seg.app.options import add_json_argument
+from kvasir_seg.app.printing import print_json
 
 #: The per-image scores compared (both protocols have them per image).
 COMPARED = ("dice", "iou")

@@ -11,20 +11,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import logging
 from pathlib import Path
 from typing import Any
 
-from kvasir_seg.app.commands import ground_truth
-from kvasir_seg.app.commands.common import (
-    UsageError,
-    add_flag,
-    add_json_argument,
-    print_json,
-    print_table,
-)
-
-logger = logging.getLogger(__name__)
+from kvasir_seg.app import ground_truth
+from kvasir_seg.app.options import UsageError, add_json_argument
+from kvasir_seg.app.printing import print_json, print_table
 
 #: ``--format`` values: the aligned text table, the papers' formats, and JSON.
 FORMATS = ("table", "markdown", "latex", "csv", "json")
@@ -70,8 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--per-image", metavar="FILE.csv", help="also write one row of scores per image"
     )
-    add_flag(parser, "--allow-missing", "score the images that have a prediction; skip the rest")
-    add_flag(parser, "--allow-extra", "ignore predictions for images that are not in the split")
+    ground_truth.add_allow_arguments(parser)
     add_json_argument(parser)
 
 
@@ -99,12 +90,6 @@ def run(args: argparse.Namespace) -> int:
             allow_missing=args.allow_missing,
             allow_extra=args.allow_extra,
         )[""]
-    if scores.missing:
-        logger.warning(
-            "%d of %d images have no prediction and are left out of the scores (--allow-missing)",
-            len(scores.missing),
-            sum(len(reference_set.ids) for reference_set in truth.sets),
-        )
     settings = BootstrapSettings()
     by_set = {name: found[args.protocol] for name, found in scores.sets.items()}
     # The intervals are printed in JSON and in the listing of one set's scores only.

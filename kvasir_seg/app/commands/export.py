@@ -7,18 +7,17 @@ import contextlib
 import logging
 import sys
 
-from kvasir_seg.app.commands.common import (
+from kvasir_seg.app.export_folder import CARD_NAME, CROISSANT_NAME, MANIFEST_NAME
+from kvasir_seg.app.options import (
     add_archive_arguments,
     add_config_argument,
     add_flag,
     add_json_argument,
     archive_of,
-    print_json,
-    print_table,
     require,
     single_dataset,
 )
-from kvasir_seg.app.export_folder import CARD_NAME, CROISSANT_NAME, MANIFEST_NAME
+from kvasir_seg.app.printing import print_json, print_table
 from kvasir_seg.catalog import get_spec
 
 logger = logging.getLogger(__name__)

@@ -6,16 +6,14 @@ import argparse
 import textwrap
 from typing import Any
 
-from kvasir_seg.app.commands.common import (
+from kvasir_seg.app.options import (
     UsageError,
     add_flag,
     add_json_argument,
     dataset_name,
-    human_size,
-    print_json,
     specs_from_names,
 )
-from kvasir_seg.app.status import dataset_status
+from kvasir_seg.app.printing import human_size, print_json
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.citations import unique_entries
 
@@ -56,6 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def describe(spec: DatasetSpec) -> dict[str, Any]:
     """What ``info`` reports about ``spec``, as plain data."""
+    from kvasir_seg.app.status import dataset_status  # reads the archive (numpy)
+
     return {
         "name": spec.name,
         "title": spec.title,

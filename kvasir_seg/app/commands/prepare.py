@@ -16,18 +16,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from kvasir_seg.app.commands.common import (
+from kvasir_seg.app.options import (
     UsageError,
     add_archive_arguments,
     add_config_argument,
     add_dataset_arguments,
     add_json_argument,
     archive_of,
-    print_json,
-    print_table,
     require,
     specs_from_names,
 )
+from kvasir_seg.app.printing import print_json, print_table
 from kvasir_seg.catalog import DatasetSpec
 
 BACKENDS = ("hf", "tfds")

@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kvasir_seg.app.commands import ground_truth
-from kvasir_seg.app.commands.common import UsageError, add_json_argument, print_json
+from kvasir_seg.app import ground_truth
+from kvasir_seg.app.options import UsageError, add_json_argument
+from kvasir_seg.app.printing import print_json
 
 DEFAULT_WORST = 8
 

@@ -1,65 +1,70 @@
-"""``kvasir-seg show``: a picture of examples, or of where a model's predictions fail."""
+"""``kvasir-seg show``: a picture of examples, or of where a model's predictions fail.
+
+The ground truth and the scores are ``evaluate``'s (:mod:`kvasir_seg.app.ground_truth`,
+:mod:`kvasir_seg.app.scoring`): a dataset's split or ``--references DIR``, the same checks
+of the predictions, the same per-image Dice. The tiles are the report's
+(:mod:`kvasir_seg.app.gallery`); this module only chooses the images and prints.
+"""
 
 from __future__ import annotations
 
 import argparse
-import io
 import logging
-import sys
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from kvasir_seg.app.commands.common import (
-    DEFAULT_THRESHOLD,
-    UsageError,
-    add_archive_arguments,
-    add_config_argument,
-    add_json_argument,
-    add_prediction_arguments,
-    archive_of,
-    print_json,
-    single_dataset,
-    split_ids,
-)
-from kvasir_seg.catalog import get_spec
+from kvasir_seg.app import ground_truth
+from kvasir_seg.app.options import UsageError, add_json_argument
+from kvasir_seg.app.printing import print_json
+
+if TYPE_CHECKING:
+    from kvasir_seg.app.grid import Tile
+    from kvasir_seg.app.reference_sets import ReferenceSet
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_COUNT = 8
 
-
 NAME = "show"
 SUMMARY = "draw a grid of examples (mask outline, boxes; predictions: TP/FP/FN)"
 DESCRIPTION = (
-    "Write a PNG grid of examples: each image scaled into a square tile with the "
-    "ground-truth mask outlined in cyan and the boxes in yellow. With --predictions, "
-    "each tile shows true positives in green, false positives in magenta and false "
-    "negatives in azure (translucent fill, opaque edge), captioned with the Dice, "
-    "worst Dice first; images with no prediction are left out."
+    "Write a PNG grid of examples of a dataset's split (NAME) or of --references DIR (as "
+    "evaluate takes it): each image scaled into a square tile with the ground-truth mask "
+    "outlined in cyan and the boxes in yellow; the masks of a set without images are drawn "
+    "on grey. With --predictions, the images are scored as evaluate scores them (missing, "
+    "extra or wrongly sized predictions are listed and refused unless --allow-missing, "
+    "--allow-extra or --resize say otherwise) and drawn worst Dice first, each captioned "
+    "with its Dice: true positives in green, false positives in magenta and false "
+    "negatives in azure (translucent fill, opaque edge)."
 )
 EXAMPLES = [
     "show kvasir_seg -n 12 --out examples.png",
     "show kvasir_seg --config pranet --split test --predictions preds/ --out worst.png",
+    "show --references TestDataset/ --predictions results/PraNet/ --resize bilinear "
+    "--out worst.png",
     "show kvasir_capsule_seg --ids 131368cc17e44240_28955 --out frame.png",
 ]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("name", type=single_dataset, metavar="NAME", help="the dataset")
-    add_config_argument(parser, "default: the dataset's first")
-    parser.add_argument(
-        "--split",
-        metavar="S",
-        help="split to draw from (default: the config's last, e.g. validation or test)",
-    )
+    ground_truth.add_dataset_or_references_arguments(parser)
     parser.add_argument(
         "-n",
         type=int,
         metavar="N",
         help=f"how many examples (default: {DEFAULT_COUNT}, or all of --ids)",
     )
-    parser.add_argument("--ids", nargs="+", metavar="ID", help="draw these image ids")
-    add_prediction_arguments(parser, required=False)
+    parser.add_argument(
+        "--ids",
+        nargs="+",
+        metavar="ID",
+        help="draw these images, of any split (<set>/<id> in a folder of sets); predictions "
+        "of other images are not looked at",
+    )
+    ground_truth.add_predictions_argument(parser, required=False)
+    ground_truth.add_scoring_arguments(parser, protocol=False)
+    ground_truth.add_allow_arguments(parser)
     parser.add_argument("--out", required=True, metavar="FILE.png", help="the PNG to write")
     parser.add_argument(
         "--columns", type=int, default=4, metavar="K", help="tiles per row (default: 4)"
@@ -71,49 +76,47 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PX",
         help="tile side in pixels (default: 256)",
     )
-    add_archive_arguments(parser)
     add_json_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from kvasir_seg.archive import open_archive
-
-    _check_numbers(args)
-    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
-    spec = get_spec(args.name)
-    spec.config(args.config)
-    archive_path = archive_of(spec, args)
-    with open_archive(spec, archive_path) as archive:
-        split, ids = split_ids(archive, args.config, args.split)
-        if args.ids:  # any ids of the archive, whatever their split
-            split, ids = None, _check_ids(args.ids, archive.ids)
-        count = args.n or (len(ids) if args.ids else DEFAULT_COUNT)
-        if args.predictions:
-            found, dice = _dice_worst_first(archive, ids, args.predictions, threshold)
-            chosen = list(dice)[:count]
-        else:
-            found, dice, chosen = {}, {}, ids[:count]
-        if not chosen:
-            raise UsageError(f"{spec.name} split {split!r} has no example in this archive.")
-        tiles = [_tile(archive, image_id, found, dice, threshold) for image_id in chosen]
     from kvasir_seg.app.grid import render_grid
 
+    _check_numbers(args)
+    threshold = ground_truth.scoring_threshold(args)
+    folders = ground_truth.prediction_folders(args, args.predictions) if args.predictions else {}
+    with ground_truth.opened_ground_truth(args, every_image=bool(args.ids)) as truth:
+        if args.ids:
+            truth = replace(truth, sets=_chosen(truth, args.ids))
+        count = args.n or (sum(len(s.ids) for s in truth.sets) if args.ids else DEFAULT_COUNT)
+        if folders:
+            tiles, drawn, dice = _worst(truth, folders[args.predictions], count, args, threshold)
+        else:
+            tiles, drawn, dice = _examples(truth.sets, count)
+        if not tiles:
+            raise UsageError(f"{truth.title} has no example to draw.")
+        _warn_without_images(truth.sets, drawn)
     out = Path(args.out).expanduser()
     picture = render_grid(tiles, columns=args.columns, tile_size=args.tile_size)
     picture.save(out, format="PNG")
     if args.json:
+        labels = [_label(truth.sets, name, image_id) for name, image_id in drawn]
         print_json(
             {
                 "out": str(out),
                 "size": list(picture.size),
-                "split": split,
-                "ids": chosen,
-                "dice": {i: dice[i] for i in chosen} if dice else None,
+                **truth.source,
+                "ids": labels,
+                "dice": dict(zip(labels, dice, strict=True)) if folders else None,
+                "threshold": threshold if folders else None,
+                "resize": args.resize,
             }
         )
     else:
-        where = f" of {split}" if split else ""
-        print(f"wrote {out} ({picture.width}x{picture.height}, {len(tiles)} examples{where})")
+        print(
+            f"wrote {out} ({picture.width}x{picture.height}, {len(tiles)} examples of "
+            f"{truth.title})"
+        )
     return 0
 
 
@@ -127,67 +130,82 @@ def _check_numbers(args: argparse.Namespace) -> None:
             raise UsageError(f"{option} must be at least {low}, got {value}.")
 
 
-def _check_ids(wanted: list[str], known: list[str]) -> list[str]:
-    stems = [Path(image_id).stem if Path(image_id).suffix else image_id for image_id in wanted]
-    unknown = sorted(set(stems) - set(known))
+def _label(sets: list[ReferenceSet], set_name: str, image_id: str) -> str:
+    from kvasir_seg.app.scoring import image_label
+
+    return image_label(set_name, image_id, len(sets) > 1)
+
+
+def _chosen(truth: ground_truth.GroundTruth, wanted: list[str]) -> list[ReferenceSet]:
+    """The sets restricted to the ``--ids`` (ids, or ``<set>/<id>``; a file suffix is
+    dropped), in the order given; an id that none holds is refused."""
+    from kvasir_seg.archive.sources import IMAGE_SUFFIXES
+
+    where: dict[str, list[tuple[str, str]]] = {}
+    for reference_set in truth.sets:
+        for image_id in reference_set.ids:
+            for key in (image_id, f"{reference_set.name}/{image_id}"):
+                where.setdefault(key, []).append((reference_set.name, image_id))
+    picked: dict[str, list[str]] = {reference_set.name: [] for reference_set in truth.sets}
+    unknown = []
+    for given in wanted:
+        suffix = Path(given).suffix
+        key = given[: -len(suffix)] if suffix.lower() in IMAGE_SUFFIXES else given
+        unknown += [key] if key not in where else []
+        for name, image_id in where.get(key, []):
+            if image_id not in picked[name]:
+                picked[name].append(image_id)
     if unknown:
-        raise UsageError(f"no image with id {', '.join(unknown[:5])} in this archive.")
-    return list(dict.fromkeys(stems))
+        raise UsageError(f"no image with id {', '.join(unknown[:5])} in {truth.title}.")
+    return [replace(s, ids=picked[s.name]) for s in truth.sets if picked[s.name]]
 
 
-def _dice_worst_first(
-    archive: Any, ids: list[str], directory: str, threshold: float
-) -> tuple[dict[str, Path], dict[str, float]]:
-    """The predictions found, and the Dice of each id that has one, worst first."""
-    from kvasir_seg.app.predictions import (
-        PredictionProblems,
-        compare_ids,
-        find_predictions,
-        paired_examples,
-    )
-    from kvasir_seg.scores import DefaultAccumulator
+def _examples(
+    sets: list[ReferenceSet], count: int
+) -> tuple[list[Tile], list[tuple[str, str]], list[float]]:
+    """The first ``count`` images of the sets, captioned with their label."""
+    from kvasir_seg.app.gallery import image_tile
 
-    found = find_predictions(directory)
-    missing, _ = compare_ids(ids, found)
-    if len(missing) == len(ids):
-        raise UsageError(
-            f"none of the {len(ids)} images has a prediction in {directory} (expected files "
-            f"named like {ids[0]}.png)."
-        )
-    if missing:
+    by_name = {reference_set.name: reference_set for reference_set in sets}
+    drawn = [(s.name, image_id) for s in sets for image_id in s.ids][:count]
+    tiles = [
+        image_tile(by_name[name], image_id, _label(sets, name, image_id))
+        for name, image_id in drawn
+    ]
+    return tiles, drawn, []
+
+
+def _worst(
+    truth: ground_truth.GroundTruth,
+    folder: Path,
+    count: int,
+    args: argparse.Namespace,
+    threshold: float,
+) -> tuple[list[Tile], list[tuple[str, str]], list[float]]:
+    """The ``count`` worst images by Dice, scored as ``evaluate`` scores them."""
+    from kvasir_seg.app.gallery import scored_tiles
+    from kvasir_seg.app.scoring import worst_first
+
+    scores = ground_truth.score_or_explain(
+        truth,
+        {"": folder},
+        ["default"],
+        args,
+        threshold,
+        allow_missing=args.allow_missing,
+        allow_extra=args.allow_extra or bool(args.ids),
+    )[""]
+    ranked = worst_first(scores)[:count]
+    tiles = scored_tiles(ranked, truth.sets, scores, threshold=threshold, resize=args.resize)
+    return tiles, [(item.set_name, item.image_id) for item in ranked], [i.dice for i in ranked]
+
+
+def _warn_without_images(sets: list[ReferenceSet], drawn: list[tuple[str, str]]) -> None:
+    by_name = {reference_set.name: reference_set for reference_set in sets}
+    blank = sorted({name for name, image_id in drawn if by_name[name].read_image(image_id) is None})
+    for name in blank:
         logger.warning(
-            "%d image(s) have no prediction and are left out (e.g. %s)",
-            len(missing),
-            ", ".join(missing[:3]),
+            "The set %s has no image beside its masks (an images/ folder next to masks/): "
+            "its tiles are drawn on grey.",
+            name,
         )
-    problems = PredictionProblems()
-    scores = DefaultAccumulator(threshold=threshold)
-    for example, prediction in paired_examples(archive, ids, found, problems):
-        scores.update(prediction, example.mask, image_id=example.image_id)
-    if problems:
-        for line in problems.lines():
-            print(line, file=sys.stderr)
-        raise UsageError(problems.summary())
-    dice = {image_id: row["dice"] for image_id, row in scores.per_image().items()}
-    return found, dict(sorted(dice.items(), key=lambda item: (item[1], item[0])))
-
-
-def _tile(
-    archive: Any, image_id: str, found: dict[str, Path], dice: dict[str, float], threshold: float
-) -> Any:
-    from PIL import Image
-
-    from kvasir_seg.app.grid import Tile
-    from kvasir_seg.app.predictions import read_prediction
-    from kvasir_seg.scores.inputs import binarize_prediction, prediction_array
-
-    example = archive.read_example(image_id)
-    with Image.open(io.BytesIO(example.image_bytes)) as image:
-        picture = image.convert("RGB")
-    prediction = None
-    caption = image_id
-    if image_id in found:
-        values = prediction_array(read_prediction(found[image_id]))
-        prediction = binarize_prediction(values, threshold)
-        caption = f"dice {dice[image_id]:.3f}  {image_id}"
-    return Tile(picture, example.mask, example.bboxes, prediction, caption)

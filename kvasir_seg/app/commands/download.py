@@ -7,17 +7,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kvasir_seg.app.commands.common import (
+from kvasir_seg.app.options import (
     DEFAULT_DATA_DIR,
     add_dataset_arguments,
     add_flag,
     add_json_argument,
     add_verify_arguments,
-    human_size,
-    print_json,
-    print_table,
     specs_from_names,
 )
+from kvasir_seg.app.printing import human_size, print_json, print_table
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import KvasirSegError
 from kvasir_seg.store import MIRROR_VARIABLE, STORE_VARIABLE, default_store, store_root

@@ -1,9 +1,11 @@
-"""What ``evaluate``, ``compare`` and ``report`` share: where the ground truth is, how to score.
+"""What ``evaluate``, ``compare``, ``report`` and ``show`` share: where the ground truth is,
+how to score.
 
 The ground truth is either ``--references DIR`` (a folder of masks, or of sets,
 :mod:`kvasir_seg.app.reference_sets`) or ``--dataset NAME --split S`` (an archive's split,
-read by the core reader; ``--config``, ``--data-dir`` and ``--no-verify`` as elsewhere).
-Scoring options: ``--protocol``, ``--threshold`` and ``--resize``.
+read by the core reader; ``--config``, ``--data-dir`` and ``--no-verify`` as elsewhere);
+``show`` names the dataset as its argument, ``NAME``, and defaults to the config's last
+split. Scoring options: ``--protocol``, ``--threshold`` and ``--resize``.
 
     >>> import argparse
     >>> parser = argparse.ArgumentParser()
@@ -15,6 +17,7 @@ Scoring options: ``--protocol``, ``--threshold`` and ``--resize``.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,16 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kvasir_seg.app.commands.common import (
+from kvasir_seg.app.options import (
     DEFAULT_THRESHOLD,
     UsageError,
     add_archive_arguments,
     add_config_argument,
+    add_flag,
     add_predictions_folder,
     add_threshold_argument,
     archive_of,
     single_dataset,
-    split_ids,
 )
 from kvasir_seg.catalog import get_spec
 
@@ -39,6 +42,8 @@ from kvasir_seg.catalog import get_spec
 #: parser does not import the engine (numpy, scipy); a test checks that they agree.
 PROTOCOLS = ("default", "pranet")
 RESIZE_METHODS = ("none", "nearest", "bilinear", "bicubic")
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from kvasir_seg.app.reference_sets import ReferenceSet
@@ -49,15 +54,17 @@ class GroundTruth:
     """The sets to score against, and what to print about where they come from."""
 
     sets: list[ReferenceSet]
-    #: ``{"dataset", "config", "split"}`` or ``{"references"}``, for reports.
-    source: dict[str, str]
+    #: ``{"dataset", "config", "split"}`` or ``{"references"}``, for reports; the split is
+    #: None for every image of an archive.
+    source: dict[str, str | None]
 
     @property
     def title(self) -> str:
         """``kvasir_seg / official / validation`` or the references folder."""
         if "references" in self.source:
-            return self.source["references"]
-        return " / ".join(self.source[key] for key in ("dataset", "config", "split"))
+            return str(self.source["references"])
+        found = (self.source[key] for key in ("dataset", "config", "split"))
+        return " / ".join(value for value in found if value is not None)
 
 
 def add_ground_truth_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,30 +72,62 @@ def add_ground_truth_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
         "ground truth", "either --references DIR, or --dataset NAME --split S"
     )
-    group.add_argument(
-        "--references",
-        metavar="DIR",
-        help=(
-            "folder of ground-truth masks (PNG/JPEG/BMP/TIFF, any bit depth), a set holding "
-            "masks/, or a folder of such sets (e.g. PraNet's TestDataset)"
-        ),
-    )
+    _add_references_argument(group)
     group.add_argument(
         "--dataset", type=single_dataset, metavar="NAME", help="score against a dataset's split"
     )
     add_config_argument(group, "with --dataset; default: the dataset's first")
     group.add_argument("--split", metavar="S", help="with --dataset: the split to score")
     add_archive_arguments(group)
+    parser.set_defaults(dataset_option="--dataset", split_required=True)
 
 
-def add_predictions_argument(parser: argparse.ArgumentParser) -> None:
+def add_dataset_or_references_arguments(parser: argparse.ArgumentParser) -> None:
+    """``NAME`` (a dataset, optional ``--split``: the config's last) or ``--references DIR``."""
+    parser.add_argument(
+        "dataset",
+        nargs="?",
+        type=single_dataset,
+        metavar="NAME",
+        help="the dataset (or give --references DIR)",
+    )
+    group = parser.add_argument_group("ground truth", "either a dataset NAME, or --references DIR")
+    _add_references_argument(group)
+    add_config_argument(group, "with NAME; default: the dataset's first")
+    group.add_argument(
+        "--split",
+        metavar="S",
+        help="with NAME: the split (default: the config's last, e.g. validation or test)",
+    )
+    add_archive_arguments(group)
+    parser.set_defaults(dataset_option="a dataset NAME", split_required=False)
+
+
+def _add_references_argument(group: Any) -> None:
+    group.add_argument(
+        "--references",
+        metavar="DIR",
+        help=(
+            "folder of ground-truth masks (PNG/JPEG/BMP/TIFF, any bit depth), a set holding "
+            "masks/ (and images/), or a folder of such sets (e.g. PraNet's TestDataset)"
+        ),
+    )
+
+
+def add_predictions_argument(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
     """``--predictions DIR``: one model's folder, mirroring the ground truth."""
     add_predictions_folder(
         parser,
-        required=True,
+        required=required,
         help_text="folder of predicted masks <image_id>.png (a folder of sets: "
         "<set>/<image_id>.png)",
     )
+
+
+def add_allow_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--allow-missing`` and ``--allow-extra``: score what matches."""
+    add_flag(parser, "--allow-missing", "score the images that have a prediction; skip the rest")
+    add_flag(parser, "--allow-extra", "ignore predictions for images that are not in the split")
 
 
 def add_scoring_arguments(parser: argparse.ArgumentParser, *, protocol: bool = True) -> None:
@@ -123,12 +162,17 @@ def scoring_threshold(args: argparse.Namespace) -> float:
 
 
 def check_ground_truth_arguments(args: argparse.Namespace) -> None:
-    """Exactly one of ``--references`` and ``--dataset NAME --split S``, nothing mixed."""
+    """Exactly one of ``--references`` and ``--dataset NAME --split S`` (``show``: ``NAME``),
+    nothing mixed."""
+    dataset = args.dataset_option
     if args.references is not None:
+        if args.dataset is not None:
+            raise UsageError(
+                f"--references and {dataset} both name the ground truth: give one of the two."
+            )
         given = [
             option
             for option, value in (
-                ("--dataset", args.dataset),
                 ("--split", args.split),
                 ("--config", args.config),
                 ("--data-dir", args.data_dir),
@@ -138,12 +182,12 @@ def check_ground_truth_arguments(args: argparse.Namespace) -> None:
         if given:
             raise UsageError(
                 f"--references names the ground truth; {', '.join(given)} applies to "
-                "--dataset only: give one of the two."
+                f"{dataset} only: give one of the two."
             )
-    elif args.dataset is None or args.split is None:
+    elif args.dataset is None or (args.split is None and args.split_required):
+        named = f"{dataset} NAME --split S" if args.split_required else dataset
         raise UsageError(
-            "name the ground truth: --references DIR (a folder of masks or of sets), or "
-            "--dataset NAME --split S."
+            f"name the ground truth: --references DIR (a folder of masks or of sets), or {named}."
         )
 
 
@@ -168,9 +212,33 @@ def prediction_folders(args: argparse.Namespace, *folders: str) -> dict[str, Pat
     return paths
 
 
+def split_ids(archive: Any, config: str | None, split: str | None) -> tuple[str, list[str]]:
+    """(split name, its ids) in ``archive``; ``split=None`` means the config's last split.
+
+    The last split is the one to look at or score: ``validation`` (official), ``test``
+    (pranet), ``train`` for the datasets that have one split only.
+    """
+    splits = archive.assign_splits(config)
+    name = split if split is not None else list(splits)[-1]
+    if name not in splits:
+        known = ", ".join(splits)
+        config_name = archive.spec.config(config).name
+        raise UsageError(
+            f"{archive.spec.name} config {config_name!r} has no split {name!r}; choose one of: "
+            f"{known}."
+        )
+    return name, splits[name]
+
+
 @contextmanager
-def opened_ground_truth(args: argparse.Namespace) -> Iterator[GroundTruth]:
-    """The ground truth the command line names, open for the ``with`` body."""
+def opened_ground_truth(
+    args: argparse.Namespace, *, every_image: bool = False
+) -> Iterator[GroundTruth]:
+    """The ground truth the command line names, open for the ``with`` body.
+
+    ``every_image``: a dataset's ground truth is every image of its archive, whatever its
+    split (one set named after the config).
+    """
     from kvasir_seg.app.reference_sets import archive_set, reference_sets
 
     check_ground_truth_arguments(args)
@@ -183,9 +251,13 @@ def opened_ground_truth(args: argparse.Namespace) -> Iterator[GroundTruth]:
     config = spec.config(args.config).name
     archive_path = archive_of(spec, args)
     with open_archive(spec, archive_path) as archive:
-        split, ids = split_ids(archive, args.config, args.split)
+        if every_image:
+            split, name, ids = None, config, list(archive.ids)
+        else:
+            split, ids = split_ids(archive, args.config, args.split)
+            name = split
         source = {"dataset": spec.name, "config": config, "split": split}
-        yield GroundTruth([archive_set(archive, split, ids)], source)
+        yield GroundTruth([archive_set(archive, name, ids)], source)
 
 
 def score_or_explain(
@@ -200,7 +272,7 @@ def score_or_explain(
     from kvasir_seg.app.scoring import PredictionMismatch, score_models
 
     try:
-        return score_models(
+        scores = score_models(
             truth.sets,
             models,
             protocols,
@@ -213,3 +285,14 @@ def score_or_explain(
         for line in mismatch.lines():
             print(line, file=sys.stderr)
         raise UsageError(str(mismatch)) from None
+    total = sum(len(reference_set.ids) for reference_set in truth.sets)
+    for model, found in scores.items():
+        if found.missing:
+            logger.warning(
+                "%s%d of %d images have no prediction and are left out of the scores "
+                "(--allow-missing)",
+                f"{model}: " if model else "",
+                len(found.missing),
+                total,
+            )
+    return scores

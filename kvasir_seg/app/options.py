@@ -1,6 +1,8 @@
-"""What the subcommands share: parsers with examples, dataset arguments, archive lookup.
+"""The command line's vocabulary: parsers with examples, the options the commands share
+(datasets, archive, predictions, threshold, JSON), :class:`UsageError`, and the archive the
+options name.
 
->>> from kvasir_seg.app.commands.common import specs_from_names
+>>> from kvasir_seg.app.options import specs_from_names
 >>> [spec.name for spec in specs_from_names(["all"])]
 ['kvasir_seg', 'kvasir_sessile', 'kvasir_capsule_seg']
 """
@@ -8,8 +10,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import textwrap
 from collections.abc import Iterable
 from pathlib import Path
@@ -150,12 +150,6 @@ def add_verify_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_prediction_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
-    """``--predictions DIR`` and ``--threshold T`` (None when not given)."""
-    add_predictions_folder(parser, required=required)
-    add_threshold_argument(parser)
-
-
 def add_predictions_folder(
     parser: argparse.ArgumentParser,
     *,
@@ -210,49 +204,3 @@ def archive_of(spec: DatasetSpec, args: argparse.Namespace) -> Path:
         progress=args.progress,
         ca_bundle=getattr(args, "ca_bundle", None),
     ).path
-
-
-def print_json(document: Any) -> None:
-    """Print ``document`` as indented JSON on stdout."""
-    json.dump(document, sys.stdout, indent=2, sort_keys=False)
-    sys.stdout.write("\n")
-
-
-def human_size(size: int | None) -> str:
-    """``46227172`` -> ``'44.1 MiB (46,227,172 bytes)'``; None -> ``'size not published'``."""
-    if size is None:
-        return "size not published"
-    value, unit = float(size), "bytes"
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            break
-        value /= 1024
-    if unit == "bytes":
-        return f"{size:,} bytes"
-    return f"{value:.1f} {unit} ({size:,} bytes)"
-
-
-def print_table(rows: list[list[str]], header: list[str]) -> None:
-    """Print ``rows`` as left-aligned columns under ``header``."""
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        cells = (str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
-        print("  ".join(cells).rstrip())
-
-
-def split_ids(archive: Any, config: str | None, split: str | None) -> tuple[str, list[str]]:
-    """(split name, its ids) in ``archive``; ``split=None`` means the config's last split.
-
-    The last split is the one to look at or score: ``validation`` (official), ``test``
-    (pranet), ``train`` for the datasets that have one split only.
-    """
-    splits = archive.assign_splits(config)
-    name = split if split is not None else list(splits)[-1]
-    if name not in splits:
-        known = ", ".join(splits)
-        config_name = archive.spec.config(config).name
-        raise UsageError(
-            f"{archive.spec.name} config {config_name!r} has no split {name!r}; choose one of: "
-            f"{known}."
-        )
-    return name, splits[name]
