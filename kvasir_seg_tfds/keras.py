@@ -26,8 +26,9 @@ from typing import Any
 import keras
 from keras import ops
 
-from kvasir_seg.scores.confusion import SCORE_NAMES, score_ratios
+from kvasir_seg.scores.confusion import SCORE_NAMES
 from kvasir_seg.scores.inputs import check_threshold
+from kvasir_seg.scores.kernel import score_ratios
 
 __all__ = ["DiceScore", "IoUScore", "PerImageScores"]
 

@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from kvasir_seg.scores import kernel
 from kvasir_seg.scores.accumulator import Rows, ScoreAccumulator
 from kvasir_seg.scores.inputs import binarize_prediction, check_threshold, coerce_pair
 
@@ -61,45 +62,14 @@ class ConfusionCounts(NamedTuple):
 
 
 def confusion_counts(predicted: np.ndarray, reference: np.ndarray) -> ConfusionCounts:
-    """Counts of two bool masks of the same shape.
+    """Counts of two bool masks of the same shape (the kernel's
+    :func:`~kvasir_seg.scores.kernel.confusion`).
 
     >>> confusion_counts(np.array([True, True, False]), np.array([True, False, False]))
     ConfusionCounts(tp=1, fp=1, fn=0, tn=1)
     """
-    positives = np.count_nonzero(predicted)
-    polyp = np.count_nonzero(reference)
-    tp = np.count_nonzero(np.logical_and(predicted, reference))
-    fp = positives - tp
-    fn = polyp - tp
-    return ConfusionCounts(int(tp), int(fp), int(fn), int(reference.size - tp - fp - fn))
-
-
-def _ratio(numerator: np.ndarray, denominator: np.ndarray, when_zero: float) -> np.ndarray:
-    numerator = np.asarray(numerator, dtype=np.float64)
-    denominator = np.asarray(denominator, dtype=np.float64)
-    out = np.full(np.broadcast(numerator, denominator).shape, when_zero, dtype=np.float64)
-    np.divide(numerator, denominator, out=out, where=denominator != 0)
-    return out
-
-
-def score_ratios(tp: Any, fp: Any, fn: Any, tn: Any) -> dict[str, tuple[Any, Any, float]]:
-    """Each default-protocol score as (numerator, denominator, value when it is 0).
-
-    Plain arithmetic on the four counts, so numpy arrays and other array libraries (the
-    Keras metrics of :mod:`kvasir_seg_tfds.keras`) evaluate the very same formulas.
-
-        >>> score_ratios(1, 1, 0, 2)["dice"]
-        (2, 3, 0.0)
-    """
-    return {
-        "dice": (2 * tp, 2 * tp + fp + fn, 0.0),
-        "iou": (tp, tp + fp + fn, 0.0),
-        "precision": (tp, tp + fp, 1.0),
-        "recall": (tp, tp + fn, 0.0),
-        "specificity": (tn, tn + fp, 0.0),
-        "accuracy": (tp + tn, tp + fp + fn + tn, 0.0),
-        "f2": (5 * tp, 5 * tp + 4 * fn + fp, 1.0),
-    }
+    counts = kernel.confusion(np, predicted, reference, reference.size)
+    return ConfusionCounts(*(int(count) for count in counts))
 
 
 def scores_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
@@ -110,9 +80,8 @@ def scores_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
         >>> scores_from_counts(np.array([0, 0, 0, 10]))["precision"]
         array(1.)
     """
-    counts = np.asarray(counts, dtype=np.int64)
-    ratios = score_ratios(*(counts[..., i] for i in range(4)))
-    return {name: _ratio(*ratio) for name, ratio in ratios.items()}
+    counts = np.asarray(counts, dtype=np.float64)  # exact: counts stay far below 2**53
+    return kernel.scores(np, *(counts[..., i] for i in range(4)))
 
 
 def two_class_mean_iou(pooled: np.ndarray) -> float:

@@ -49,7 +49,8 @@ from torchmetrics.utilities.data import dim_zero_cat
 from kvasir_seg.errors import MetricInputError
 from kvasir_seg.scores import new_accumulator
 from kvasir_seg.scores.accumulator import ScoreAccumulator
-from kvasir_seg.scores.inputs import check_same_shape, check_threshold, coerce_pair, uint8_level
+from kvasir_seg.scores.inputs import check_same_shape, check_threshold, coerce_pair
+from kvasir_seg.scores.kernel import uint8_level
 
 __all__ = ["KvasirSegMetric", "as_mask_batch"]
 
