@@ -8,7 +8,8 @@ following a named convention:
   **mean over images** of per-image scores, as the dataset authors report them (NanoNet:
   scikit-learn's ``jaccard_score``, ``f1_score``, ``recall_score``,
   ``precision_score(zero_division=1)``, ``accuracy_score``,
-  ``fbeta_score(beta=2, zero_division=1)`` per image, then the mean);
+  ``fbeta_score(beta=2, zero_division=1)`` per image, then the mean), summed in the order
+  the images came (:func:`mean_in_order`), as the Keras metrics sum them batch by batch;
 - ``pooled_*``: the same formulas on the counts **summed over all pixels** of all images;
 - ``two_class_mean_iou``: Hugging Face ``evaluate``'s ``mean_iou`` on 0/1 label maps with
   ``num_labels=2``: pooled counts, IoU of background and of polyp, their mean (a class that
@@ -84,6 +85,18 @@ def scores_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
     return kernel.scores(np, *(counts[..., i] for i in range(4)))
 
 
+def mean_in_order(values: np.ndarray) -> float:
+    """The mean of per-image scores, summed one image after the other in image order.
+
+    Not numpy's pairwise ``mean``: a metric that streams batches (the Keras metrics) adds
+    in this order too, so every door gives the same float, not one a few ulps apart.
+
+        >>> mean_in_order(np.array([0.1, 0.2, 0.3]))
+        0.20000000000000004
+    """
+    return float(np.add.accumulate(values)[-1] / len(values))
+
+
 def two_class_mean_iou(pooled: np.ndarray) -> float:
     """``evaluate``'s ``mean_iou`` (2 labels) from pooled (tp, fp, fn, tn)."""
     tp, fp, fn, tn = (int(v) for v in pooled)
@@ -127,7 +140,7 @@ class DefaultAccumulator(ScoreAccumulator[ConfusionCounts]):
         per_image = scores_from_counts(counts)
         pooled_counts = counts.sum(axis=0)
         pooled = scores_from_counts(pooled_counts)
-        result = {name: float(per_image[name].mean()) for name in SCORE_NAMES}
+        result = {name: mean_in_order(per_image[name]) for name in SCORE_NAMES}
         result.update({f"pooled_{name}": float(pooled[name]) for name in SCORE_NAMES})
         result["two_class_mean_iou"] = two_class_mean_iou(pooled_counts)
         return result
