@@ -8,7 +8,9 @@ the torchmetrics metric) calls them with ``numpy`` on one image, the Keras metri
 XLA alike.
 
 - ``xp`` is the array namespace, ``numpy`` or ``keras.ops``: only what both spell and mean
-  the same way is used.
+  the same way is used. A comparison with a Python number is written as an operator
+  (``prediction > threshold``): numpy, TensorFlow, JAX and torch all read the number in the
+  array's own dtype, where ``keras.ops.greater`` would make it a float32 first.
 - ``dtype`` is the array's dtype (numpy's, or a name such as ``"uint8"``). It is known
   before any value is, even while a graph is traced, so the kernel branches on it in Python.
 - What depends on values (is this integer map a 0/1 mask? is this reference binary?) is
@@ -98,7 +100,7 @@ def prediction_mask(
     if kind == "b":
         return prediction
     if kind == "f":
-        return xp.greater(prediction, threshold)
+        return prediction > threshold
     level = uint8_level(threshold)
     above = 255 if level is None else level - 1  # value > above <=> value / 255 > threshold
     if dtype == "int8":
@@ -107,7 +109,7 @@ def prediction_mask(
     # cut several times faster than with an int64 one.
     highest = xp.max(prediction, axis=axis, keepdims=True)
     cut = xp.where(highest <= 1, xp.zeros_like(highest), xp.full_like(highest, above))
-    return xp.greater(prediction, cut)
+    return prediction > cut
 
 
 def reference_mask(xp: Any, reference: Any, dtype: Any, axis: int | None = None) -> tuple[Any, Any]:
@@ -121,11 +123,12 @@ def reference_mask(xp: Any, reference: Any, dtype: Any, axis: int | None = None)
     """
     if dtype_kind(dtype) == "b":
         return reference, None
-    top = xp.maximum(xp.max(reference, axis=axis, keepdims=True), 1)
+    highest = xp.max(reference, axis=axis, keepdims=True)
+    top = xp.maximum(highest, xp.ones_like(highest))
     polyp = xp.equal(reference, top)
     only_top = xp.count_nonzero(polyp, axis=axis) == xp.count_nonzero(reference, axis=axis)
-    label = xp.all(xp.logical_or(top == 1, top == 255), axis=axis)  # drops the kept axis
-    return polyp, xp.logical_and(only_top, label)
+    label = top == 1 if dtype == "int8" else xp.logical_or(top == 1, top == 255)
+    return polyp, xp.logical_and(only_top, xp.all(label, axis=axis))  # all: drops the kept axis
 
 
 def confusion(xp: Any, predicted: Any, polyp: Any, pixels: Any, axis: int | None = None) -> tuple:
@@ -155,7 +158,7 @@ def score_ratios(tp: Any, fp: Any, fn: Any, tn: Any) -> dict[str, tuple[Any, Any
 
 def ratio(xp: Any, numerator: Any, denominator: Any, when_zero: float) -> Any:
     """``numerator / denominator`` (float64 arrays), ``when_zero`` where the denominator is 0."""
-    defined = xp.not_equal(denominator, 0)
+    defined = denominator != 0
     quotient = numerator / xp.where(defined, denominator, xp.ones_like(denominator))
     return xp.where(defined, quotient, xp.full_like(quotient, when_zero))
 
