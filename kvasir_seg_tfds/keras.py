@@ -141,7 +141,10 @@ class PerImageScores(keras.metrics.Metric):
         self.images.assign(images)
 
     def result(self) -> Any:
-        means = ops.divide_no_nan(self.totals, self.images)
+        # The kernel's division (0 before any image): keras.ops.divide_no_nan gives float32
+        # under the torch backend.
+        totals, images = ops.convert_to_tensor(self.totals), ops.convert_to_tensor(self.images)
+        means = kernel.ratio(ops, totals, images, 0.0)
         return {name: means[i] for i, name in enumerate(self.scores)}
 
     def reset_state(self) -> None:

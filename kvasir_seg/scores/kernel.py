@@ -76,7 +76,7 @@ def prediction_valid(xp: Any, prediction: Any, dtype: Any, axis: int | None = No
     """Per image, whether the values are a prediction's: floats in [0, 1] (NaN is not),
     integers in 0..255. ``None`` when the dtype alone makes every image valid (bool, uint8).
 
-    Comparisons, not minima and maxima: XLA's maximum skips NaN, a comparison never holds
+    Comparisons, not minima and maxima: XLA's max reduction skips NaN; a comparison never holds
     for it.
     """
     kind = dtype_kind(dtype)
