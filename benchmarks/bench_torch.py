@@ -9,12 +9,10 @@ The masks are the synthetic polyps of ``bench_scores.py`` (float32 probability m
 - ``compute_scores`` on the numpy arrays (input checks included);
 - ``KvasirSegMetric``: ``update`` with N x 1 x 352 x 352 tensors in batches of 16, as a
   validation loop calls it, then ``compute()``. The tensors are made beforehand (in a loop
-  they are the network's output). On the CPU both protocols measure each image with the
-  engine, reading the tensors in place, so the ratio is the metric's own overhead;
-- for the default protocol, also the route a GPU takes (torch ops threshold and count),
-  forced onto the CPU: it shows why the CPU does not take it.
+  they are the network's output). Both protocols measure each image with the engine,
+  reading the tensors in place, so the ratio is the metric's own overhead.
 
-Both give the same numbers (checked to 1e-6); the ratio is metric time / engine time.
+Both give the same numbers (checked equal); the ratio is metric time / engine time.
 """
 
 from __future__ import annotations
@@ -26,7 +24,6 @@ import numpy as np
 import torch
 
 from kvasir_seg.scores import compute_scores
-from kvasir_seg.scores import torch as metric_module
 from kvasir_seg.scores.torch import KvasirSegMetric
 
 from common import report, seconds, synthetic_pair
@@ -42,9 +39,7 @@ def metric_run(protocol: str, batches: list[tuple[torch.Tensor, torch.Tensor]]) 
     return {name: float(value) for name, value in metric.compute().items()}
 
 
-def bench(
-    protocol: str, predictions: list, references: list, repeat: int, torch_ops: bool = False
-) -> None:
+def bench(protocol: str, predictions: list, references: list, repeat: int) -> None:
     batches = [
         (
             torch.from_numpy(np.stack(predictions[i : i + BATCH]))[:, None],
@@ -55,17 +50,10 @@ def bench(
     engine_time, engine = seconds(
         lambda: compute_scores(predictions, references, protocol=protocol), repeat=repeat
     )
-    counts_with_torch = metric_module._counts_with_torch
-    if torch_ops:
-        metric_module._counts_with_torch = lambda device: True
-    try:
-        metric_time, metric = seconds(lambda: metric_run(protocol, batches), repeat=repeat)
-    finally:
-        metric_module._counts_with_torch = counts_with_torch
+    metric_time, metric = seconds(lambda: metric_run(protocol, batches), repeat=repeat)
     worst = max(abs(metric[name] - value) for name, value in engine.items())
-    assert worst < 1e-6, worst
-    route = " (torch ops)" if torch_ops else ""
-    label = f"{protocol}{route}: metric vs compute_scores"
+    assert metric == engine, worst
+    label = f"{protocol}: metric vs compute_scores"
     report(label, metric_time, engine_time, f"max |difference| {worst:.1e}")
 
 
@@ -81,7 +69,6 @@ def main() -> None:
         f"on {torch.get_num_threads()} CPU threads"
     )
     bench("default", predictions, references, repeat=3)
-    bench("default", predictions, references, repeat=3, torch_ops=True)
     bench("pranet", predictions, references, repeat=1)
 
 

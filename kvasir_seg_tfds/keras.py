@@ -1,11 +1,15 @@
 """The dataset authors' scores as Keras 3 metrics, for ``model.compile(metrics=[...])``.
 
-Each metric is the default protocol of :mod:`kvasir_seg.scores`: per image, ``y_pred >
-threshold`` against ``y_true > 0.5`` (0/1 and 0/255 masks alike), that image's score, then
-the mean over images (NanoNet's convention), with the empty-mask values that
-:mod:`kvasir_seg.scores.confusion` documents (an empty prediction on an empty reference
-scores dice 0, iou 0, recall 0, precision 1, specificity 1, accuracy 1, f2 1). After
-``model.evaluate`` they equal ``compute_scores`` on the same masks (within 1e-5).
+Each metric is the default protocol of :mod:`kvasir_seg.scores`, counted by the same
+kernel (:mod:`kvasir_seg.scores.kernel`, here with ``keras.ops``): per image, the
+prediction thresholded as the engine thresholds it (probabilities ``> threshold``, 8-bit
+maps ``value / 255 > threshold``, binary masks as they are) against a binary reference
+(bool, 0/1 or 0/255), that image's score, then the mean over images in image order
+(NanoNet's convention), with the empty-mask values that :mod:`kvasir_seg.scores.confusion`
+documents (an empty prediction on an empty reference scores dice 0, iou 0, recall 0,
+precision 1, specificity 1, accuracy 1, f2 1). On the same masks they equal
+``compute_scores`` exactly, eagerly, in a graph (``model.fit``, ``model.evaluate``) and
+under XLA.
 
     >>> import keras
     >>> from kvasir_seg_tfds.keras import DiceScore, IoUScore, PerImageScores
@@ -13,21 +17,37 @@ scores dice 0, iou 0, recall 0, precision 1, specificity 1, accuracy 1, f2 1). A
     >>> model.compile("adam", "binary_crossentropy", metrics=metrics)  # doctest: +SKIP
 
 ``DiceScore`` logs ``dice``, ``IoUScore`` ``iou``, and ``PerImageScores`` ``precision``,
-``recall``, ``specificity``, ``accuracy`` and ``f2``. Inputs are batches (N x H x W x 1 or
-N x H x W) whose first axis is the image; predictions are probabilities (or logits with
-``from_logits=True``): inside a compiled graph they cannot be range-checked. A
-``sample_weight`` weighs whole images (shape N). Needs Keras 3, not ``datasets``.
+``recall``, ``specificity``, ``accuracy`` and ``f2``. Inputs are batches (N x H x W x 1,
+N x 1 x H x W or N x H x W) whose first axis is the image; predictions are probabilities
+(or logits with ``from_logits=True``), binary masks or 8-bit maps. A ``sample_weight``
+weighs whole images (shape N). Needs Keras 3, not ``datasets``.
+
+Inputs that ``compute_scores`` refuses (a reference that is not binary, NaN, logits given
+as probabilities, integers above 255) are refused here too. Run eagerly (``update_state``
+called directly, or ``run_eagerly=True``), the error is the engine's, prefixed with the
+image's place in the batch. A compiled graph cannot raise on values: there the batch makes
+the metric NaN until ``reset_state``, so the log shows ``nan`` rather than a number made
+of refused masks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import keras
+import numpy as np
 from keras import ops
 
-from kvasir_seg.scores.confusion import SCORE_NAMES, score_ratios
-from kvasir_seg.scores.inputs import check_threshold
+from kvasir_seg.errors import MetricInputError
+from kvasir_seg.scores import kernel
+from kvasir_seg.scores.confusion import SCORE_NAMES
+from kvasir_seg.scores.inputs import (
+    check_threshold,
+    image_of_batch,
+    prediction_problem,
+    reference_problem,
+)
 
 __all__ = ["DiceScore", "IoUScore", "PerImageScores"]
 
@@ -71,28 +91,60 @@ class PerImageScores(keras.metrics.Metric):
         )
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        """Add the per-image scores of a batch."""
+        """Add the per-image scores of a batch (see the module doc for refused inputs)."""
         y_pred = ops.convert_to_tensor(y_pred)
         if self.from_logits:
             y_pred = ops.sigmoid(y_pred)
-        predicted = ops.cast(ops.greater(y_pred, self.threshold), "int32")
-        reference = ops.cast(ops.greater(ops.cast(y_true, "float32"), 0.5), "int32")
-        axes = tuple(range(1, len(predicted.shape)))
-        tp = ops.sum(predicted * reference, axis=axes)
-        positives, polyp = ops.sum(predicted, axis=axes), ops.sum(reference, axis=axes)
-        pixels = ops.sum(ops.ones_like(reference), axis=axes)
-        fp, fn = positives - tp, polyp - tp
-        counts = (ops.cast(c, "float64") for c in (tp, fp, fn, pixels - tp - fp - fn))
-        ratios = score_ratios(*counts)
-        per_image = ops.stack([_ratio(*ratios[name]) for name in self.scores], axis=1)
+        predictions, references = _images(y_pred, "y_pred"), _images(y_true, "y_true")
+        if (
+            None not in (sizes := (predictions.shape[1], references.shape[1]))
+            and len(set(sizes)) > 1
+        ):
+            raise MetricInputError(
+                f"y_true has {sizes[1]} pixels per image and y_pred {sizes[0]}: give one "
+                "prediction of its mask's size per mask."
+            )
+        prediction_type, reference_type = _dtype(predictions), _dtype(references)
+        prediction_ok = kernel.prediction_valid(ops, predictions, prediction_type, axis=1)
+        polyp, reference_ok = kernel.reference_mask(ops, references, reference_type, axis=1)
+        checks = [
+            (valid, batch, problem)
+            for valid, batch, problem in (
+                (prediction_ok, predictions, prediction_problem),
+                (reference_ok, references, reference_problem),
+            )
+            if valid is not None  # None: the dtype alone makes every image valid
+        ]
+        if checks and _concrete(checks[0][0]):
+            _raise_for_refused(checks)
+        predicted = kernel.prediction_mask(
+            ops, predictions, prediction_type, self.threshold, axis=1
+        )
+        counts = kernel.confusion(ops, predicted, polyp, ops.shape(predictions)[1], axis=1)
+        scores = kernel.scores(ops, *(ops.cast(count, "float64") for count in counts))
+        per_image = ops.stack([scores[name] for name in self.scores], axis=1)
         weights = ops.ones_like(per_image[:, 0])
         if sample_weight is not None:
             weights = ops.cast(ops.reshape(sample_weight, (-1,)), "float64") * weights
-        self.totals.assign_add(ops.sum(per_image * weights[:, None], axis=0))
-        self.images.assign_add(ops.sum(weights))
+
+        def add_image(index: Any, sums: tuple[Any, Any]) -> tuple[Any, Any]:
+            # One image after the other, as compute_scores sums them: the same float.
+            totals, images = sums
+            return totals + per_image[index] * weights[index], images + weights[index]
+
+        start = (ops.convert_to_tensor(self.totals), ops.convert_to_tensor(self.images))
+        totals, images = ops.fori_loop(0, ops.shape(per_image)[0], add_image, start)
+        if checks:  # reached with a refused batch only in a graph: the scores become NaN
+            valid = ops.all(ops.stack([valid for valid, _, _ in checks]))
+            totals = ops.where(valid, totals, ops.full_like(totals, np.nan))
+        self.totals.assign(totals)
+        self.images.assign(images)
 
     def result(self) -> Any:
-        means = ops.divide_no_nan(self.totals, self.images)
+        # The kernel's division (0 before any image): keras.ops.divide_no_nan gives float32
+        # under the torch backend.
+        totals, images = ops.convert_to_tensor(self.totals), ops.convert_to_tensor(self.images)
+        means = kernel.ratio(ops, totals, images, 0.0)
         return {name: means[i] for i, name in enumerate(self.scores)}
 
     def reset_state(self) -> None:
@@ -153,8 +205,50 @@ class IoUScore(_OneScore):
     score = "iou"
 
 
-def _ratio(numerator: Any, denominator: Any, when_zero: float) -> Any:
-    """``numerator / denominator``, ``when_zero`` where the denominator is 0."""
-    defined = ops.greater(denominator, 0)
-    quotient = numerator / ops.where(defined, denominator, ops.ones_like(denominator))
-    return ops.where(defined, quotient, ops.full_like(quotient, when_zero))
+def _images(batch: Any, role: str) -> Any:
+    """A batch of masks as an N x pixels tensor (one row per image, any unit axis dropped)."""
+    batch = ops.convert_to_tensor(batch)
+    if len(batch.shape) < 2:
+        raise MetricInputError(
+            f"{role} has shape {tuple(batch.shape)}; expected a batch: N x H x W x 1, "
+            "N x 1 x H x W or N x H x W."
+        )
+    return ops.reshape(batch, (ops.shape(batch)[0], -1))
+
+
+def _dtype(tensor: Any) -> str:
+    return keras.backend.standardize_dtype(tensor.dtype)
+
+
+def _concrete(value: Any) -> bool:
+    """Whether ``value`` holds numbers now (eager), not a symbol of a graph being traced."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.executing_eagerly()
+    if backend == "jax":
+        import jax
+
+        return not isinstance(value, jax.core.Tracer)
+    return True  # torch and numpy run eagerly
+
+
+def _host(image: Any) -> np.ndarray:
+    """One image as numpy, for the engine's words on it (bfloat16 widened: numpy has none)."""
+    array = ops.convert_to_numpy(image)
+    return array if array.dtype.kind in "biuf" else array.astype(np.float32)
+
+
+def _raise_for_refused(checks: list[tuple[Any, Any, Callable[[np.ndarray], str]]]) -> None:
+    """Raise the engine's error for the first image a check refused, if any.
+
+    Each check is (the kernel's per-image verdict, the batch, the engine's description of
+    what is wrong: ``prediction_problem`` or ``reference_problem``).
+    """
+    verdicts = [ops.convert_to_numpy(valid) for valid, _, _ in checks]
+    for index in range(len(verdicts[0])):
+        for valid, (_, batch, problem) in zip(verdicts, checks, strict=True):
+            if not valid[index]:
+                with image_of_batch(index):
+                    raise MetricInputError(problem(_host(batch[index])))

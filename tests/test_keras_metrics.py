@@ -73,8 +73,26 @@ def test_evaluate_equals_compute_scores_on_tfds_masks(tfds_pairs) -> None:
     expected = compute_scores(list(predictions), list(masks))  # HxWx1 read as the engine reads it
     assert set(logged) == {"loss", *SCORE_NAMES}
     for name in SCORE_NAMES:
-        assert logged[name] == pytest.approx(expected[name], abs=TOLERANCE), name
+        assert logged[name] == expected[name], name  # the same kernel, the same order
     assert 0.0 < logged["dice"] < 1.0  # not a degenerate case
+
+
+def test_evaluate_logs_nan_for_masks_the_engine_refuses_and_eagerly_raises_its_error(
+    tfds_pairs,
+) -> None:
+    images, masks = tfds_pairs
+    noisy = masks[:5] * np.uint8(255)
+    noisy[1, 0, 0] = 3  # a JPEG mask's stray value
+    with pytest.raises(MetricInputError) as engine:
+        compute_scores(list(np.zeros(noisy.shape, np.float32)), list(noisy))
+    model = _model()
+    model.compile(loss="binary_crossentropy", metrics=_metrics())  # a compiled graph
+    logged = model.evaluate(images[:5], noisy, batch_size=5, return_dict=True, verbose=0)
+    assert all(np.isnan(logged[name]) for name in SCORE_NAMES), logged
+    model.compile(loss="binary_crossentropy", metrics=_metrics(), run_eagerly=True)
+    with pytest.raises(MetricInputError) as refused:
+        model.evaluate(images[:5], noisy, batch_size=5, verbose=0)
+    assert str(refused.value) == f"Image 1 of the batch: {engine.value}"
 
 
 def test_empty_masks_follow_the_engine_s_conventions() -> None:
@@ -89,7 +107,7 @@ def test_empty_masks_follow_the_engine_s_conventions() -> None:
         result = metric.result()
         values = result if isinstance(result, dict) else {metric.name: result}
         for name, value in values.items():
-            assert float(value) == pytest.approx(expected[name], abs=TOLERANCE), name
+            assert float(value) == expected[name], name
     empty = PerImageScores(scores=SCORE_NAMES)
     empty.update_state(references[1:2], predictions[1:2])
     values = {name: float(v) for name, v in empty.result().items()}

@@ -8,7 +8,8 @@ following a named convention:
   **mean over images** of per-image scores, as the dataset authors report them (NanoNet:
   scikit-learn's ``jaccard_score``, ``f1_score``, ``recall_score``,
   ``precision_score(zero_division=1)``, ``accuracy_score``,
-  ``fbeta_score(beta=2, zero_division=1)`` per image, then the mean);
+  ``fbeta_score(beta=2, zero_division=1)`` per image, then the mean), summed in the order
+  the images came (:func:`mean_in_order`), as the Keras metrics sum them batch by batch;
 - ``pooled_*``: the same formulas on the counts **summed over all pixels** of all images;
 - ``two_class_mean_iou``: Hugging Face ``evaluate``'s ``mean_iou`` on 0/1 label maps with
   ``num_labels=2``: pooled counts, IoU of background and of polyp, their mean (a class that
@@ -33,6 +34,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from kvasir_seg.scores import kernel
 from kvasir_seg.scores.accumulator import Rows, ScoreAccumulator
 from kvasir_seg.scores.inputs import binarize_prediction, check_threshold, coerce_pair
 
@@ -61,45 +63,14 @@ class ConfusionCounts(NamedTuple):
 
 
 def confusion_counts(predicted: np.ndarray, reference: np.ndarray) -> ConfusionCounts:
-    """Counts of two bool masks of the same shape.
+    """Counts of two bool masks of the same shape (the kernel's
+    :func:`~kvasir_seg.scores.kernel.confusion`).
 
     >>> confusion_counts(np.array([True, True, False]), np.array([True, False, False]))
     ConfusionCounts(tp=1, fp=1, fn=0, tn=1)
     """
-    positives = np.count_nonzero(predicted)
-    polyp = np.count_nonzero(reference)
-    tp = np.count_nonzero(np.logical_and(predicted, reference))
-    fp = positives - tp
-    fn = polyp - tp
-    return ConfusionCounts(int(tp), int(fp), int(fn), int(reference.size - tp - fp - fn))
-
-
-def _ratio(numerator: np.ndarray, denominator: np.ndarray, when_zero: float) -> np.ndarray:
-    numerator = np.asarray(numerator, dtype=np.float64)
-    denominator = np.asarray(denominator, dtype=np.float64)
-    out = np.full(np.broadcast(numerator, denominator).shape, when_zero, dtype=np.float64)
-    np.divide(numerator, denominator, out=out, where=denominator != 0)
-    return out
-
-
-def score_ratios(tp: Any, fp: Any, fn: Any, tn: Any) -> dict[str, tuple[Any, Any, float]]:
-    """Each default-protocol score as (numerator, denominator, value when it is 0).
-
-    Plain arithmetic on the four counts, so numpy arrays and other array libraries (the
-    Keras metrics of :mod:`kvasir_seg_tfds.keras`) evaluate the very same formulas.
-
-        >>> score_ratios(1, 1, 0, 2)["dice"]
-        (2, 3, 0.0)
-    """
-    return {
-        "dice": (2 * tp, 2 * tp + fp + fn, 0.0),
-        "iou": (tp, tp + fp + fn, 0.0),
-        "precision": (tp, tp + fp, 1.0),
-        "recall": (tp, tp + fn, 0.0),
-        "specificity": (tn, tn + fp, 0.0),
-        "accuracy": (tp + tn, tp + fp + fn + tn, 0.0),
-        "f2": (5 * tp, 5 * tp + 4 * fn + fp, 1.0),
-    }
+    counts = kernel.confusion(np, predicted, reference, reference.size)
+    return ConfusionCounts(*(int(count) for count in counts))
 
 
 def scores_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
@@ -110,9 +81,20 @@ def scores_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
         >>> scores_from_counts(np.array([0, 0, 0, 10]))["precision"]
         array(1.)
     """
-    counts = np.asarray(counts, dtype=np.int64)
-    ratios = score_ratios(*(counts[..., i] for i in range(4)))
-    return {name: _ratio(*ratio) for name, ratio in ratios.items()}
+    counts = np.asarray(counts, dtype=np.float64)  # exact: counts stay far below 2**53
+    return kernel.scores(np, *(counts[..., i] for i in range(4)))
+
+
+def mean_in_order(values: np.ndarray) -> float:
+    """The mean of per-image scores, summed one image after the other in image order.
+
+    Not numpy's pairwise ``mean``: a metric that streams batches (the Keras metrics) adds
+    in this order too, so every door gives the same float, not one a few ulps apart.
+
+        >>> mean_in_order(np.array([0.1, 0.2, 0.3]))
+        0.20000000000000004
+    """
+    return float(np.add.accumulate(values)[-1] / len(values))
 
 
 def two_class_mean_iou(pooled: np.ndarray) -> float:
@@ -158,7 +140,7 @@ class DefaultAccumulator(ScoreAccumulator[ConfusionCounts]):
         per_image = scores_from_counts(counts)
         pooled_counts = counts.sum(axis=0)
         pooled = scores_from_counts(pooled_counts)
-        result = {name: float(per_image[name].mean()) for name in SCORE_NAMES}
+        result = {name: mean_in_order(per_image[name]) for name in SCORE_NAMES}
         result.update({f"pooled_{name}": float(pooled[name]) for name in SCORE_NAMES})
         result["two_class_mean_iou"] = two_class_mean_iou(pooled_counts)
         return result

@@ -35,6 +35,8 @@ is what you mean.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -42,6 +44,7 @@ from PIL import Image
 
 from kvasir_seg.errors import MetricInputError
 from kvasir_seg.masks import canonical_bool
+from kvasir_seg.scores.kernel import prediction_mask, prediction_valid, reference_mask
 from kvasir_seg.scores.resize import resize_prediction
 
 _THRESHOLD_HINT = (
@@ -132,23 +135,37 @@ def _sample_values(array: np.ndarray, limit: int = 8) -> str:
     return "{" + shown + (", ..." if values.size > limit else "") + "}"
 
 
-def _check_finite_range(array: np.ndarray, low: float, high: float, role: str) -> tuple:
-    """(min, max) of ``array``; errors for NaN/inf or values outside [low, high]."""
+def prediction_problem(array: np.ndarray) -> str:
+    """What the error says of a prediction the kernel refuses (values out of range)."""
     lowest, highest = array.min(), array.max()
-    if array.dtype.kind == "f" and not (math.isfinite(lowest) and math.isfinite(highest)):
-        raise MetricInputError(
-            f"The {role} contains NaN or infinite values; fix the model output first."
-        )
-    if lowest < low or highest > high:
-        raise MetricInputError(
-            f"The {role} has values in [{lowest:g}, {highest:g}]; expected [{low:g}, {high:g}]. "
-            + (
-                "Logits must go through a sigmoid first."
-                if array.dtype.kind == "f"
-                else "Integer maps must be 0/1 masks or 8-bit maps in 0..255."
-            )
-        )
-    return lowest, highest
+    floats = array.dtype.kind == "f"
+    if floats and not (math.isfinite(lowest) and math.isfinite(highest)):
+        return "The prediction contains NaN or infinite values; fix the model output first."
+    high, hint = (
+        (1.0, "Logits must go through a sigmoid first.")
+        if floats
+        else (255, "Integer maps must be 0/1 masks or 8-bit maps in 0..255.")
+    )
+    return f"The prediction has values in [{lowest:g}, {highest:g}]; expected [0, {high:g}]. {hint}"
+
+
+def reference_problem(array: np.ndarray) -> str:
+    """What the error says of a reference the kernel refuses (not binary)."""
+    if array.dtype.kind == "f" and not math.isfinite(array.max()):
+        return "The reference contains NaN or infinite values."
+    return (
+        f"The reference is not a binary mask: its values are {_sample_values(array)} "
+        f"(dtype {array.dtype}); expected {{0, 1}} or {{0, 255}} or bool. Please {_THRESHOLD_HINT}."
+    )
+
+
+@contextmanager
+def image_of_batch(index: int) -> Iterator[None]:
+    """Prefix the errors raised inside the block with the image's place in its batch."""
+    try:
+        yield
+    except MetricInputError as error:
+        raise MetricInputError(f"Image {index} of the batch: {error}") from None
 
 
 def as_reference(value: Any) -> np.ndarray:
@@ -161,27 +178,12 @@ def as_reference(value: Any) -> np.ndarray:
 
 
 def reference_to_bool(array: np.ndarray) -> np.ndarray:
-    """The bool mask of a 2-D reference array that :func:`as_mask_array` returned."""
-    if array.dtype == np.bool_:
-        return array
-    highest = array.max()
-    if array.dtype.kind == "f" and not math.isfinite(highest):
-        raise MetricInputError("The reference contains NaN or infinite values.")
-    lowest = 0 if array.dtype.kind == "u" else array.min()
-    if highest == 0 and lowest == 0:
-        return np.zeros(array.shape, dtype=bool)
-    if lowest >= 0 and highest in (1, 255):
-        if array.dtype == np.uint8 and highest == 1:
-            return array.view(np.bool_)
-        if array.dtype.kind in "iu" and highest == 1:
-            return array.astype(bool)
-        mask = array == highest
-        if np.count_nonzero(array) == np.count_nonzero(mask):
-            return mask
-    raise MetricInputError(
-        f"The reference is not a binary mask: its values are {_sample_values(array)} "
-        f"(dtype {array.dtype}); expected {{0, 1}} or {{0, 255}} or bool. Please {_THRESHOLD_HINT}."
-    )
+    """The bool mask of a 2-D reference array that :func:`as_mask_array` returned
+    (the kernel's :func:`~kvasir_seg.scores.kernel.reference_mask`)."""
+    polyp, valid = reference_mask(np, array, array.dtype)
+    if valid is None or valid:
+        return polyp
+    raise MetricInputError(reference_problem(array))
 
 
 def prediction_array(value: Any) -> np.ndarray:
@@ -201,14 +203,14 @@ def _all_unit_floats(array: np.ndarray) -> bool:
 
 
 def check_prediction_values(array: np.ndarray) -> np.ndarray:
-    """``array`` (2-D) unchanged, or :class:`MetricInputError` for values out of range."""
-    if array.dtype.kind == "f":
-        if array.dtype.itemsize in (2, 4, 8) and _all_unit_floats(array):
-            return array
-        _check_finite_range(array, 0.0, 1.0, "prediction")
-    elif array.dtype.kind in "iu" and array.dtype != np.uint8:
-        _check_finite_range(array, 0, 255, "prediction")
-    return array
+    """``array`` (2-D) unchanged, or :class:`MetricInputError` for values out of range
+    (the kernel's :func:`~kvasir_seg.scores.kernel.prediction_valid`)."""
+    if array.dtype.kind == "f" and array.dtype.itemsize in (2, 4, 8) and _all_unit_floats(array):
+        return array  # one pass; it accepts only what the kernel accepts
+    valid = prediction_valid(np, array, array.dtype)
+    if valid is None or valid:
+        return array
+    raise MetricInputError(prediction_problem(array))
 
 
 def _is_binary_integer(array: np.ndarray) -> bool:
@@ -220,32 +222,10 @@ def binarize_prediction(prediction: np.ndarray, threshold: float) -> np.ndarray:
 
     Probabilities are positive when strictly above ``threshold`` (NanoNet's
     ``prediction > 0.5``); an 8-bit map is compared as ``value / 255 > threshold``.
-    Binary masks (bool, 0/1 integers) are used as they are.
+    Binary masks (bool, 0/1 integers) are used as they are
+    (the kernel's :func:`~kvasir_seg.scores.kernel.prediction_mask`).
     """
-    kind = prediction.dtype.kind
-    if kind == "b":
-        return prediction
-    if kind == "f":
-        return prediction > threshold
-    if _is_binary_integer(prediction):
-        return prediction.view(np.bool_) if prediction.dtype == np.uint8 else prediction != 0
-    level = uint8_level(threshold)
-    if level is None:
-        return np.zeros(prediction.shape, dtype=bool)
-    return prediction >= level
-
-
-def uint8_level(threshold: float) -> int | None:
-    """The smallest 8-bit value ``v`` with ``v / 255 > threshold`` (``None``: there is none).
-
-    An 8-bit probability map is positive where ``value >= uint8_level(threshold)``; the level
-    is found with the same float arithmetic as ``value / 255 > threshold``.
-
-    >>> uint8_level(0.5), uint8_level(1.0)
-    (128, None)
-    """
-    positive = np.arange(256) / 255 > threshold
-    return int(np.argmax(positive)) if positive.any() else None
+    return prediction_mask(np, prediction, prediction.dtype, threshold)
 
 
 def prediction_to_uint8(prediction: np.ndarray) -> np.ndarray:

@@ -1,8 +1,8 @@
 """The scores inside PyTorch training and validation loops: :class:`KvasirSegMetric`.
 
 A ``torchmetrics.Metric`` over batches of masks whose ``compute()`` returns what
-:func:`kvasir_seg.scores.compute_scores` returns on the same masks (same names, values
-within 1e-6), as 0-d tensors:
+:func:`kvasir_seg.scores.compute_scores` returns on the same masks (same names, equal
+values), as 0-d tensors:
 
     >>> import torch
     >>> from kvasir_seg.scores.torch import KvasirSegMetric
@@ -19,17 +19,19 @@ How it works, and why:
   with ``dist_reduce_fx="cat"``. torchmetrics' own sync gathers them across DDP processes
   (``merge_state`` concatenates them too); ``compute()`` folds every record into a core
   accumulator (``add_columns``), so the reductions are the engine's.
-- ``protocol="default"``: the confusion counts are made where the tensors are, and only
-  four numbers per image stay in the state. On a GPU (any device but the CPU) torch ops
-  threshold and count, and no mask is copied to the host. On the CPU the device *is* the
-  host: the engine's own numpy code (``DefaultAccumulator.measure``) reads each tensor's
-  memory in place, which is several times faster there than torch's reductions.
-- ``protocol="pranet"``: each image goes through the core engine
-  (``PraNetAccumulator.measure``) on the host; its 518 numbers are kept as tensors.
+- Both protocols measure each image with the core engine (``DefaultAccumulator.measure``,
+  ``PraNetAccumulator.measure``): the code ``compute_scores`` runs, on the host. A CPU
+  tensor is read in place (a numpy view, no copy); a batch on a GPU is copied to the host
+  once per ``update``. Only the records stay in the state: four numbers per image with the
+  default protocol, 518 with the PraNet one.
+- Why no torch ops on the GPU for the default protocol: they would be a second copy of
+  its rules (:mod:`kvasir_seg.scores.kernel`) to keep equal to the engine's, and they
+  could not be measured faster here (forced onto the CPU they took 9x the engine's time;
+  there is no GPU on the machines this project is tested on). Copying masks to the host
+  costs a transfer a device route avoids; the numbers are the engine's either way.
 - Inputs are read as the engine reads them (:mod:`kvasir_seg.scores.inputs`): logits,
-  NaN or out-of-range values are refused, references must be binary. With torch ops the
-  same rules are decided on the device from per-image minima and maxima; an image that
-  fails them is handed to the engine, whose error message is raised.
+  NaN or out-of-range values are refused, references must be binary; the error is the
+  engine's, prefixed with the image's place in the batch.
 
 This module imports PyTorch and torchmetrics (``pip install "kvasir-seg[torch]"``); the
 rest of :mod:`kvasir_seg.scores` does not.
@@ -37,8 +39,6 @@ rest of :mod:`kvasir_seg.scores` does not.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -49,7 +49,7 @@ from torchmetrics.utilities.data import dim_zero_cat
 from kvasir_seg.errors import MetricInputError
 from kvasir_seg.scores import new_accumulator
 from kvasir_seg.scores.accumulator import ScoreAccumulator
-from kvasir_seg.scores.inputs import check_same_shape, check_threshold, coerce_pair, uint8_level
+from kvasir_seg.scores.inputs import check_same_shape, check_threshold, image_of_batch
 
 __all__ = ["KvasirSegMetric", "as_mask_batch"]
 
@@ -90,13 +90,10 @@ class KvasirSegMetric(Metric):
     def update(self, preds: Any, target: Any) -> None:
         """Measure a batch of predictions against their reference masks."""
         predictions = as_mask_batch(preds, "prediction")
-        references = as_mask_batch(target, "reference").to(predictions.device)
+        references = as_mask_batch(target, "reference")
         if predictions.shape != references.shape:
             _raise_shape_mismatch(predictions, references)
-        if self.protocol == "default" and _counts_with_torch(predictions.device):
-            columns = _confusion_columns(predictions, references, self.threshold)
-        else:
-            columns = _engine_columns(self._engine, predictions, references)
+        columns = _engine_columns(self._engine, predictions, references)
         for name, values in zip(_STATES, columns, strict=True):
             getattr(self, name).append(values.to(self.device))
 
@@ -165,25 +162,11 @@ def _raise_shape_mismatch(predictions: torch.Tensor, references: torch.Tensor) -
     )
 
 
-def _counts_with_torch(device: torch.device) -> bool:
-    """Whether torch ops count on ``device`` (else the engine reads the tensors in place)."""
-    return device.type != "cpu"
-
-
 def _host(masks: torch.Tensor) -> np.ndarray:
     """Masks as a numpy array: a view of a CPU tensor, else a copy on the host
     (bfloat16 widened: numpy has no such dtype)."""
     masks = masks.detach().cpu()
     return (masks.float() if masks.dtype == torch.bfloat16 else masks).numpy()
-
-
-@contextmanager
-def _image_of_batch(index: int) -> Iterator[None]:
-    """Prefix the engine's errors inside the block with the image's place in the batch."""
-    try:
-        yield
-    except MetricInputError as error:
-        raise MetricInputError(f"Image {index} of the batch: {error}") from None
 
 
 def _engine_columns(
@@ -192,105 +175,13 @@ def _engine_columns(
     """Each image measured by the core engine: its (float64, int64) ``to_columns`` records."""
     records = []
     for index, pair in enumerate(zip(_host(predictions), _host(references), strict=True)):
-        with _image_of_batch(index):
+        with image_of_batch(index):
             records.append(engine.measure(*pair).to_columns())
     prediction_side, reference_side = zip(*records, strict=True)
     return (
         torch.tensor(prediction_side, dtype=torch.float64),
         torch.tensor(reference_side, dtype=torch.int64),
     )
-
-
-# -- the default protocol on the device ---------------------------------------------------
-
-
-def _confusion_columns(
-    predictions: torch.Tensor, references: torch.Tensor, threshold: float
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """``ConfusionCounts.to_columns`` of each image, computed on the batch's device.
-
-    Returns (N x 2 float64 ``[tp, fp]``, N x 2 int64 ``[polyp pixels, pixels]``).
-    """
-    _check_on_device(predictions, references)
-    predicted = _binary_prediction(predictions, threshold)
-    polyp = _canonical(references) if references.dtype == torch.bool else references != 0
-    tp = _count(torch.logical_and(predicted, polyp))
-    fp = _count(predicted) - tp
-    pixels = torch.full_like(tp, references[0].numel())
-    return (
-        torch.stack([tp, fp], dim=1).to(torch.float64),
-        torch.stack([_count(polyp), pixels], dim=1),
-    )
-
-
-def _count(mask: torch.Tensor) -> torch.Tensor:
-    """True pixels of each image of a canonical N x H x W bool batch (int64)."""
-    return mask.reshape(len(mask), -1).view(torch.uint8).sum(dim=1, dtype=torch.int64)
-
-
-def _canonical(mask: torch.Tensor) -> torch.Tensor:
-    """A bool tensor whose True bytes are 1 (``torch.from_numpy`` of a PIL mode "1" array
-    keeps numpy's 255 bytes)."""
-    return mask.view(torch.uint8) != 0
-
-
-def _minima_maxima(batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    flat = batch.reshape(len(batch), -1)
-    return flat.amin(dim=1), flat.amax(dim=1)  # two passes beat aminmax on the CPU
-
-
-def _valid_predictions(batch: torch.Tensor) -> torch.Tensor | None:
-    """Per image: would ``check_prediction_values`` accept it? ``None``: all would."""
-    if batch.dtype in (torch.bool, torch.uint8):
-        return None
-    if batch.is_complex():
-        return torch.zeros(len(batch), dtype=torch.bool, device=batch.device)
-    lowest, highest = _minima_maxima(batch)
-    return (lowest >= 0) & (highest <= (1 if batch.is_floating_point() else 255))
-
-
-def _valid_references(batch: torch.Tensor) -> torch.Tensor | None:
-    """Per image: would ``reference_to_bool`` accept it (values {0}, {0, 1} or {0, 255})?"""
-    if batch.dtype == torch.bool:
-        return None
-    if batch.is_complex():
-        return torch.zeros(len(batch), dtype=torch.bool, device=batch.device)
-    lowest, highest = _minima_maxima(batch)
-    flat = batch.reshape(len(batch), -1)
-    only_highest = _count(flat != 0) == _count(flat == highest[:, None])
-    empty = (lowest == 0) & (highest == 0)
-    return empty | ((lowest >= 0) & ((highest == 1) | (highest == 255)) & only_highest)
-
-
-def _check_on_device(predictions: torch.Tensor, references: torch.Tensor) -> None:
-    """Raise the engine's error for the first image the engine would refuse."""
-    verdicts = [
-        v for v in (_valid_predictions(predictions), _valid_references(references)) if v is not None
-    ]
-    if not verdicts:
-        return
-    valid = torch.stack(verdicts).all(dim=0)
-    if bool(valid.all()):  # one bool crosses to the host
-        return
-    index = int(torch.nonzero(~valid)[0])
-    with _image_of_batch(index):
-        coerce_pair(_host(predictions[index]), _host(references[index]))
-    raise RuntimeError(  # pragma: no cover - the device rules mirror the engine's
-        f"Image {index} failed the device checks but the engine accepts it; please report."
-    )
-
-
-def _binary_prediction(batch: torch.Tensor, threshold: float) -> torch.Tensor:
-    """``binarize_prediction`` of each image, on the device."""
-    if batch.dtype == torch.bool:
-        return _canonical(batch)
-    if batch.is_floating_point():
-        return batch > threshold
-    # Integers: a 0/1 image is a mask, any other an 8-bit map (decided per image).
-    level = uint8_level(threshold)
-    eight_bit = batch >= level if level is not None else torch.zeros_like(batch, dtype=torch.bool)
-    is_mask = batch.reshape(len(batch), -1).amax(dim=1) <= 1
-    return torch.where(is_mask[:, None, None], batch != 0, eight_bit)
 
 
 def _state_rows(state: list[torch.Tensor] | torch.Tensor) -> list[list[Any]]:
