@@ -6,7 +6,7 @@ neither ``datasets`` nor TensorFlow. The ecosystem adapters are ``kvasir_seg_hf`
 
     >>> import kvasir_seg
     >>> sorted(kvasir_seg.DATASETS)
-    ['kvasir_capsule_seg', 'kvasir_seg', 'kvasir_sessile']
+    ['kvasir_capsule_seg', 'kvasir_instrument', 'kvasir_seg', 'kvasir_sessile']
 """
 
 from kvasir_seg.catalog import DATASETS, DatasetSpec, get_spec, register

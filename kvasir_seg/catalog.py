@@ -25,7 +25,7 @@ from typing import Generic, TypeVar
 
 from kvasir_seg.errors import CatalogError, KvasirSegError
 from kvasir_seg.fields import FIELD_TYPES, ExtraField, IdPart, SplitIn
-from kvasir_seg.splits import ConfigSpec, IdList, SplitSpec
+from kvasir_seg.splits import ArchiveList, ConfigSpec, IdList, SplitSpec
 
 VERSION = "1.0.0"
 
@@ -69,6 +69,17 @@ BIBTEX_NANONET = """@inproceedings{jha2021nanonet,
   pages     = {37--43},
   year      = {2021},
   doi       = {10.1109/CBMS52027.2021.00014}
+}"""
+
+BIBTEX_INSTRUMENT = """@inproceedings{jha2021kvasirinstrument,
+  title     = {Kvasir-Instrument: Diagnostic and Therapeutic Tool Segmentation Dataset in Gastrointestinal Endoscopy},
+  author    = {Jha, Debesh and Ali, Sharib and Emanuelsen, Krister and Hicks, Steven A. and Thambawita, Vajira and Garcia-Ceja, Enrique and Riegler, Michael A. and de Lange, Thomas and Schmidt, Peter T. and Johansen, H{\\aa}vard D. and Johansen, Dag and Halvorsen, P{\\aa}l},
+  booktitle = {MultiMedia Modeling (MMM)},
+  series    = {Lecture Notes in Computer Science},
+  pages     = {218--229},
+  year      = {2021},
+  publisher = {Springer},
+  doi       = {10.1007/978-3-030-67835-7_19}
 }"""
 
 
@@ -262,9 +273,50 @@ KVASIR_CAPSULE_SEG = DatasetSpec(
     ),
 )
 
-#: Every known dataset by name, in catalog order (the three built-in ones first).
+KVASIR_INSTRUMENT = DatasetSpec(
+    name="kvasir_instrument",
+    title="Kvasir-Instrument",
+    description=(
+        "Kvasir-Instrument: 590 frames from gastrointestinal endoscopies that show diagnostic "
+        "and therapeutic tools (snares, balloons, biopsy forceps and others), with pixel-level "
+        "tool masks and bounding boxes verified by two expert endoscopists. Masks are stored "
+        "here as 1-bit images, thresholded from the archive's PNG masks (tool = 255) at "
+        "luminance > 127; boxes are the archive's own (`bboxes.json`), labelled `instrument`; "
+        "the official split (train 472 / test 118) is read from the archive's `train.txt` and "
+        "`test.txt`."
+    ),
+    homepage="https://datasets.simula.no/kvasir-instrument/",
+    url="https://datasets.simula.no/downloads/kvasir-instrument.zip",
+    filename="kvasir-instrument.zip",
+    sha256=None,
+    size_bytes=None,
+    root_folder="kvasir-instrument",
+    expected_examples=590,
+    citation=BIBTEX_INSTRUMENT,
+    has_box_file=True,
+    box_file="bboxes.json",
+    classes=("instrument",),
+    configs=(
+        ConfigSpec(
+            name="official",
+            description=(
+                "The dataset authors' split (train 472 / test 118), read from the lists "
+                "published inside the archive (`train.txt`, `test.txt`)."
+            ),
+            splits=(
+                SplitSpec("train", ArchiveList("train.txt"), 472),
+                SplitSpec("test", ArchiveList("test.txt"), 118),
+            ),
+        ),
+    ),
+)
+
+#: The names of the datasets this package knows itself (a plugin cannot remove them).
+BUILT_IN = ("kvasir_seg", "kvasir_sessile", "kvasir_capsule_seg", "kvasir_instrument")
+
+#: Every known dataset by name, in catalog order (the built-in ones first).
 DATASETS: dict[str, DatasetSpec] = {
-    spec.name: spec for spec in (KVASIR_SEG, KVASIR_SESSILE, KVASIR_CAPSULE_SEG)
+    spec.name: spec for spec in (KVASIR_SEG, KVASIR_SESSILE, KVASIR_CAPSULE_SEG, KVASIR_INSTRUMENT)
 }
 
 _LISTENERS: list[Callable[[DatasetSpec], None]] = []
@@ -313,7 +365,7 @@ def register(spec: DatasetSpec) -> DatasetSpec:
 
 def unregister(name: str) -> None:
     """Remove the dataset ``name`` added by :func:`register` (for tests; built-ins stay)."""
-    if name in (KVASIR_SEG.name, KVASIR_SESSILE.name, KVASIR_CAPSULE_SEG.name):
+    if name in BUILT_IN:
         raise CatalogError(f"{name} is built in and cannot be removed from the catalog.")
     DATASETS.pop(name, None)
 

@@ -40,10 +40,15 @@ class SyntheticLayout:
     """How :func:`write_archive` writes a stand-in archive of a dataset.
 
     ``style`` is ``"kvasir"`` (``<root>/images/<id>.jpg`` and ``<root>/masks/<id>.jpg`` with
-    real Kvasir-SEG ids, RGB JPEG masks, and ``kavsir_bboxes.json`` when ``box_file``) or
+    real Kvasir-SEG ids, RGB JPEG masks, and ``kavsir_bboxes.json`` when ``box_file``),
     ``"capsule"`` (frames ``<video>_<frame>`` of one capsule video, in one of
-    :data:`CAPSULE_LAYOUTS`). ``count`` is the default number of examples; ``dummy_*``
-    describe the small archive in the TFDS folder's ``dummy_data/``.
+    :data:`CAPSULE_LAYOUTS`) or ``"instrument"`` (Kvasir-Instrument as a public converter
+    reads it: ``<root>/images/<id>.jpg``, ``<root>/masks/<id>.png`` single-channel 0/255,
+    ``<root>/bboxes.json`` whose labels name the spec's first class, and the split lists
+    ``<root>/train.txt`` and ``<root>/test.txt``; layout ``"nested"`` puts the images and
+    the masks in ``images.tar.gz`` and ``masks.tar.gz`` members instead). ``count`` is the
+    default number of examples; ``dummy_*`` describe the small archive in the TFDS
+    folder's ``dummy_data/``.
     """
 
     style: str = "kvasir"
@@ -54,7 +59,7 @@ class SyntheticLayout:
     dummy_layout: str = "repack"
 
 
-STYLES = ("kvasir", "capsule")
+STYLES = ("kvasir", "capsule", "instrument")
 
 _LAYOUTS: dict[str, SyntheticLayout] = {
     "kvasir_seg": SyntheticLayout(
@@ -63,6 +68,9 @@ _LAYOUTS: dict[str, SyntheticLayout] = {
     "kvasir_sessile": SyntheticLayout(),
     "kvasir_capsule_seg": SyntheticLayout(
         style="capsule", count=55, dummy_count=3, dummy_sizes=None, dummy_layout="official-guess"
+    ),
+    "kvasir_instrument": SyntheticLayout(
+        style="instrument", count=10, box_file=True, dummy_count=5, dummy_sizes=((96, 80),)
     ),
 }
 
@@ -76,7 +84,7 @@ def register_layout(spec: DatasetSpec, layout: SyntheticLayout) -> SyntheticLayo
     problems = []
     if layout.style not in STYLES:
         problems.append(f"style {layout.style!r} is not one of {', '.join(STYLES)}")
-    writes_boxes = layout.box_file and layout.style == "kvasir"
+    writes_boxes = layout.style == "instrument" or (layout.box_file and layout.style == "kvasir")
     if spec.has_box_file is not None and spec.has_box_file != writes_boxes:
         problems.append(
             f"the spec's has_box_file is {spec.has_box_file} but these synthetic archives "
@@ -314,6 +322,8 @@ def write_archive(
     try:
         if synthetic.style == "capsule":
             _write_capsule(writer, rng, count or synthetic.count, layout)
+        elif synthetic.style == "instrument":
+            _write_instrument(writer, rng, spec, count or synthetic.count, sizes, layout)
         else:
             with_boxes = synthetic.box_file if box_file is None else box_file
             root = spec.root_folder or ""
@@ -420,3 +430,76 @@ def _write_capsule(writer: _Writer, rng: np.random.Generator, count: int, layout
         writer.add(_member(masks, f"{stem}{mask_suffix}"), encoded)
         if overlays and layout != "annotated-first":
             writer.add(_member(overlays, f"{stem}.jpg"), box_overlay(image, mask))
+
+
+#: The share of Kvasir-Instrument's official split that is training data (472 of 590).
+INSTRUMENT_TRAIN_SHARE = 472 / 590
+
+
+def instrument_ids(count: int) -> list[str]:
+    """``count`` cuid-like ids as Kvasir-Instrument names its frames (``ckcu`` + 21 more).
+
+    >>> instrument_ids(2)[0][:4], len(instrument_ids(2)[0])
+    ('ckcu', 25)
+    """
+    import hashlib
+
+    return sorted(
+        "ckcu" + hashlib.sha256(f"instrument-{index}".encode()).hexdigest()[:21]
+        for index in range(count)
+    )
+
+
+def _write_instrument(
+    writer: _Writer,
+    rng: np.random.Generator,
+    spec: DatasetSpec,
+    count: int,
+    sizes: list[tuple[int, int]] | None,
+    layout: str,
+) -> None:
+    """Kvasir-Instrument's layout (see :class:`SyntheticLayout`), plain or ``"nested"``."""
+    root = spec.root_folder or ""
+    ids = instrument_ids(count)
+    sizes = sizes or [(720, 576), (622, 528), (1280, 1024)]
+    folders: dict[str, dict[str, bytes]] = {"images": {}, "masks": {}}
+    entries = {}
+    for index, image_id in enumerate(ids):
+        width, height = sizes[index % len(sizes)]
+        mask = _mask(rng, width, height, polyps=1 + (index % 3 == 1), speck=False)
+        grey = Image.fromarray(mask.astype(np.uint8) * 255, "L")
+        buffer = io.BytesIO()
+        grey.save(buffer, format="PNG")
+        folders["images"][f"{image_id}.jpg"] = _image(rng, width, height)
+        folders["masks"][f"{image_id}.png"] = buffer.getvalue()
+        boxes = _official_boxes(rng, mask, index)
+        for box in boxes:
+            box["label"] = spec.classes[0]
+        entries[image_id] = {"height": height, "width": width, "bbox": boxes}
+    for folder, files in folders.items():
+        if layout == "nested":
+            writer.add(_member(root, f"{folder}.tar.gz"), _tar_gz(folder, files))
+        else:
+            for name, data in files.items():
+                writer.add(_member(root, folder, name), data)
+    order = rng.permutation(len(ids))
+    writer.add(
+        _member(root, "bboxes.json"),
+        json.dumps({ids[i]: entries[ids[i]] for i in order}, indent=2).encode(),
+    )
+    train = round(len(ids) * INSTRUMENT_TRAIN_SHARE)
+    writer.add(_member(root, "train.txt"), "".join(f"{i}\n" for i in ids[:train]).encode())
+    writer.add(_member(root, "test.txt"), "".join(f"{i}\n" for i in ids[train:]).encode())
+
+
+def _tar_gz(folder: str, files: dict[str, bytes]) -> bytes:
+    """A ``.tar.gz`` of ``files`` below ``folder/``, as an archive nested in the zip."""
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(f"{folder}/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()

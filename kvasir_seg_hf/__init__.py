@@ -20,6 +20,7 @@ from kvasir_seg_hf.transforms import IMAGENET_MEAN, IMAGENET_STD, PairTransform,
 KvasirSeg = BUILDERS["kvasir_seg"]
 KvasirSessile = BUILDERS["kvasir_sessile"]
 KvasirCapsuleSeg = BUILDERS["kvasir_capsule_seg"]
+KvasirInstrument = BUILDERS["kvasir_instrument"]
 
 __all__ = [
     "BUILDERS",
@@ -28,6 +29,7 @@ __all__ = [
     "KvasirBuilder",
     "KvasirCapsuleSeg",
     "KvasirConfig",
+    "KvasirInstrument",
     "KvasirSeg",
     "KvasirSessile",
     "PairTransform",

@@ -24,6 +24,7 @@ register_catalog()
 KvasirSeg = BUILDERS["kvasir_seg"]
 KvasirSessile = BUILDERS["kvasir_sessile"]
 KvasirCapsuleSeg = BUILDERS["kvasir_capsule_seg"]
+KvasirInstrument = BUILDERS["kvasir_instrument"]
 
 __all__ = [
     "BUILDERS",
@@ -31,6 +32,7 @@ __all__ = [
     "FormatError",
     "KvasirBuilder",
     "KvasirCapsuleSeg",
+    "KvasirInstrument",
     "KvasirSeg",
     "KvasirSessile",
     "builder_class",

@@ -102,7 +102,12 @@ def test_a_split_source_that_is_no_list_is_refused() -> None:
 
 
 def test_catalog_names_configs_and_errors() -> None:
-    assert set(DATASETS) == {"kvasir_seg", "kvasir_sessile", "kvasir_capsule_seg"}
+    assert set(DATASETS) == {
+        "kvasir_seg",
+        "kvasir_sessile",
+        "kvasir_capsule_seg",
+        "kvasir_instrument",
+    }
     assert get_spec("Kvasir-SEG") is KVASIR_SEG
     assert KVASIR_SEG.config(None).name == "official"
     with pytest.raises(KvasirSegError, match="choose one of: official, pranet"):

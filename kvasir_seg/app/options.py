@@ -4,7 +4,7 @@ options name.
 
 >>> from kvasir_seg.app.options import specs_from_names
 >>> [spec.name for spec in specs_from_names(["all"])]
-['kvasir_seg', 'kvasir_sessile', 'kvasir_capsule_seg']
+['kvasir_seg', 'kvasir_sessile', 'kvasir_capsule_seg', 'kvasir_instrument']
 """
 
 from __future__ import annotations

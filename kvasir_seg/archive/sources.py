@@ -21,6 +21,7 @@ import stat
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from kvasir_seg.errors import ArchiveError, LayoutError
 
@@ -44,8 +45,8 @@ _READABLE_METHODS = {
 _METHOD_NAMES = {9: "Deflate64", 93: "Zstandard", 98: "PPMd", 95: "xz", 97: "WavPack"}
 #: Image file suffixes a folder of images, masks or predictions may hold.
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
-#: The suffixes of the files a reader opens (images and the box file); others are skipped.
-READ_SUFFIXES = (*IMAGE_SUFFIXES, ".json")
+#: The suffixes of the files a reader opens (images, the box file, nested archives).
+READ_SUFFIXES = (*IMAGE_SUFFIXES, ".json", ".gz", ".tgz", ".tar")
 
 _EXTRACT_HINT = (
     "Extract the zip with a tool that handles it (7-Zip, `unzip`) and pass the extracted "
@@ -69,6 +70,10 @@ class Source:
 
     def read(self, name: str) -> bytes:
         """The bytes of one file, under the size bounds."""
+        raise NotImplementedError
+
+    def open(self, name: str, limit: int) -> BinaryIO:
+        """A stream of one file of at most ``limit`` bytes (a nested archive)."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -101,11 +106,19 @@ class ZipSource(Source):
             if not info.is_dir() and not any(skipped(p) for p in PurePosixPath(info.filename).parts)
         ]
 
-    def read(self, name: str) -> bytes:
+    def open(self, name: str, limit: int) -> BinaryIO:
+        info = self._info(name)
+        self._check_member(info, limit)
+        return self._zip.open(info)
+
+    def _info(self, name: str) -> zipfile.ZipInfo:
         try:
-            info = self._zip.getinfo(name)
+            return self._zip.getinfo(name)
         except KeyError:
             raise ArchiveError(f"{self.location} has no member {name!r}.") from None
+
+    def read(self, name: str) -> bytes:
+        info = self._info(name)
         self._check_member(info)
         try:
             with self._zip.open(info) as member:
@@ -135,7 +148,7 @@ class ZipSource(Source):
             )
         return data
 
-    def _check_member(self, info: zipfile.ZipInfo) -> None:
+    def _check_member(self, info: zipfile.ZipInfo, limit: int = MAX_MEMBER_BYTES) -> None:
         where = f"{self.location}: member {info.filename!r}"
         if info.flag_bits & 0x1:
             raise ArchiveError(f"{where} is encrypted. {_EXTRACT_HINT}")
@@ -145,10 +158,10 @@ class ZipSource(Source):
                 f"{where} is compressed with {method}, which Python's zipfile cannot inflate. "
                 f"{_EXTRACT_HINT}"
             )
-        if info.file_size > MAX_MEMBER_BYTES:
+        if info.file_size > limit:
             raise ArchiveError(
                 f"{where} declares {info.file_size:,} bytes uncompressed, far beyond any real "
-                f"image (the limit is {MAX_MEMBER_BYTES:,}): this is not the official archive. "
+                f"member (the limit is {limit:,}): this is not the official archive. "
                 "Download it again."
             )
         if info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(
@@ -215,6 +228,16 @@ class FolderSource(Source):
             )
         return True
 
+    def open(self, name: str, limit: int) -> BinaryIO:
+        self._usable(name)  # a link out of the folder or a FIFO is refused, as for a read
+        path = self.location / name
+        if path.stat().st_size > limit:
+            raise ArchiveError(
+                f"{path} is {path.stat().st_size:,} bytes, far beyond any real member (the "
+                f"limit is {limit:,}); remove it from the archive's folder."
+            )
+        return open(path, "rb")
+
     def read(self, name: str) -> bytes:
         path = self.location / name
         try:
@@ -233,5 +256,17 @@ class FolderSource(Source):
 
 
 def open_source(path: Path) -> Source:
-    """A :class:`ZipSource` for a file, a :class:`FolderSource` for a folder."""
-    return ZipSource(path) if path.is_file() else FolderSource(path)
+    """A :class:`ZipSource` for a file, a :class:`FolderSource` for a folder; one that holds
+    nested archives (``.tar.gz`` members) lists their files too
+    (:class:`~kvasir_seg.archive.nested.NestedSource`)."""
+    from kvasir_seg.archive.nested import NestedSource, nested_members
+
+    source: Source = ZipSource(path) if path.is_file() else FolderSource(path)
+    nested = nested_members(source)
+    if not nested:
+        return source
+    try:
+        return NestedSource(source, nested)
+    except BaseException:
+        source.close()
+        raise

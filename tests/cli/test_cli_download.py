@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kvasir_seg.catalog import KVASIR_CAPSULE_SEG, KVASIR_SEG, KVASIR_SESSILE
+from kvasir_seg.catalog import DATASETS, KVASIR_CAPSULE_SEG, KVASIR_SEG, KVASIR_SESSILE
 
 from archives import complete_archive
 from local_servers import serving
@@ -138,9 +138,9 @@ def test_server_error_says_what_to_download_by_hand_and_where(
     target = tmp_path / "zips"
     result = kvasir_seg_cli("download", "all", "--to", target, "--json", ok=False)
     assert result.returncode == 1
-    assert [entry["status"] for entry in result.json()] == ["failed"] * 3
+    assert [entry["status"] for entry in result.json()] == ["failed"] * len(DATASETS)
     errors = [line for line in result.stderr.splitlines() if ": error: " in line]
-    assert len(errors) == 3 and "Traceback" not in result.stderr
+    assert len(errors) == len(DATASETS) and "Traceback" not in result.stderr
     assert "HTTP 500" in errors[0] and f"{mirror.url}{KVASIR_SEG.filename}" in errors[0]
     assert f"open {KVASIR_SEG.url} in a browser" in errors[0]
     assert str(target / KVASIR_SEG.filename) in errors[0]

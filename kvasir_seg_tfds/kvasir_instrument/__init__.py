@@ -1,0 +1,1 @@
+"""The ``kvasir_instrument`` dataset folder in TFDS's layout (generated)."""
