@@ -109,6 +109,14 @@ class DatasetSpec:
     extra_fields: tuple[ExtraField, ...] = field(default_factory=tuple)
     #: The object classes of the masks and boxes (the names of the box label's classes).
     classes: tuple[str, ...] = ("polyp",)
+    #: Words a catalog finds the dataset by (the Hub card's tags, Croissant's keywords),
+    #: beside "medical", "endoscopy" and its classes.
+    keywords: tuple[str, ...] = ()
+
+    @property
+    def tags(self) -> list[str]:
+        """Every keyword of the dataset: the shared ones, its classes, its own."""
+        return list(dict.fromkeys(["medical", "endoscopy", *self.classes, *self.keywords]))
 
     @property
     def object_name(self) -> str:
@@ -172,6 +180,7 @@ KVASIR_SEG = DatasetSpec(
     citation=BIBTEX_KVASIR_SEG,
     has_box_file=True,
     box_file="kavsir_bboxes.json",
+    keywords=("colonoscopy",),
     configs=(
         ConfigSpec(
             name="official",
@@ -218,6 +227,7 @@ KVASIR_SESSILE = DatasetSpec(
     expected_examples=196,
     citation=BIBTEX_SESSILE + "\n\n" + BIBTEX_KVASIR_SEG,
     has_box_file=None,
+    keywords=("colonoscopy",),
     configs=_ALL_IN_TRAIN,
     extra_fields=(
         ExtraField(
@@ -256,6 +266,7 @@ KVASIR_CAPSULE_SEG = DatasetSpec(
     expected_examples=55,
     citation=BIBTEX_NANONET,
     has_box_file=False,
+    keywords=("capsule endoscopy",),
     configs=_ALL_IN_TRAIN,
     extra_fields=(
         ExtraField(
@@ -296,6 +307,7 @@ KVASIR_INSTRUMENT = DatasetSpec(
     has_box_file=True,
     box_file="bboxes.json",
     classes=("instrument",),
+    keywords=("tools", "gastrointestinal endoscopy"),
     configs=(
         ConfigSpec(
             name="official",

@@ -57,7 +57,7 @@ def dataset_card(
         license_link=spec.homepage,
         **gating(spec),
         task_categories=["image-segmentation", "object-detection"],
-        tags=["medical", "endoscopy", "polyp", "colonoscopy"],
+        tags=spec.tags,
         size_categories=["n<1K"] if total < 1000 else ["1K<n<10K"],
         configs=[
             {

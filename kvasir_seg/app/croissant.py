@@ -131,13 +131,7 @@ def croissant_metadata(
             "name": "Simula Research Laboratory",
             "url": "https://datasets.simula.no/",
         },
-        "keywords": [
-            "medical",
-            "endoscopy",
-            *spec.classes,
-            "image segmentation",
-            "object detection",
-        ],
+        "keywords": [*spec.tags, "image segmentation", "object detection"],
         "distribution": distribution,
         "recordSet": record_sets,
     }
