@@ -2,7 +2,7 @@
 
 Everything a builder, the CLI or a user needs to know about an archive lives here and
 nowhere else: its official URL, checksum, size, citation, terms of use and the splits
-that exist for it. The facts and their sources are in the project README.
+that exist for it. The facts and their sources are in the project's docs/datasets.md.
 
     >>> from kvasir_seg.catalog import get_spec
     >>> spec = get_spec("kvasir_seg")
@@ -153,7 +153,7 @@ _ALL_IN_TRAIN = (
         name="default",
         description=(
             "Every example in one `train` split: no official split exists. Split by id "
-            "yourself (see the README on leakage)."
+            "yourself, without leakage: see the project's docs/datasets.md."
         ),
         splits=(SplitSpec("train", "all"),),
     ),

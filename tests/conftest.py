@@ -66,21 +66,37 @@ def http_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
         yield root
 
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def code_blocks(document: str, section: str) -> list[str]:
+    """The ```python blocks of one section of a document of the checkout, in order.
+
+    ``document`` is a path from the root (``"README.md"``, ``"docs/pytorch.md"``);
+    ``section`` a heading's text, at any level: its section runs to the next heading of the
+    same or a higher level, so ``"PyTorch"`` (a ``#`` title) is the whole document.
+    """
+    lines = (ROOT / document).read_text(encoding="utf-8").splitlines(keepends=True)
+    headings = [
+        (index, len(line) - len(line.lstrip("#")), line.lstrip("#").strip())
+        for index, line in enumerate(lines)
+        if line.startswith("#") and line.lstrip("#").startswith(" ")
+    ]
+    fences = {index for index, line in enumerate(lines) if line.startswith("```")}
+    headings = [h for h in headings if sum(f < h[0] for f in fences) % 2 == 0]  # not in code
+    found = [(index, level) for index, level, text in headings if text == section]
+    assert len(found) == 1, f"{document} has {len(found)} sections titled {section!r}"
+    start, level = found[0]
+    end = min((i for i, lv, _ in headings if i > start and lv <= level), default=len(lines))
+    body = "".join(lines[start:end])
+    return [block.split("```", 1)[0] for block in body.split("```python\n")[1:]]
 
 
 @pytest.fixture(scope="session")
-def readme_code() -> Callable[[str], list[str]]:
-    """``readme_code("PyTorch")``: the ```python blocks of that README section, in order."""
-
-    def blocks(section: str) -> list[str]:
-        text = README.read_text(encoding="utf-8")
-        start = text.index(f"\n## {section}\n")
-        end = text.find("\n## ", start + 1)
-        body = text[start : end if end != -1 else None]
-        return [block.split("```", 1)[0] for block in body.split("```python\n")[1:]]
-
-    return blocks
+def snippets() -> Callable[[str, str], list[str]]:
+    """``snippets("docs/pytorch.md", "PyTorch")``: that section's ```python blocks, in order
+    (see :func:`code_blocks`). The tests run them verbatim on the synthetic archives."""
+    return code_blocks
 
 
 @pytest.fixture(scope="session")

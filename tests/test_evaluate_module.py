@@ -70,6 +70,24 @@ def test_the_wheel_layout_is_found_first_and_loads(tmp_path: Path, cache: str) -
     assert metric.compute(predictions=predictions, references=references)["num_images"] == 2
 
 
+def test_the_citation_is_the_cards_and_cites_the_pranet_measures(cache: str) -> None:
+    """``MetricInfo.citation`` is the card's BibTeX block, word for word: the dataset
+    papers, PraNet, and the papers of the S-measure, E-measure and weighted F-measure."""
+    card = (MODULE_DIR / "README.md").read_text(encoding="utf-8")
+    block = card.split("## Citation\n\n```bibtex\n", 1)[1].split("```", 1)[0]
+    citation = evaluate.load(str(MODULE_DIR / "kvasir_seg.py"), cache_dir=cache).citation
+    assert citation == block
+    keys = [line.split("{", 1)[1].rstrip(",") for line in block.splitlines() if "@" in line]
+    assert keys == [
+        "jha2020kvasir",
+        "jha2021nanonet",
+        "fan2020pranet",
+        "fan2017structure",
+        "fan2018enhanced",
+        "margolin2014evaluate",
+    ]
+
+
 def test_script_imports_only_what_evaluate_can_check() -> None:
     imports = get_imports(str(MODULE_DIR / "kvasir_seg.py"))
     libraries = {name for kind, name, *_ in imports if kind == "library"}

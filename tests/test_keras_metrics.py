@@ -166,17 +166,17 @@ def test_the_module_does_not_need_datasets(fresh_python: Callable[[str], str]) -
     assert fresh_python(script).strip().splitlines()[-1] == "False"
 
 
-def test_the_readme_keras_snippet_runs(
-    readme_code: Callable[[str], list[str]],
+def test_the_keras_guide_snippet_runs(
+    snippets: Callable[[str, str], list[str]],
     kvasir_seg_folder: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The README's calls, verbatim; only the archive comes from the synthetic folder."""
+    """docs/tfds.md's Keras calls, verbatim; only the archive comes from the synthetic folder."""
     monkeypatch.setattr(tfds, "load", _tfds_load(kvasir_seg_folder, tmp_path))
-    (code,) = readme_code("Keras")
+    (code,) = snippets("docs/tfds.md", "Keras")
     namespace: dict = {}
-    exec(compile(code, "README.md: Keras", "exec"), namespace)
+    exec(compile(code, "docs/tfds.md: Keras", "exec"), namespace)
     history = namespace["history"].history
     assert {"dice", "iou", "f2", "val_dice", "val_iou", "val_precision"} <= set(history)
     assert all(0.0 <= history[name][0] <= 1.0 for name in ("val_dice", "val_f2"))

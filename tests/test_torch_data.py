@@ -1,4 +1,5 @@
-"""``kvasir_seg_hf.pair_transform``: DataLoader batches over mixed-size archives, and the README."""
+"""``kvasir_seg_hf.pair_transform``: DataLoader batches over mixed-size archives, and the
+snippets of docs/pytorch.md and of the README's PyTorch quick start."""
 
 from __future__ import annotations
 
@@ -175,27 +176,48 @@ def test_numpy_output_never_imports_torch(fresh_python: Callable[[str], str]) ->
     assert fresh_python(script).strip() == "False"
 
 
-def test_the_readme_pytorch_snippets_run(
-    readme_code: Callable[[str], list[str]],
+def test_the_pytorch_guide_snippets_run(
+    snippets: Callable[[str, str], list[str]],
     kvasir_seg_folder: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The README's calls, verbatim; only the archive comes from the synthetic folder."""
+    """docs/pytorch.md's calls, verbatim; only the archive comes from the synthetic folder."""
 
     def from_synthetic_folder(*args: object, **kwargs: object):
         return load_dataset(*args, data_dir=kvasir_seg_folder, cache_dir=tmp_path, **kwargs)
 
     monkeypatch.setattr(kvasir_seg_hf, "load_dataset", from_synthetic_folder)
-    loader_code, metric_code = readme_code("PyTorch")
+    loader_code, metric_code = snippets("docs/pytorch.md", "PyTorch")
     namespace: dict = {}
-    exec(compile(loader_code, "README.md: PyTorch, DataLoader", "exec"), namespace)
+    exec(compile(loader_code, "docs/pytorch.md: DataLoader", "exec"), namespace)
     batch = namespace["batch"]
     assert batch["image"].shape == (8, 3, 352, 352) and batch["mask"].shape == (8, 1, 352, 352)
     streamed = next(iter(namespace["stream"]))
     assert streamed["image"].shape == (3, 352, 352) and streamed["image"].min() < 0  # normalised
 
-    exec(compile(metric_code, "README.md: PyTorch, validation loop", "exec"), namespace)
+    exec(compile(metric_code, "docs/pytorch.md: validation loop", "exec"), namespace)
     scores = namespace["scores"]
     assert int(scores["num_images"]) == 3  # the synthetic validation split
     assert {"dice", "iou", "f2", "pooled_dice", "two_class_mean_iou"} <= set(scores)
+
+
+def test_the_readme_pytorch_quick_start_runs(
+    snippets: Callable[[str, str], list[str]],
+    kvasir_seg_folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The README's quick start, verbatim, on the synthetic folder."""
+
+    def from_synthetic_folder(*args: object, **kwargs: object):
+        return load_dataset(*args, data_dir=kvasir_seg_folder, cache_dir=tmp_path, **kwargs)
+
+    monkeypatch.setattr(kvasir_seg_hf, "load_dataset", from_synthetic_folder)
+    (code,) = snippets("README.md", "PyTorch")
+    namespace: dict = {}
+    exec(compile(code, "README.md: PyTorch", "exec"), namespace)
+    batch = namespace["batch"]
+    assert batch["image"].shape == (8, 3, 352, 352) and batch["mask"].shape == (8, 1, 352, 352)
+    assert batch["image"].dtype == torch.float32 and 0 <= batch["image"].min() <= 1
+    assert set(batch["mask"].unique().tolist()) <= {0.0, 1.0}

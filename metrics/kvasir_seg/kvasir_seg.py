@@ -44,6 +44,31 @@ _CITATION = """\
   year={2020},
   doi={10.1007/978-3-030-59725-2_26}
 }
+@inproceedings{fan2017structure,
+  title={Structure-measure: A New Way to Evaluate Foreground Maps},
+  author={Fan, Deng-Ping and Cheng, Ming-Ming and Liu, Yun and Li, Tao and Borji, Ali},
+  booktitle={IEEE International Conference on Computer Vision (ICCV)},
+  pages={4558--4567},
+  year={2017},
+  doi={10.1109/ICCV.2017.487}
+}
+@inproceedings{fan2018enhanced,
+  title={Enhanced-alignment Measure for Binary Foreground Map Evaluation},
+  author={Fan, Deng-Ping and Gong, Cheng and Cao, Yang and Ren, Bo and Cheng, Ming-Ming and
+          Borji, Ali},
+  booktitle={International Joint Conference on Artificial Intelligence (IJCAI)},
+  pages={698--704},
+  year={2018},
+  doi={10.24963/ijcai.2018/97}
+}
+@inproceedings{margolin2014evaluate,
+  title={How to Evaluate Foreground Maps?},
+  author={Margolin, Ran and Zelnik-Manor, Lihi and Tal, Ayellet},
+  booktitle={IEEE Conference on Computer Vision and Pattern Recognition (CVPR)},
+  pages={248--255},
+  year={2014},
+  doi={10.1109/CVPR.2014.39}
+}
 """
 
 _DESCRIPTION = """\
