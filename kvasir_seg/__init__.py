@@ -1,4 +1,4 @@
-"""kvasir-seg: the reference way to use the Simula polyp segmentation datasets from Python.
+"""kvasir-seg: the reference way to use the Simula segmentation datasets from Python.
 
 The core (this package) reads the official archives and computes the scores; it imports
 neither ``datasets`` nor TensorFlow. The ecosystem adapters are ``kvasir_seg_hf``
