@@ -108,7 +108,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture
 def http_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A folder served on 127.0.0.1 and set as ``KVASIR_SEG_MIRROR``; put zips in it."""
+    """A folder served on 127.0.0.1 and set as ``KVASIR_SEG_MIRROR``; put zips in it
+    (``make_archive(name, into=http_mirror)``)."""
     root = tmp_path / "mirror"
     root.mkdir()
     with serving(functools.partial(_QuietHandler, directory=str(root))) as url:
