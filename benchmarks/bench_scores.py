@@ -32,7 +32,8 @@ import numpy as np
 
 from kvasir_seg.scores import compute_scores, evaluate_module_path, new_accumulator
 
-from common import kvasir_shapes, pysod_run, report, seconds, synthetic_pair
+from common import kvasir_shapes, report, seconds, synthetic_pair
+from oracles import pranet_toolbox_scores
 
 
 def baseline_loop(predictions: list, references: list) -> float:
@@ -143,7 +144,7 @@ def bench_set(name: str, shapes: list[tuple[int, int]], cache: str, naive_count:
         label = f"naive module (masks as Arrow features), {naive_count} masks"
         report(label, naive_time, few_loop, "for comparison")
 
-    theirs_time, theirs = seconds(lambda: pysod_run(maps, references))
+    theirs_time, theirs = seconds(lambda: pranet_toolbox_scores(maps, references))
     ours_time, ours = seconds(lambda: compute_scores(maps, references, protocol="pranet"))
     worst = max(abs(ours[key] - float(value)) for key, value in theirs.items())
     report("PraNet protocol: engine vs pysodmetrics", ours_time, theirs_time, "target <= 0.5x")

@@ -1,11 +1,16 @@
 """What the benchmarks share: timers, synthetic archives and masks, the floor, plain loops.
 
 Both builder benchmarks measure against these same loops, so their ratios compare.
+
+Importing this module also puts the repository's ``tests/`` folder on ``sys.path``: the
+references the benchmarks compare with (pysodmetrics, NanoNet's scikit-learn scores) are
+the tests' own, ``from oracles import ...`` (``tests/oracles.py``), never a second copy.
 """
 
 from __future__ import annotations
 
 import io
+import sys
 import time
 import zipfile
 from collections.abc import Callable
@@ -15,6 +20,11 @@ import numpy as np
 from PIL import Image
 
 from kvasir_seg.testing import write_archive
+
+#: The tests' folder, where ``oracles`` (the reference implementations) is imported from.
+TESTS = Path(__file__).resolve().parents[1] / "tests"
+if str(TESTS) not in sys.path:
+    sys.path.append(str(TESTS))
 
 
 def timed(label: str, work: Callable[[], object], repeat: int = 1) -> float:
@@ -108,33 +118,3 @@ def kvasir_shapes(count: int) -> list[tuple[int, int]]:
     sizes, weights = zip(*KVASIR_SIZES, strict=True)
     picks = rng.choice(len(sizes), size=count, p=np.array(weights) / sum(weights))
     return [sizes[i] for i in picks]
-
-
-def pysod_run(maps: list, references: list) -> dict:
-    """pysodmetrics' classes, stepped per image as the PraNet toolbox evaluates."""
-    import py_sod_metrics as sod
-
-    handlers = {"dice": sod.DICEHandler(True, False), "iou": sod.IOUHandler(True, False)}
-    evaluators = {
-        "fm": sod.FmeasureV2(metric_handlers=handlers),
-        "sm": sod.Smeasure(),
-        "em": sod.Emeasure(),
-        "wfm": sod.WeightedFmeasure(),
-        "mae": sod.MAE(),
-    }
-    for prediction, reference in zip(maps, references, strict=True):
-        for evaluator in evaluators.values():
-            evaluator.step(pred=prediction, gt=reference)
-    results = {name: evaluator.get_results() for name, evaluator in evaluators.items()}
-    return {
-        "mdice": results["fm"]["dice"]["dynamic"].mean(),
-        "miou": results["fm"]["iou"]["dynamic"].mean(),
-        "max_dice": results["fm"]["dice"]["dynamic"].max(),
-        "max_iou": results["fm"]["iou"]["dynamic"].max(),
-        "s_measure": results["sm"]["sm"],
-        "mean_e_measure": results["em"]["em"]["curve"].mean(),
-        "max_e_measure": results["em"]["em"]["curve"].max(),
-        "adaptive_e_measure": results["em"]["em"]["adp"],
-        "weighted_f_measure": results["wfm"]["wfm"],
-        "mae": results["mae"]["mae"],
-    }

@@ -9,7 +9,8 @@ card's section "Which number to report" quotes this output. References:
 
 - pysodmetrics (the PraNet toolbox's Python port), stepped as the toolbox runs it;
 - NanoNet's ``calculate_metrics``: both masks > 0.5, flattened, scikit-learn's scores with
-  NanoNet's arguments, per image, then the mean over images;
+  NanoNet's arguments, per image, then the mean over images (these two are the tests'
+  reference implementations, ``tests/oracles.py``);
 - torchmetrics: ``binary_f1_score(multidim_average="samplewise")`` (Dice per image) and
   ``binary_jaccard_index`` per image; ``segmentation.DiceScore`` and ``MeanIoU``;
 - MONAI: ``DiceMetric`` / ``MeanIoU`` with ``ignore_empty`` True (default) and False;
@@ -37,7 +38,8 @@ import numpy as np
 
 from kvasir_seg.scores import compute_scores
 
-from common import pysod_run
+import common  # noqa: F401  (puts tests/ on the path, for oracles)
+from oracles import mean_over_images, nanonet_calculate_metrics, pranet_toolbox_scores
 
 #: Cases of the empty-mask table: (reference, prediction) as (empty?, empty?).
 EMPTY_CASES = {
@@ -76,31 +78,6 @@ def make_pairs(count: int, seed: int = 2024) -> tuple[list[np.ndarray], list[np.
         maps.append(np.rint(probabilities * 255).astype(np.uint8))
         references.append(reference)
     return maps, references
-
-
-def nanonet_calculate_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
-    """NanoNet's per-image scores: both > 0.5, flattened, scikit-learn as NanoNet calls it."""
-    from sklearn.metrics import (
-        accuracy_score,
-        f1_score,
-        fbeta_score,
-        jaccard_score,
-        precision_score,
-        recall_score,
-    )
-
-    y_true = (y_true > 0.5).astype(np.uint8).reshape(-1)
-    y_pred = (y_pred > 0.5).astype(np.uint8).reshape(-1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # zero-division warnings of empty masks
-        return {
-            "iou": jaccard_score(y_true, y_pred, average="binary"),
-            "dice": f1_score(y_true, y_pred, average="binary"),
-            "recall": recall_score(y_true, y_pred, average="binary"),
-            "precision": precision_score(y_true, y_pred, average="binary", zero_division=1),
-            "accuracy": accuracy_score(y_true, y_pred),
-            "f2": fbeta_score(y_true, y_pred, beta=2.0, average="binary", zero_division=1),
-        }
 
 
 def worst(ours: dict[str, float], theirs: dict[str, float]) -> float:
@@ -234,9 +211,7 @@ def main() -> None:
 
     print(f"PraNet protocol vs pysodmetrics {version('pysodmetrics')} (8-bit maps):")
     grey = [r.astype(np.uint8) * 255 for r in references]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        theirs = pysod_run(maps, grey)
+    theirs = pranet_toolbox_scores(maps, grey)
     ours = compute_scores(maps, references, protocol="pranet")
     if np.isnan(theirs["s_measure"]):
         theirs.pop("s_measure")
@@ -245,8 +220,9 @@ def main() -> None:
 
     sklearn = version("scikit-learn")
     print(f"\nDefault protocol vs NanoNet's calculate_metrics (scikit-learn {sklearn}):")
-    per_image = [nanonet_calculate_metrics(r, p) for p, r in zip(binary, references, strict=True)]
-    nanonet = {name: float(np.mean([row[name] for row in per_image])) for name in per_image[0]}
+    nanonet = mean_over_images(
+        [nanonet_calculate_metrics(r, p) for p, r in zip(binary, references, strict=True)]
+    )
     default = compute_scores(binary, references)
     print(f"  max |difference| over {', '.join(nanonet)}: {worst(default, nanonet):.1e}")
     print(

@@ -1,7 +1,9 @@
 """Shared fixtures: synthetic archives in the real layouts, and a local HTTP server.
 
-Everything here is offline: archives are written by :mod:`kvasir_seg.testing`, and
-downloads go to a server on 127.0.0.1 through the ``KVASIR_SEG_MIRROR`` variable.
+Everything here is offline: archives are written by :mod:`kvasir_seg.testing` (through
+:func:`make_archive`), and downloads go to a server on 127.0.0.1 through the
+``KVASIR_SEG_MIRROR`` variable. What must hold for every dataset of the catalog takes
+:func:`dataset_name`.
 """
 
 from __future__ import annotations
@@ -15,40 +17,88 @@ from pathlib import Path
 
 import pytest
 
+from kvasir_seg.catalog import DATASETS, DatasetSpec, get_spec
 from kvasir_seg.testing import write_archive
 
-from archives import complete_archive
 from local_servers import serving
 
+#: The image sizes of a complete archive, so that 196 or 1000 examples are quick to write.
+SMALL_SIZES = [(48, 40), (56, 44), (40, 36)]
+
+#: ``make_archive(dataset, *, count=None, seed=0, zipped=True, complete=False, into=None,
+#: **layout_options) -> Path``: see :func:`make_archive`.
+ArchiveFactory = Callable[..., Path]
+
 
 @pytest.fixture(scope="session")
-def kvasir_seg_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def make_archive(tmp_path_factory: pytest.TempPathFactory) -> ArchiveFactory:
+    """``make_archive("kvasir_seg", count=6)``: write a synthetic archive, return its path.
+
+    Each archive goes into a fresh temporary folder (so tests never collide on paths, and
+    the folder holds nothing else), or into ``into`` (e.g. a folder served as a mirror).
+    The zip, named as the official one, when ``zipped``; else the folder it extracts to.
+    ``complete=True`` writes the catalog's full number of examples at small sizes: only a
+    complete copy is pinned on first use (:mod:`kvasir_seg.trust`). Other options
+    (``layout``, ``box_file``, ``sizes``, ``junk``) go to
+    :func:`kvasir_seg.testing.write_archive`.
+    """
+
+    def make(
+        dataset: str | DatasetSpec,
+        *,
+        count: int | None = None,
+        seed: int = 0,
+        zipped: bool = True,
+        complete: bool = False,
+        into: Path | None = None,
+        **layout_options: object,
+    ) -> Path:
+        spec = get_spec(dataset) if isinstance(dataset, str) else dataset
+        if complete:
+            assert count is None, "a complete archive has the catalog's number of examples"
+            count = spec.expected_examples
+            layout_options = {"sizes": SMALL_SIZES, **layout_options}
+        folder = tmp_path_factory.mktemp(spec.name) if into is None else into
+        return write_archive(spec, folder, count=count, seed=seed, zipped=zipped, **layout_options)
+
+    return make
+
+
+@pytest.fixture(scope="module", params=list(DATASETS))
+def dataset_name(request: pytest.FixtureRequest) -> str:
+    """Each dataset of the catalog in turn, for what must hold for every one of them.
+
+    Module-scoped, so that a module's fixtures may build on it (one archive per dataset).
+    """
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def kvasir_seg_zip(make_archive: ArchiveFactory) -> Path:
     """A 12-example synthetic Kvasir-SEG zip (real ids, sizes, noisy RGB JPEG masks)."""
-    return write_archive("kvasir_seg", tmp_path_factory.mktemp("kvasir_seg"), count=12)
+    return make_archive("kvasir_seg", count=12)
 
 
 @pytest.fixture(scope="session")
-def kvasir_seg_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def kvasir_seg_folder(make_archive: ArchiveFactory) -> Path:
     """The same 12 examples as :func:`kvasir_seg_zip`, extracted."""
-    return write_archive(
-        "kvasir_seg", tmp_path_factory.mktemp("kvasir_seg_dir"), count=12, zipped=False
-    )
+    return make_archive("kvasir_seg", count=12, zipped=False)
 
 
 @pytest.fixture(scope="session")
-def sessile_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_archive("kvasir_sessile", tmp_path_factory.mktemp("sessile"), count=8)
+def sessile_zip(make_archive: ArchiveFactory) -> Path:
+    return make_archive("kvasir_sessile", count=8)
 
 
 @pytest.fixture(scope="session")
-def sessile_complete_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sessile_complete_zip(make_archive: ArchiveFactory) -> Path:
     """All 196 Kvasir-Sessile examples (small images): a copy that is pinned on first use."""
-    return complete_archive("kvasir_sessile", tmp_path_factory.mktemp("sessile_complete"))
+    return make_archive("kvasir_sessile", complete=True)
 
 
 @pytest.fixture(scope="session")
-def capsule_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_archive("kvasir_capsule_seg", tmp_path_factory.mktemp("capsule"), count=10)
+def capsule_zip(make_archive: ArchiveFactory) -> Path:
+    return make_archive("kvasir_capsule_seg", count=10)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -58,7 +108,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture
 def http_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A folder served on 127.0.0.1 and set as ``KVASIR_SEG_MIRROR``; put zips in it."""
+    """A folder served on 127.0.0.1 and set as ``KVASIR_SEG_MIRROR``; put zips in it
+    (``make_archive(name, into=http_mirror)``)."""
     root = tmp_path / "mirror"
     root.mkdir()
     with serving(functools.partial(_QuietHandler, directory=str(root))) as url:

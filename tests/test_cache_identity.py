@@ -12,10 +12,7 @@ from pathlib import Path
 import pytest
 
 from kvasir_seg.errors import ChecksumError, DownloadError, KvasirSegError
-from kvasir_seg.testing import write_archive
 from kvasir_seg_hf import load_dataset
-
-from archives import complete_archive
 
 NO_CHECKS = {"verification_mode": "no_checks"}
 
@@ -31,11 +28,13 @@ def _replace(target: Path, source: Path) -> None:
         handle.write(data)
 
 
-def test_hf_a_replaced_zip_with_a_pin_is_refused_then_rebuilt_without_checks(tmp_path: Path):
-    path = complete_archive("kvasir_sessile", tmp_path / "a")  # pinned on first use
+def test_hf_a_replaced_zip_with_a_pin_is_refused_then_rebuilt_without_checks(
+    make_archive, tmp_path: Path
+):
+    path = make_archive("kvasir_sessile", complete=True)  # pinned on first use
     cache = tmp_path / "cache"
     first = load_dataset("kvasir_sessile", split="train", data_dir=path, cache_dir=cache)
-    other = write_archive("kvasir_sessile", tmp_path / "b", count=5, seed=7)
+    other = make_archive("kvasir_sessile", count=5, seed=7)
     _replace(path, other)
     with pytest.raises(ChecksumError, match="recorded on first use"):
         load_dataset("kvasir_sessile", split="train", data_dir=path, cache_dir=cache)
@@ -46,13 +45,13 @@ def test_hf_a_replaced_zip_with_a_pin_is_refused_then_rebuilt_without_checks(tmp
     assert again.cache_files != first.cache_files
 
 
-def test_hf_a_replaced_zip_under_no_checks_is_rebuilt(tmp_path: Path) -> None:
-    path = write_archive("kvasir_seg", tmp_path / "a", count=4)
+def test_hf_a_replaced_zip_under_no_checks_is_rebuilt(make_archive, tmp_path: Path) -> None:
+    path = make_archive("kvasir_seg", count=4)
     cache = tmp_path / "cache"
     first = load_dataset(
         "kvasir_seg", "pranet", split="train", data_dir=path, cache_dir=cache, **NO_CHECKS
     )
-    other = write_archive("kvasir_seg", tmp_path / "b", count=8, seed=3)
+    other = make_archive("kvasir_seg", count=8, seed=3)
     _replace(path, other)
     again = load_dataset(
         "kvasir_seg", "pranet", split="train", data_dir=path, cache_dir=cache, **NO_CHECKS
@@ -60,8 +59,8 @@ def test_hf_a_replaced_zip_under_no_checks_is_rebuilt(tmp_path: Path) -> None:
     assert again.num_rows != first.num_rows and again.cache_files != first.cache_files
 
 
-def test_hf_a_changed_file_in_an_extracted_folder_rebuilds(tmp_path: Path) -> None:
-    root = write_archive("kvasir_capsule_seg", tmp_path / "a", count=4, zipped=False)
+def test_hf_a_changed_file_in_an_extracted_folder_rebuilds(make_archive, tmp_path: Path) -> None:
+    root = make_archive("kvasir_capsule_seg", count=4, zipped=False)
     cache = tmp_path / "cache"
     first = load_dataset("kvasir_capsule_seg", split="train", data_dir=root, cache_dir=cache)
     victim = sorted((root / "Kvasir_Capsule_Seg" / "masks").iterdir())[0]
@@ -73,8 +72,8 @@ def test_hf_a_changed_file_in_an_extracted_folder_rebuilds(tmp_path: Path) -> No
     assert again[0]["mask"].tobytes() != first[0]["mask"].tobytes()
 
 
-def test_hf_one_zip_reached_by_two_paths_shares_one_cache(tmp_path: Path) -> None:
-    path = write_archive("kvasir_sessile", tmp_path / "a", count=3)
+def test_hf_one_zip_reached_by_two_paths_shares_one_cache(make_archive, tmp_path: Path) -> None:
+    path = make_archive("kvasir_sessile", count=3)
     copy = tmp_path / "elsewhere" / "my copy of sessile.zip"
     copy.parent.mkdir()
     shutil.copy(path, copy)
@@ -84,8 +83,10 @@ def test_hf_one_zip_reached_by_two_paths_shares_one_cache(tmp_path: Path) -> Non
     assert first.cache_files == second.cache_files
 
 
-def test_hf_a_missing_archive_serves_its_cache_but_never_a_broken_one(tmp_path: Path) -> None:
-    path = write_archive("kvasir_sessile", tmp_path / "a", count=3)
+def test_hf_a_missing_archive_serves_its_cache_but_never_a_broken_one(
+    make_archive, tmp_path: Path
+) -> None:
+    path = make_archive("kvasir_sessile", count=3)
     cache = tmp_path / "cache"
     first = load_dataset("kvasir_sessile", split="train", data_dir=path, cache_dir=cache)
     path.write_bytes(path.read_bytes()[:100])  # a broken file is not a missing one
@@ -104,12 +105,12 @@ def test_hf_nothing_anywhere_is_a_download_error(
         load_dataset("kvasir_capsule_seg", cache_dir=tmp_path)
 
 
-def test_tfds_a_replaced_archive_is_rebuilt(tmp_path: Path, caplog) -> None:
+def test_tfds_a_replaced_archive_is_rebuilt(make_archive, tmp_path: Path, caplog) -> None:
     tfds = pytest.importorskip("tensorflow_datasets")
     import kvasir_seg_tfds  # noqa: F401
 
-    manual = tmp_path / "manual"
-    path = write_archive("kvasir_sessile", manual, count=3)
+    path = make_archive("kvasir_sessile", count=3)
+    manual = path.parent
 
     def build():
         builder = tfds.builder(
@@ -128,7 +129,7 @@ def test_tfds_a_replaced_archive_is_rebuilt(tmp_path: Path, caplog) -> None:
     assert reused.info.splits["train"].num_examples == 3
     if importlib.util.find_spec("tensorflow"):  # now in both formats
         assert len(list(reused.as_dataset(split="train"))) == 3
-    _replace(path, write_archive("kvasir_sessile", tmp_path / "b", count=5, seed=2))
+    _replace(path, make_archive("kvasir_sessile", count=5, seed=2))
     rebuilt = build()
     assert rebuilt.info.splits["train"].num_examples == 5
     assert "the archive changed since" in caplog.text
@@ -138,12 +139,14 @@ def test_tfds_a_replaced_archive_is_rebuilt(tmp_path: Path, caplog) -> None:
         assert len(list(rebuilt.as_dataset(split="train"))) == 5
 
 
-def test_tfds_a_replaced_pinned_archive_is_refused_not_served_stale(tmp_path: Path) -> None:
+def test_tfds_a_replaced_pinned_archive_is_refused_not_served_stale(
+    make_archive, tmp_path: Path
+) -> None:
     tfds = pytest.importorskip("tensorflow_datasets")
     import kvasir_seg_tfds  # noqa: F401
 
-    manual = tmp_path / "manual"
-    path = complete_archive("kvasir_sessile", manual)  # pinned on first use
+    path = make_archive("kvasir_sessile", complete=True)  # pinned on first use
+    manual = path.parent
 
     def build():
         builder = tfds.builder(
@@ -155,6 +158,6 @@ def test_tfds_a_replaced_pinned_archive_is_refused_not_served_stale(tmp_path: Pa
         return builder
 
     assert build().info.splits["train"].num_examples == 196
-    _replace(path, write_archive("kvasir_sessile", tmp_path / "b", count=5, seed=2))
+    _replace(path, make_archive("kvasir_sessile", count=5, seed=2))
     with pytest.raises(ChecksumError, match="recorded on first use"):
         build()

@@ -15,7 +15,7 @@ from PIL import Image
 from kvasir_seg.archive import open_archive
 from kvasir_seg.errors import ArchiveError, KvasirSegError, LayoutError
 from kvasir_seg.masks import Box, boxes_from_mask
-from kvasir_seg.testing import CAPSULE_LAYOUTS, write_archive
+from kvasir_seg.testing import CAPSULE_LAYOUTS
 
 
 def _zip_folder(folder: Path, target: Path) -> Path:
@@ -27,9 +27,9 @@ def _zip_folder(folder: Path, target: Path) -> Path:
 
 
 @pytest.fixture
-def folder(tmp_path: Path) -> Path:
+def folder(make_archive) -> Path:
     """A fresh extracted Kvasir-SEG folder that a test may damage."""
-    return write_archive("kvasir_seg", tmp_path / "extracted", count=6, zipped=False)
+    return make_archive("kvasir_seg", count=6, zipped=False)
 
 
 def _box_file(folder: Path) -> Path:
@@ -100,8 +100,8 @@ def test_sessile_boxes_come_from_the_mask_without_a_box_file(sessile_zip: Path) 
 
 
 @pytest.mark.parametrize("layout", sorted(CAPSULE_LAYOUTS))
-def test_capsule_folders_are_found_by_pairing(tmp_path: Path, layout: str) -> None:
-    path = write_archive("kvasir_capsule_seg", tmp_path, count=7, layout=layout)
+def test_capsule_folders_are_found_by_pairing(make_archive, layout: str) -> None:
+    path = make_archive("kvasir_capsule_seg", count=7, layout=layout)
     with open_archive("kvasir_capsule_seg", path) as archive:
         examples = list(archive.examples())
         assert archive.layout.box_file is None
@@ -237,8 +237,8 @@ def test_unknown_layout(tmp_path: Path) -> None:
     _expect(LayoutError, tmp_path, "found no folder of masks", "photos/")
 
 
-def test_two_mask_folders_are_ambiguous(tmp_path: Path) -> None:
-    root = write_archive("kvasir_capsule_seg", tmp_path, count=3, zipped=False)
+def test_two_mask_folders_are_ambiguous(make_archive) -> None:
+    root = make_archive("kvasir_capsule_seg", count=3, zipped=False)
     shutil.copytree(root / "Kvasir_Capsule_Seg" / "masks", root / "Kvasir_Capsule_Seg" / "gt_copy")
     _expect(
         LayoutError,
@@ -257,13 +257,12 @@ def test_duplicate_stems(folder: Path) -> None:
 
 
 def test_a_folder_with_both_the_zip_and_the_extracted_copy_says_which_is_read(
-    kvasir_seg_zip: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    kvasir_seg_zip: Path, make_archive, caplog: pytest.LogCaptureFixture
 ) -> None:
     from kvasir_seg.archive import locate_archive
     from kvasir_seg.catalog import KVASIR_SEG
 
-    both = tmp_path / "both"
-    write_archive("kvasir_seg", both, count=3, zipped=False)
+    both = make_archive("kvasir_seg", count=3, zipped=False)
     shutil.copy(kvasir_seg_zip, both / KVASIR_SEG.filename)
     assert locate_archive(KVASIR_SEG, both) == both / KVASIR_SEG.filename
     assert "holds both kvasir-seg.zip and the extracted Kvasir-SEG/: reading the zip" in caplog.text
@@ -271,10 +270,10 @@ def test_a_folder_with_both_the_zip_and_the_extracted_copy_says_which_is_read(
 
 @pytest.mark.parametrize("layout", ["misleading", "annotated-first", "official-guess"])
 def test_overlays_never_win_over_the_plain_images_whatever_the_names(
-    tmp_path: Path, layout: str, caplog: pytest.LogCaptureFixture
+    make_archive, layout: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     images, masks, overlays, _ = CAPSULE_LAYOUTS[layout]
-    path = write_archive("kvasir_capsule_seg", tmp_path, count=6, layout=layout)
+    path = make_archive("kvasir_capsule_seg", count=6, layout=layout)
     with zipfile.ZipFile(path) as raw, open_archive("kvasir_capsule_seg", path) as archive:
         assert (archive.layout.image_folder, archive.layout.mask_folder) == (images, masks)
         assert archive.layout.reasons[overlays] == "box-drawn overlays of the images"
@@ -284,9 +283,9 @@ def test_overlays_never_win_over_the_plain_images_whatever_the_names(
         assert "not the documented folder names" in caplog.text and masks in caplog.text
 
 
-def test_two_folders_of_different_plain_images_are_a_tie(tmp_path: Path) -> None:
-    root = write_archive("kvasir_capsule_seg", tmp_path / "a", count=4, zipped=False)
-    other = write_archive("kvasir_capsule_seg", tmp_path / "b", count=4, zipped=False, seed=9)
+def test_two_folders_of_different_plain_images_are_a_tie(make_archive) -> None:
+    root = make_archive("kvasir_capsule_seg", count=4, zipped=False)
+    other = make_archive("kvasir_capsule_seg", count=4, zipped=False, seed=9)
     shutil.copytree(other / "Kvasir_Capsule_Seg" / "images", root / "Kvasir_Capsule_Seg" / "frames")
     message = _expect(
         LayoutError,
@@ -301,8 +300,8 @@ def test_two_folders_of_different_plain_images_are_a_tie(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("saved_again", [False, True])
-def test_copies_of_the_images_are_one_folder(tmp_path: Path, saved_again: bool) -> None:
-    root = write_archive("kvasir_capsule_seg", tmp_path, count=4, zipped=False)
+def test_copies_of_the_images_are_one_folder(make_archive, saved_again: bool) -> None:
+    root = make_archive("kvasir_capsule_seg", count=4, zipped=False)
     images, copy = root / "Kvasir_Capsule_Seg" / "images", root / "Kvasir_Capsule_Seg" / "copy"
     shutil.copytree(images, copy)
     if saved_again:  # the same pictures, encoded again as JPEG

@@ -14,7 +14,6 @@ from PIL import Image
 from kvasir_seg.archive import MAX_MEMBER_BYTES, open_archive
 from kvasir_seg.archive.sources import ZipSource
 from kvasir_seg.errors import ArchiveError, KvasirSegError, LayoutError
-from kvasir_seg.testing import write_archive
 
 from hostile_files import patch_member, png_claiming
 
@@ -30,8 +29,8 @@ def _read_all(dataset: str, location: Path) -> None:
 
 
 @pytest.fixture
-def capsule(tmp_path: Path) -> Path:
-    return write_archive("kvasir_capsule_seg", tmp_path / "zip", count=4)
+def capsule(make_archive) -> Path:
+    return make_archive("kvasir_capsule_seg", count=4)
 
 
 def test_an_encrypted_member_is_refused_by_name(capsule: Path) -> None:
@@ -86,17 +85,17 @@ def test_a_member_lying_about_its_size_cannot_inflate_beyond_the_bound(tmp_path:
 @pytest.mark.parametrize("folder", ["images", "masks"])
 @pytest.mark.parametrize("size", [(60000, 60000), (9000, 9000)])
 def test_a_decompression_bomb_header_in_the_archive(
-    tmp_path: Path, folder: str, size: tuple[int, int]
+    make_archive, folder: str, size: tuple[int, int]
 ) -> None:
-    root = write_archive("kvasir_seg", tmp_path, count=5, zipped=False)
+    root = make_archive("kvasir_seg", count=5, zipped=False)
     victim = sorted((root / "Kvasir-SEG" / folder).iterdir())[2]
     victim.write_bytes(png_claiming(*size))
     with pytest.raises(ArchiveError, match=f"{victim.name}.*beyond any real image"):
         _read_all("kvasir_seg", root)
 
 
-def test_a_bomb_in_every_sampled_file_is_still_our_error(tmp_path: Path) -> None:
-    root = write_archive("kvasir_capsule_seg", tmp_path, count=3, zipped=False)
+def test_a_bomb_in_every_sampled_file_is_still_our_error(make_archive) -> None:
+    root = make_archive("kvasir_capsule_seg", count=3, zipped=False)
     for path in (root / "Kvasir_Capsule_Seg" / "masks").iterdir():
         path.write_bytes(png_claiming(60000, 60000))
     with pytest.raises(LayoutError, match="found no folder of masks"):
@@ -113,8 +112,8 @@ def test_a_bomb_in_every_sampled_file_is_still_our_error(tmp_path: Path) -> None
         ('{"%s": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested far deeper"),
     ],
 )
-def test_hostile_box_files(tmp_path: Path, text: str, fragment: str) -> None:
-    root = write_archive("kvasir_seg", tmp_path, count=3, zipped=False)
+def test_hostile_box_files(make_archive, text: str, fragment: str) -> None:
+    root = make_archive("kvasir_seg", count=3, zipped=False)
     box_file = root / "Kvasir-SEG" / "kavsir_bboxes.json"
     first = sorted(json.loads(box_file.read_text()))[0]
     box_file.write_text(text.replace("%s", first))
@@ -122,8 +121,8 @@ def test_hostile_box_files(tmp_path: Path, text: str, fragment: str) -> None:
         _read_all("kvasir_seg", root)
 
 
-def test_a_file_name_that_is_not_utf8_in_a_folder(tmp_path: Path) -> None:
-    root = write_archive("kvasir_capsule_seg", tmp_path, count=3, zipped=False)
+def test_a_file_name_that_is_not_utf8_in_a_folder(make_archive) -> None:
+    root = make_archive("kvasir_capsule_seg", count=3, zipped=False)
     images = root / "Kvasir_Capsule_Seg" / "images"
     first = sorted(images.iterdir())[0]
     os.rename(first, os.path.join(os.fsencode(images), b"\xff\xfe_28955.jpg"))
@@ -131,8 +130,8 @@ def test_a_file_name_that_is_not_utf8_in_a_folder(tmp_path: Path) -> None:
         _read_all("kvasir_capsule_seg", root)
 
 
-def test_a_link_leaving_the_folder_is_refused(tmp_path: Path) -> None:
-    root = write_archive("kvasir_capsule_seg", tmp_path / "a", count=3, zipped=False)
+def test_a_link_leaving_the_folder_is_refused(make_archive, tmp_path: Path) -> None:
+    root = make_archive("kvasir_capsule_seg", count=3, zipped=False)
     secret = tmp_path / "secret.jpg"
     victim = sorted((root / "Kvasir_Capsule_Seg" / "images").iterdir())[0]
     secret.write_bytes(victim.read_bytes())
@@ -142,8 +141,8 @@ def test_a_link_leaving_the_folder_is_refused(tmp_path: Path) -> None:
         _read_all("kvasir_capsule_seg", root)
 
 
-def test_a_link_inside_the_folder_is_followed(tmp_path: Path) -> None:
-    root = write_archive("kvasir_capsule_seg", tmp_path / "a", count=3, zipped=False)
+def test_a_link_inside_the_folder_is_followed(make_archive) -> None:
+    root = make_archive("kvasir_capsule_seg", count=3, zipped=False)
     images = root / "Kvasir_Capsule_Seg" / "images"
     victim = sorted(images.iterdir())[0]
     kept = root / "kept.jpg"
@@ -154,17 +153,17 @@ def test_a_link_inside_the_folder_is_followed(tmp_path: Path) -> None:
         assert len(list(archive.examples())) == 3
 
 
-def test_a_fifo_in_the_folder_is_refused_not_read(tmp_path: Path) -> None:
-    root = write_archive("kvasir_capsule_seg", tmp_path, count=3, zipped=False)
+def test_a_fifo_in_the_folder_is_refused_not_read(make_archive) -> None:
+    root = make_archive("kvasir_capsule_seg", count=3, zipped=False)
     os.mkfifo(root / "Kvasir_Capsule_Seg" / "images" / "extra_1.jpg")
     with pytest.raises(ArchiveError, match="not a regular file"):
         _read_all("kvasir_capsule_seg", root)
 
 
 def test_out_of_memory_while_decoding_is_our_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = write_archive("kvasir_seg", tmp_path, count=3, zipped=False)
+    root = make_archive("kvasir_seg", count=3, zipped=False)
     with open_archive("kvasir_seg", root) as archive:
         import kvasir_seg.image_files
 
@@ -176,8 +175,8 @@ def test_out_of_memory_while_decoding_is_our_error(
             archive.read_example(archive.ids[0])
 
 
-def test_a_non_binary_mask_is_refused_per_example(tmp_path: Path) -> None:
-    root = write_archive("kvasir_seg", tmp_path, count=5, zipped=False)
+def test_a_non_binary_mask_is_refused_per_example(make_archive) -> None:
+    root = make_archive("kvasir_seg", count=5, zipped=False)
     victim = sorted((root / "Kvasir-SEG" / "masks").iterdir())[1]  # not a layout sample
     ramp = np.tile(np.linspace(0, 255, 64).astype(np.uint8), (48, 1))
     with Image.open(root / "Kvasir-SEG" / "images" / victim.name) as image:

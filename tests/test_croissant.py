@@ -27,16 +27,17 @@ from kvasir_seg.catalog import get_spec  # noqa: E402
 BOX_SIDES = ("xmin", "ymin", "xmax", "ymax", "label")
 
 
-@pytest.fixture(scope="module", params=["kvasir_seg", "kvasir_sessile", "kvasir_capsule_seg"])
-def export(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An export folder of a synthetic archive (all configs)."""
-    from kvasir_seg.testing import write_archive
-
-    name = request.param
-    scratch = tmp_path_factory.mktemp(name)
-    archive = write_archive(name, scratch / "archive", count=6)
+@pytest.fixture(scope="module")
+def export(dataset_name: str, make_archive, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An export folder of a synthetic archive of each dataset (all configs)."""
+    scratch = tmp_path_factory.mktemp(dataset_name)
+    archive = make_archive(dataset_name, count=6)
     return export_dataset(
-        name, scratch / "export", data_dir=archive, cache_dir=scratch / "cache", verify=False
+        dataset_name,
+        scratch / "export",
+        data_dir=archive,
+        cache_dir=scratch / "cache",
+        verify=False,
     ).directory
 
 

@@ -22,7 +22,6 @@ from kvasir_seg.errors import (
 )
 from kvasir_seg.masks import boxes_from_mask
 from kvasir_seg.splits import read_id_list
-from kvasir_seg.testing import write_archive
 from kvasir_seg_hf import KvasirSeg, get_builder, load_dataset
 
 NO_CHECKS = {"verification_mode": "no_checks"}  # synthetic zips never match the pinned checksum
@@ -101,8 +100,8 @@ def test_sessile_marks_kvasir_seg_split_and_derives_boxes(
     assert ds["train"].info.citation.count("@") == 2
 
 
-def test_sessile_with_a_box_file_uses_it(tmp_path: Path) -> None:
-    path = write_archive("kvasir_sessile", tmp_path / "a", count=4, box_file=True)
+def test_sessile_with_a_box_file_uses_it(make_archive, tmp_path: Path) -> None:
+    path = make_archive("kvasir_sessile", count=4, box_file=True)
     ds = load_dataset("kvasir_sessile", split="train", data_dir=path, cache_dir=tmp_path / "c")
     assert set(ds["bbox_source"]) == {"official"}
 
@@ -116,8 +115,8 @@ def test_capsule_from_the_folder_holding_the_zip(capsule_zip: Path, tmp_path: Pa
     assert ds.info.homepage == KVASIR_CAPSULE_SEG.homepage and "jha2021nanonet" in ds.info.citation
 
 
-def test_second_call_reuses_the_cache(tmp_path: Path) -> None:
-    path = write_archive("kvasir_sessile", tmp_path / "archive", count=3)
+def test_second_call_reuses_the_cache(make_archive, tmp_path: Path) -> None:
+    path = make_archive("kvasir_sessile", count=3)
     first = load_dataset(
         "kvasir_sessile", split="train", data_dir=path, cache_dir=tmp_path / "cache"
     )
@@ -207,8 +206,8 @@ def test_unknown_names_are_clear_errors(tmp_path: Path) -> None:
         get_builder("kvasir")
 
 
-def test_a_failed_build_is_never_served_as_a_cache(tmp_path: Path) -> None:
-    folder = write_archive("kvasir_sessile", tmp_path / "archive", count=5, zipped=False)
+def test_a_failed_build_is_never_served_as_a_cache(make_archive, tmp_path: Path) -> None:
+    folder = make_archive("kvasir_sessile", count=5, zipped=False)
     last = sorted((folder / "sessile-main-Kvasir-SEG" / "images").iterdir())[-1]
     good = last.read_bytes()
     last.write_bytes(b"truncated")
@@ -223,12 +222,12 @@ def test_a_failed_build_is_never_served_as_a_cache(tmp_path: Path) -> None:
     )
 
 
-def test_force_redownload_fetches_the_archive_again(http_mirror: Path, tmp_path: Path) -> None:
-    first = write_archive("kvasir_capsule_seg", tmp_path / "v1", count=4)
-    (http_mirror / KVASIR_CAPSULE_SEG.filename).write_bytes(first.read_bytes())
+def test_force_redownload_fetches_the_archive_again(
+    http_mirror: Path, make_archive, tmp_path: Path
+) -> None:
+    make_archive("kvasir_capsule_seg", count=4, into=http_mirror)
     assert load_dataset("kvasir_capsule_seg", split="train", cache_dir=tmp_path / "c").num_rows == 4
-    second = write_archive("kvasir_capsule_seg", tmp_path / "v2", count=6)
-    (http_mirror / KVASIR_CAPSULE_SEG.filename).write_bytes(second.read_bytes())
+    make_archive("kvasir_capsule_seg", count=6, into=http_mirror)  # replaces it on the mirror
     # The split sizes changed, which datasets' own split check would (rightly) reject.
     again = load_dataset(
         "kvasir_capsule_seg",
@@ -248,16 +247,16 @@ def test_force_redownload_fetches_the_archive_again(http_mirror: Path, tmp_path:
     ],
 )
 def test_bad_archives_surface_our_errors_through_load_dataset(
-    tmp_path: Path, damage: object, error: type[Exception], fragment: str
+    make_archive, tmp_path: Path, damage: object, error: type[Exception], fragment: str
 ) -> None:
-    path = write_archive("kvasir_capsule_seg", tmp_path / "a", count=3)
+    path = make_archive("kvasir_capsule_seg", count=3)
     damage(path)  # type: ignore[operator]
     with pytest.raises(error, match=fragment):
         load_dataset("kvasir_capsule_seg", data_dir=path, cache_dir=tmp_path / "c")
 
 
-def test_num_proc_two_surfaces_the_readers_own_error(tmp_path: Path) -> None:
-    root = write_archive("kvasir_sessile", tmp_path / "a", count=8, zipped=False)
+def test_num_proc_two_surfaces_the_readers_own_error(make_archive, tmp_path: Path) -> None:
+    root = make_archive("kvasir_sessile", count=8, zipped=False)
     victim = sorted((root / "sessile-main-Kvasir-SEG" / "masks").iterdir())[5]
     victim.write_bytes(b"\xff\xd8 broken")
     with pytest.raises(ArchiveError, match=f"{victim.name}: cannot decode the image"):

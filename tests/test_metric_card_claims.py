@@ -1,21 +1,23 @@
 """The metric card's measured claims, checked with the references installed for the tests.
 
-The card quotes ``benchmarks/compare_references.py``; this runs the same functions on a
+The card quotes ``benchmarks/compare_references.py``; this runs its comparisons on a
 smaller set of the same masks (empty references and empty predictions included) against
-pysodmetrics and scikit-learn, and checks the empty-mask conventions the card states.
+the references it uses, the tests' oracles (pysodmetrics and NanoNet's scikit-learn code),
+and checks the empty-mask conventions the card states.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from kvasir_seg.scores import compute_scores
+
+from oracles import mean_over_images, nanonet_calculate_metrics, pranet_toolbox_scores
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -51,9 +53,7 @@ def test_the_masks_hold_every_empty_case(masks) -> None:
 
 def test_pranet_protocol_equals_pysodmetrics_to_rounding(script, masks) -> None:
     maps, references = masks
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        theirs = script.pysod_run(maps, [r.astype(np.uint8) * 255 for r in references])
+    theirs = pranet_toolbox_scores(maps, [r.astype(np.uint8) * 255 for r in references])
     if np.isnan(theirs["s_measure"]):  # the card's documented deviation
         theirs.pop("s_measure")
     assert len(theirs) >= 9
@@ -63,8 +63,9 @@ def test_pranet_protocol_equals_pysodmetrics_to_rounding(script, masks) -> None:
 def test_default_protocol_equals_nanonet_calculate_metrics(script, masks) -> None:
     maps, references = masks
     binary = [m / 255 > 0.5 for m in maps]
-    rows = [script.nanonet_calculate_metrics(r, p) for p, r in zip(binary, references, strict=True)]
-    nanonet = {name: float(np.mean([row[name] for row in rows])) for name in rows[0]}
+    nanonet = mean_over_images(
+        [nanonet_calculate_metrics(r, p) for p, r in zip(binary, references, strict=True)]
+    )
     assert script.worst(compute_scores(binary, references), nanonet) <= 1e-15
 
 
@@ -72,7 +73,7 @@ def test_empty_mask_conventions_of_the_card(script) -> None:
     for name, case in script.EMPTY_CASES.items():
         prediction, reference = script.empty_case(case)
         assert compute_scores([prediction], [reference])["dice"] == 0.0, name
-        row = script.nanonet_calculate_metrics(reference, prediction)
+        row = nanonet_calculate_metrics(reference, prediction)
         assert row["dice"] == 0.0 and row["iou"] == 0.0, name
 
 

@@ -3,64 +3,37 @@
 from __future__ import annotations
 
 import pickle
-import warnings
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from sklearn.metrics import (
-    accuracy_score,
-    f1_score,
-    fbeta_score,
-    jaccard_score,
-    precision_score,
-    recall_score,
-)
 
 from kvasir_seg import MetricInputError
 from kvasir_seg.scores import DefaultAccumulator, compute_scores
+
+from oracles import (
+    mean_over_images,
+    nanonet_calculate_metrics,
+    plain_two_class_mean_iou,
+    sklearn_specificity,
+)
 
 SCORES = ("iou", "dice", "recall", "precision", "accuracy", "f2", "specificity")
 DETERMINISTIC = settings(derandomize=True, database=None, max_examples=60, deadline=None)
 
 
-def nanonet_scores(prediction: np.ndarray, mask: np.ndarray) -> list[float]:
-    """NanoNet's per-image computation: both > 0.5, flattened, scikit-learn as it calls it.
-
-    Specificity is not NanoNet's; it is checked as the recall of the background class.
-    """
-    y_true = (mask > 0.5).astype(np.uint8).reshape(-1)
-    y_pred = (prediction > 0.5).astype(np.uint8).reshape(-1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return [
-            jaccard_score(y_true, y_pred, average="binary"),
-            f1_score(y_true, y_pred, average="binary"),
-            recall_score(y_true, y_pred, average="binary"),
-            precision_score(y_true, y_pred, average="binary", zero_division=1),
-            accuracy_score(y_true, y_pred),
-            fbeta_score(y_true, y_pred, beta=2.0, average="binary", zero_division=1),
-            recall_score(y_true, y_pred, pos_label=0, average="binary"),
-        ]
+def nanonet_scores(prediction: np.ndarray, mask: np.ndarray) -> dict[str, float]:
+    """NanoNet's per-image scores, and specificity (not NanoNet's) from scikit-learn."""
+    return {
+        **nanonet_calculate_metrics(mask, prediction),
+        "specificity": sklearn_specificity(mask, prediction),
+    }
 
 
 def nanonet_means(predictions: list, masks: list) -> dict[str, float]:
-    per_image = np.array([nanonet_scores(p, m) for p, m in zip(predictions, masks, strict=True)])
-    return dict(zip(SCORES, per_image.mean(axis=0), strict=True))
-
-
-def plain_two_class_mean_iou(predictions: list, references: list) -> float:
-    """evaluate's mean_iou (num_labels=2) written as a pooled 2x2 confusion matrix."""
-    matrix = np.zeros((2, 2), dtype=np.int64)
-    for prediction, reference in zip(predictions, references, strict=True):
-        labels = 2 * reference.astype(np.int64).ravel() + prediction.astype(np.int64).ravel()
-        matrix += np.bincount(labels, minlength=4).reshape(2, 2)
-    intersection = np.diag(matrix).astype(float)
-    union = matrix.sum(axis=0) + matrix.sum(axis=1) - intersection
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return float(np.nanmean(intersection / union))
+    return mean_over_images([nanonet_scores(p, m) for p, m in zip(predictions, masks, strict=True)])
 
 
 def random_pairs(seed: int, count: int) -> tuple[list, list]:
@@ -100,7 +73,7 @@ def test_every_small_mask_pair_matches_sklearn(pair: tuple[np.ndarray, np.ndarra
     ours = DefaultAccumulator()
     ours.update(prediction, mask)
     scores = ours.per_image()[0]
-    for name, value in zip(SCORES, nanonet_scores(prediction, mask.astype(float)), strict=True):
+    for name, value in nanonet_scores(prediction, mask.astype(float)).items():
         assert scores[name] == pytest.approx(value, abs=1e-12), name
 
 
@@ -111,7 +84,7 @@ def test_pooled_scores_equal_sklearn_on_all_pixels_at_once() -> None:
         np.concatenate([p.ravel() for p in predictions]),
         np.concatenate([m.ravel() / 255.0 for m in masks]),
     )
-    for name, value in zip(SCORES, everything, strict=True):
+    for name, value in everything.items():
         assert ours[f"pooled_{name}"] == pytest.approx(value, abs=1e-12), name
 
 
@@ -148,9 +121,7 @@ def test_edge_cases(reference: str, prediction: str, expected: tuple) -> None:
     scores = compute_scores([masks[prediction]], [masks[reference]])
     names = ("dice", "iou", "precision", "recall", "specificity", "accuracy", "f2")
     assert tuple(scores[name] for name in names) == pytest.approx(expected)
-    nanonet = dict(
-        zip(SCORES, nanonet_scores(masks[prediction], masks[reference] * 1.0), strict=True)
-    )
+    nanonet = nanonet_scores(masks[prediction], masks[reference] * 1.0)
     assert tuple(nanonet[name] for name in names) == pytest.approx(expected)
 
 

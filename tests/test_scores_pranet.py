@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
-import py_sod_metrics as sod
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -14,45 +12,15 @@ from hypothesis.extra import numpy as hnp
 
 from kvasir_seg.scores import PraNetAccumulator, compute_scores
 
+from oracles import pranet_toolbox_scores
+
 TOLERANCE = 1e-6
 DETERMINISTIC = settings(derandomize=True, database=None, max_examples=60, deadline=None)
 
 
-def toolbox_scores(maps: list[np.ndarray], masks: list[np.ndarray]) -> dict[str, float]:
-    """What the PraNet toolbox reports, through pysodmetrics' classes."""
-    handlers = {"dice": sod.DICEHandler(True, False), "iou": sod.IOUHandler(True, False)}
-    curves = sod.FmeasureV2(metric_handlers=handlers)
-    structure, alignment, weighted, absolute = (
-        sod.Smeasure(),
-        sod.Emeasure(),
-        sod.WeightedFmeasure(),
-        sod.MAE(),
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # empty quadrants: numpy's mean of empty slice
-        for prediction, mask in zip(maps, masks, strict=True):
-            for evaluator in (curves, structure, alignment, weighted, absolute):
-                evaluator.step(pred=prediction, gt=mask)
-    dice = curves.get_results()["dice"]["dynamic"]
-    iou = curves.get_results()["iou"]["dynamic"]
-    e = alignment.get_results()["em"]
-    return {
-        "mdice": dice.mean(),
-        "miou": iou.mean(),
-        "max_dice": dice.max(),
-        "max_iou": iou.max(),
-        "s_measure": structure.get_results()["sm"],
-        "mean_e_measure": e["curve"].mean(),
-        "max_e_measure": e["curve"].max(),
-        "adaptive_e_measure": e["adp"],
-        "weighted_f_measure": weighted.get_results()["wfm"],
-        "mae": absolute.get_results()["mae"],
-    }
-
-
 def assert_same_as_toolbox(maps: list[np.ndarray], masks: list[np.ndarray]) -> None:
     ours = compute_scores(maps, masks, protocol="pranet")
-    expected = toolbox_scores(maps, masks)
+    expected = pranet_toolbox_scores(maps, masks)
     for name, value in expected.items():
         if name == "s_measure" and math.isnan(value):
             # Documented deviation: the toolbox's NaN for an empty quadrant.
@@ -152,7 +120,7 @@ def test_a_centroid_on_the_last_row_gives_a_number_where_the_toolbox_gives_nan()
     mask = np.zeros((6, 8), np.uint8)
     mask[-1, 2:5] = 255
     prediction = np.random.default_rng(4).integers(0, 256, size=(6, 8), dtype=np.uint8)
-    assert math.isnan(toolbox_scores([prediction], [mask])["s_measure"])
+    assert math.isnan(pranet_toolbox_scores([prediction], [mask])["s_measure"])
     s = compute_scores([prediction], [mask], protocol="pranet")["s_measure"]
     assert 0.0 <= s <= 1.0
 

@@ -20,9 +20,7 @@ from kvasir_seg.download import fetch_archive
 from kvasir_seg.errors import ChecksumError, DownloadError
 from kvasir_seg.resolve import resolve_archive
 from kvasir_seg.store import default_store, sha256_of
-from kvasir_seg.testing import write_archive
 
-from archives import complete_archive
 from local_servers import serving
 
 
@@ -76,8 +74,8 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Server]:
 
 
 @pytest.fixture
-def capsule_bytes(tmp_path: Path) -> bytes:
-    return write_archive("kvasir_capsule_seg", tmp_path / "src", count=4).read_bytes()
+def capsule_bytes(make_archive) -> bytes:
+    return make_archive("kvasir_capsule_seg", count=4).read_bytes()
 
 
 # ----------------------------------------------------------------------------- downloads
@@ -142,16 +140,16 @@ def test_two_processes_downloading_one_archive_give_one_correct_file(
 
 
 def test_first_use_pins_and_a_later_different_file_is_refused(
-    server: _Server, tmp_path: Path
+    server: _Server, make_archive
 ) -> None:
-    first = complete_archive("kvasir_sessile", tmp_path / "v1")
+    first = make_archive("kvasir_sessile", complete=True)
     server.files = {KVASIR_SESSILE.filename: first.read_bytes()}
     resolve_archive(KVASIR_SESSILE, progress=False)
     pin = default_store().pin(KVASIR_SESSILE)
     assert pin is not None and pin.source == "first-use" and pin.sha256 == sha256_of(first)
     assert pin.recorded_at and pin.size_bytes == first.stat().st_size
 
-    second = complete_archive("kvasir_sessile", tmp_path / "v2", seed=1)
+    second = make_archive("kvasir_sessile", complete=True, seed=1)
     with pytest.raises(ChecksumError) as caught:
         resolve_archive(KVASIR_SESSILE, second)
     message = str(caught.value)

@@ -29,11 +29,8 @@ from kvasir_seg.errors import (  # noqa: E402
     LayoutError,
 )
 from kvasir_seg.splits import read_id_list  # noqa: E402
-from kvasir_seg.testing import write_archive  # noqa: E402
 from kvasir_seg_tfds import BUILDERS, ChecksumMismatchError  # noqa: E402
 from kvasir_seg_tfds.generate import stale_files  # noqa: E402
-
-from archives import complete_archive  # noqa: E402
 
 PACKAGE = Path(__file__).resolve().parents[1] / "kvasir_seg_tfds"
 
@@ -64,11 +61,12 @@ def _alone(path: Path, tmp_path: Path) -> Path:
 # --------------------------------------------------------------------------- registration
 
 
-@pytest.mark.parametrize("name", sorted(DATASETS))
-def test_import_registers_each_dataset_with_the_hf_configs(name: str, tmp_path: Path) -> None:
-    builder = tfds.builder(name, data_dir=tmp_path)
-    spec = get_spec(name)
-    assert builder.name == name and type(builder) is BUILDERS[name]
+def test_import_registers_each_dataset_with_the_hf_configs(
+    dataset_name: str, tmp_path: Path
+) -> None:
+    builder = tfds.builder(dataset_name, data_dir=tmp_path)
+    spec = get_spec(dataset_name)
+    assert builder.name == dataset_name and type(builder) is BUILDERS[dataset_name]
     assert [c.name for c in builder.BUILDER_CONFIGS] == [c.name for c in spec.configs]
     assert builder.builder_config.name == spec.default_config.name
     assert str(builder.version) == "1.0.0"
@@ -80,11 +78,10 @@ def test_config_is_chosen_by_name(tmp_path: Path) -> None:
         tfds.builder("kvasir_seg/nanonet", data_dir=tmp_path)
 
 
-@pytest.mark.parametrize("name", sorted(DATASETS))
-def test_folder_files_are_current_with_the_catalog(name: str) -> None:
+def test_folder_files_are_current_with_the_catalog(dataset_name: str) -> None:
     """Every file of the dataset folder is what ``python -m kvasir_seg_tfds.generate`` writes."""
-    assert stale_files(name) == [], "stale: run python -m kvasir_seg_tfds.generate"
-    folder = PACKAGE / name
+    assert stale_files(dataset_name) == [], "stale: run python -m kvasir_seg_tfds.generate"
+    folder = PACKAGE / dataset_name
     assert any((folder / "dummy_data").rglob("*.jpg"))
     assert sum(f.stat().st_size for f in (folder / "dummy_data").rglob("*")) < 1_000_000
 
@@ -206,20 +203,16 @@ def test_capsule_zip_and_its_unknown_layout(capsule_zip: Path, tmp_path: Path) -
     assert sorted(e["frame"] for e in examples) == list(range(28955, 28965))
 
 
-@pytest.mark.parametrize("name", ["kvasir_sessile", "kvasir_seg"])
-def test_truncated_zip_in_manual_dir(name: str, tmp_path: Path) -> None:
+def test_truncated_zip_in_manual_dir(dataset_name: str, make_archive, tmp_path: Path) -> None:
     # Truncated, whether or not a checksum is published: said so before any checksum.
-    spec = get_spec(name)
-    manual = tmp_path / "manual"
-    data = write_archive(name, tmp_path / "src", count=4).read_bytes()
-    manual.mkdir()
-    (manual / spec.filename).write_bytes(data[: len(data) // 2])
+    zip_path = make_archive(dataset_name, count=4)
+    zip_path.write_bytes(zip_path.read_bytes()[: zip_path.stat().st_size // 2])
     with pytest.raises(ArchiveError, match="truncated"):
-        _build(name, tmp_path / "data", manual_dir=manual)
+        _build(dataset_name, tmp_path / "data", manual_dir=zip_path.parent)
 
 
-def test_a_layout_it_does_not_know(tmp_path: Path) -> None:
-    folder = write_archive("kvasir_seg", tmp_path / "src", count=4, zipped=False)
+def test_a_layout_it_does_not_know(make_archive, tmp_path: Path) -> None:
+    folder = make_archive("kvasir_seg", count=4, zipped=False)
     shutil.rmtree(folder / "Kvasir-SEG" / "masks")
     with pytest.raises(LayoutError, match="Kvasir-SEG"):
         _build("kvasir_seg", tmp_path / "data", manual_dir=folder)
@@ -234,14 +227,14 @@ def test_a_manual_dir_without_the_dataset(kvasir_seg_zip: Path, tmp_path: Path) 
 
 
 def test_download_from_a_mirror_is_verified_by_the_core(
-    http_mirror: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    http_mirror: Path, make_archive, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    zip_path = complete_archive("kvasir_sessile", http_mirror)
+    zip_path = make_archive("kvasir_sessile", complete=True, into=http_mirror)
     with caplog.at_level(logging.WARNING, logger="kvasir_seg_tfds"):
         builder = _build("kvasir_sessile", tmp_path / "data")
     assert builder.info.splits["train"].num_examples == 196
     assert sha256_of(zip_path) in caplog.text
-    write_archive("kvasir_seg", http_mirror, count=4)
+    make_archive("kvasir_seg", count=4, into=http_mirror)
     with pytest.raises(ChecksumMismatchError, match=KVASIR_SEG.sha256):
         _build("kvasir_seg", tmp_path / "data")
 
@@ -276,8 +269,8 @@ def test_zip_members_are_not_extracted(sessile_zip: Path, tmp_path: Path) -> Non
     assert zipfile.is_zipfile(tmp_path / "manual" / sessile_zip.name)
 
 
-def test_a_corrupt_member_fails_the_build_with_its_name(tmp_path: Path) -> None:
-    folder = write_archive("kvasir_seg", tmp_path / "src", count=6, zipped=False)
+def test_a_corrupt_member_fails_the_build_with_its_name(make_archive, tmp_path: Path) -> None:
+    folder = make_archive("kvasir_seg", count=6, zipped=False)
     broken = sorted((folder / "Kvasir-SEG" / "masks").glob("*.jpg"))[3]
     broken.write_bytes(b"\xff\xd8 not a jpeg")
     with pytest.raises(ArchiveError, match=broken.stem):

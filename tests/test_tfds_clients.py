@@ -19,8 +19,6 @@ import pytest
 
 tfds = pytest.importorskip("tensorflow_datasets")
 
-from kvasir_seg.testing import write_archive  # noqa: E402
-
 SIZE = 64
 
 #: Hides TensorFlow as if it were not installed: ``find_spec`` gives None and ``import``
@@ -88,29 +86,28 @@ def _ids_through_data_source(data_dir: Path, **kwargs: object) -> list[str]:
     return sorted(source[i]["image_id"].decode() for i in range(len(source)))
 
 
-def _tfrecord_build(tmp_path: Path) -> tuple[Path, Path]:
-    """A 6-example Kvasir-Sessile build in TFRecord (``tfds.load``): its archive, its data_dir."""
+def _tfrecord_build(folder: Path, data_dir: Path) -> None:
+    """Build the 6-example Kvasir-Sessile archive in ``folder`` in TFRecord (``tfds.load``)."""
     pytest.importorskip("tensorflow")
     import kvasir_seg_tfds  # noqa: F401  (registers the builders)
 
-    folder = write_archive("kvasir_sessile", tmp_path / "manual", count=6, zipped=False)
-    assert len(_ids_through_load(tmp_path / "data", download_and_prepare_kwargs=_from(folder))) == 6
-    return folder, tmp_path / "data"
+    assert len(_ids_through_load(data_dir, download_and_prepare_kwargs=_from(folder))) == 6
 
 
 @pytest.mark.parametrize("tensorflow", ["installed", "absent", "absent, TFRecord built"])
-def test_data_source_builds_and_reads_without_tensorflow(tensorflow: str, tmp_path: Path) -> None:
+def test_data_source_builds_and_reads_without_tensorflow(
+    tensorflow: str, make_archive, tmp_path: Path
+) -> None:
     """Installed: the documented call (TFDS asks for array_record) never imports TF.
 
     Absent: even with a ``data_dir`` (where TFDS would default to TFRecord) the builder
     picks array_record, and the build and the reads work. After a TFRecord build (made
     where TensorFlow was), the array_record files are written from it, still without TF.
     """
+    folder = make_archive("kvasir_sessile", count=6, zipped=False)
+    data_dir = tmp_path / "data"
     if tensorflow == "absent, TFRecord built":
-        folder, data_dir = _tfrecord_build(tmp_path)
-    else:
-        folder = write_archive("kvasir_sessile", tmp_path / "manual", count=6, zipped=False)
-        data_dir = tmp_path / "data"
+        _tfrecord_build(folder, data_dir)
     if tensorflow == "installed":
         script, args = READ_WITH_DATA_SOURCE, [str(folder)]
     else:
@@ -173,13 +170,13 @@ def test_keras_fits_a_step_on_tfds_load(kvasir_seg_folder: Path, tmp_path: Path)
 
 @pytest.mark.parametrize("first", ["load", "data_source"])
 def test_load_and_data_source_share_one_data_dir_in_either_order(
-    first: str, tmp_path: Path
+    first: str, make_archive, tmp_path: Path
 ) -> None:
     """The format a call needs and the build lacks is written next to the other, once."""
     pytest.importorskip("tensorflow")
     import kvasir_seg_tfds  # noqa: F401  (registers the builders)
 
-    manual = _from(write_archive("kvasir_sessile", tmp_path / "manual", count=6, zipped=False))
+    manual = _from(make_archive("kvasir_sessile", count=6, zipped=False))
     data_dir = tmp_path / "data"
     calls = {"load": _ids_through_load, "data_source": _ids_through_data_source}
     second = "data_source" if first == "load" else "load"
@@ -200,10 +197,11 @@ def test_load_and_data_source_share_one_data_dir_in_either_order(
     assert len(folder_builder.as_data_source(split="train")) == 6
 
 
-def test_a_damaged_shard_is_named_and_no_half_file_is_left(tmp_path: Path) -> None:
+def test_a_damaged_shard_is_named_and_no_half_file_is_left(make_archive, tmp_path: Path) -> None:
     from kvasir_seg_tfds.formats import FormatError
 
-    _, data_dir = _tfrecord_build(tmp_path)
+    data_dir = tmp_path / "data"
+    _tfrecord_build(make_archive("kvasir_sessile", count=6, zipped=False), data_dir)
     (shard,) = data_dir.rglob("*.tfrecord-*")
     shard.write_bytes(shard.read_bytes()[:-100])
     with pytest.raises(FormatError, match=f"{shard.name} is truncated or damaged"):

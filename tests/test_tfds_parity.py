@@ -25,8 +25,8 @@ tf = pytest.importorskip("tensorflow")
 
 import kvasir_seg_tfds  # noqa: E402, F401  (registers the builders)
 from kvasir_seg.archive import open_archive  # noqa: E402
-from kvasir_seg.catalog import DATASETS, get_spec  # noqa: E402
-from kvasir_seg.testing import synthetic_layout, write_archive  # noqa: E402
+from kvasir_seg.catalog import get_spec  # noqa: E402
+from kvasir_seg.testing import synthetic_layout  # noqa: E402
 from kvasir_seg_hf import load_dataset  # noqa: E402
 from kvasir_seg_tfds.features import features_for  # noqa: E402
 
@@ -45,14 +45,11 @@ def _archive_bytes(name: str, folder: Path) -> dict[str, bytes]:
         return {i: archive.read_example(i).image_bytes for i in archive.ids}
 
 
-@pytest.fixture(scope="module", params=list(DATASETS))
-def archive(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[str, Path]:
-    """A dataset name and its extracted synthetic archive at real sizes (12 examples at most)."""
-    count = min(synthetic_layout(get_spec(request.param)).count, 12)
-    folder = tmp_path_factory.mktemp(request.param)
-    return request.param, write_archive(request.param, folder, count=count, zipped=False)
+@pytest.fixture(scope="module")
+def archive(dataset_name: str, make_archive) -> Path:
+    """Each dataset's extracted synthetic archive at real sizes (12 examples at most)."""
+    count = min(synthetic_layout(get_spec(dataset_name)).count, 12)
+    return make_archive(dataset_name, count=count, zipped=False)
 
 
 def _hf_examples(
@@ -109,8 +106,10 @@ def _assert_same(hf: dict[str, Any], ours: dict[str, Any], spec_name: str) -> No
         assert (value.decode() if isinstance(value, bytes) else int(value)) == hf[extra.name]
 
 
-def test_both_backends_serve_the_same_examples(archive: tuple[str, Path], tmp_path: Path) -> None:
-    name, archive_dir = archive
+def test_both_backends_serve_the_same_examples(
+    dataset_name: str, archive: Path, tmp_path: Path
+) -> None:
+    name, archive_dir = dataset_name, archive
     original = _archive_bytes(name, archive_dir)
     hf = _hf_examples(name, archive_dir, tmp_path / "hf")
     hf_arrays = _hf_examples(name, archive_dir, tmp_path / "hf", numpy=True)
@@ -134,8 +133,8 @@ def test_both_backends_serve_the_same_examples(archive: tuple[str, Path], tmp_pa
         assert np.array_equal(hf_arrays[image_id]["mask"], array_record[image_id]["mask"][..., 0])
 
 
-def test_splits_match_config_by_config(tmp_path: Path) -> None:
-    folder = write_archive("kvasir_seg", tmp_path / "src", count=12, zipped=False)
+def test_splits_match_config_by_config(kvasir_seg_folder: Path, tmp_path: Path) -> None:
+    folder = kvasir_seg_folder
     for config in ("official", "pranet"):
         hf = load_dataset("kvasir_seg", config, data_dir=folder, cache_dir=tmp_path / "hf")
         builder = _tfds_builder(f"kvasir_seg/{config}", folder, tmp_path / "ar", "array_record")

@@ -19,7 +19,6 @@ from kvasir_seg import tls
 from kvasir_seg.catalog import KVASIR_CAPSULE_SEG
 from kvasir_seg.download import fetch_archive
 from kvasir_seg.errors import DownloadError
-from kvasir_seg.testing import write_archive
 
 from tls_fixtures import AnswerServer, HTTPSServer, Pki, make_ca, make_pki, write_pem
 
@@ -269,11 +268,11 @@ def test_missing_ca_bundle_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 @pytest.fixture
-def capsule_site(site: Path) -> bytes:
+def capsule_site(site: Path, make_archive) -> bytes:
     """A small real KvasirCapsule-SEG zip, under its official name in ``site``."""
-    path = write_archive("kvasir_capsule_seg", site, count=3)
-    path.rename(site / KVASIR_CAPSULE_SEG.filename)
-    return (site / KVASIR_CAPSULE_SEG.filename).read_bytes()
+    path = make_archive("kvasir_capsule_seg", count=3, into=site)
+    assert path == site / KVASIR_CAPSULE_SEG.filename
+    return path.read_bytes()
 
 
 def test_download_archive_from_a_leaf_only_mirror(

@@ -11,7 +11,6 @@ import pytest
 
 from kvasir_seg.catalog import DATASETS, KVASIR_CAPSULE_SEG, KVASIR_SEG, KVASIR_SESSILE
 
-from archives import complete_archive
 from local_servers import serving
 
 
@@ -67,12 +66,13 @@ def mirror(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Mirror]:
 def test_download_verifies_renames_and_reuses(
     mirror: _Mirror,
     sessile_complete_zip: Path,
+    make_archive,
     tmp_path: Path,
     kvasir_seg_cli,
 ) -> None:
     mirror.files = {
         KVASIR_SESSILE.filename: sessile_complete_zip.read_bytes(),
-        KVASIR_CAPSULE_SEG.filename: complete_archive("kvasir_capsule_seg", tmp_path).read_bytes(),
+        KVASIR_CAPSULE_SEG.filename: make_archive("kvasir_capsule_seg", complete=True).read_bytes(),
     }
     target = tmp_path / "zips"
     report = kvasir_seg_cli(

@@ -123,13 +123,11 @@ def test_neither_backend_is_a_clear_error(
 
 
 def test_hostile_archives_are_one_error_line_on_the_command_line(
-    tmp_path: Path, kvasir_seg_cli, kvasir_seg_subprocess
+    make_archive, tmp_path: Path, kvasir_seg_cli, kvasir_seg_subprocess
 ) -> None:
-    from kvasir_seg.testing import write_archive
-
     from hostile_files import patch_member
 
-    archive = write_archive("kvasir_capsule_seg", tmp_path / "zip", count=3)
+    archive = make_archive("kvasir_capsule_seg", count=3)
     import zipfile
 
     with zipfile.ZipFile(archive) as opened:
@@ -138,7 +136,7 @@ def test_hostile_archives_are_one_error_line_on_the_command_line(
     kvasir_seg_cli(
         "show kvasir_capsule_seg --out", tmp_path / "x.png", "--data-dir", archive, ok=False
     ).assert_user_error(member, "encrypted")
-    broken = write_archive("kvasir_sessile", tmp_path / "folder", count=6, zipped=False)
+    broken = make_archive("kvasir_sessile", count=6, zipped=False)
     victim = sorted((broken / "sessile-main-Kvasir-SEG" / "masks").iterdir())[4]
     victim.write_bytes(b"\xff\xd8 broken")
     # A subprocess: --num-proc forks, which the test process (threads, TensorFlow) should not.

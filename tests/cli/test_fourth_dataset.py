@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from kvasir_seg.catalog import DatasetSpec, register, unregister
-from kvasir_seg.testing import SyntheticLayout, register_layout, write_archive
+from kvasir_seg.testing import SyntheticLayout, register_layout
 
 PLUGINS = Path(__file__).resolve().parents[1] / "plugins"
 
@@ -35,8 +35,8 @@ def fourth() -> Iterator[DatasetSpec]:
 
 
 @pytest.fixture(scope="module")
-def fourth_zip(fourth: DatasetSpec, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_archive(fourth, tmp_path_factory.mktemp("fourth"))
+def fourth_zip(fourth: DatasetSpec, make_archive) -> Path:
+    return make_archive(fourth)
 
 
 @pytest.fixture

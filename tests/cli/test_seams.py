@@ -15,7 +15,6 @@ from PIL import Image
 
 from kvasir_seg.archive import open_archive
 from kvasir_seg.scores import compute_scores, evaluate_module_path
-from kvasir_seg.testing import write_archive
 from kvasir_seg_hf import load_dataset
 
 from hostile_files import png_claiming
@@ -25,8 +24,8 @@ PROTOCOLS = ("default", "pranet")
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_archive("kvasir_seg", tmp_path_factory.mktemp("seams"), count=6)
+def archive(make_archive) -> Path:
+    return make_archive("kvasir_seg", count=6)
 
 
 @pytest.fixture(scope="module")

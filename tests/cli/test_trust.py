@@ -20,10 +20,7 @@ from kvasir_seg.catalog import KVASIR_SEG, KVASIR_SESSILE
 from kvasir_seg.errors import ChecksumError
 from kvasir_seg.resolve import resolve_archive
 from kvasir_seg.store import default_store
-from kvasir_seg.testing import write_archive
 from kvasir_seg_hf import load_dataset
-
-from archives import complete_archive
 
 NO_CHECKS = {"verification_mode": "no_checks"}
 TFDS = importlib.util.find_spec("tensorflow_datasets") is not None
@@ -45,9 +42,9 @@ def _accepted_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 def test_a_copy_accepted_once_is_read_later_without_the_option(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    make_archive, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    bad = write_archive("kvasir_seg", tmp_path / "downloads", count=6)
+    bad = make_archive("kvasir_seg", count=6)
     cache = tmp_path / "cache"
     with pytest.raises(ChecksumError):
         load_dataset("kvasir_seg", data_dir=bad, cache_dir=cache)
@@ -64,9 +61,9 @@ def test_a_copy_accepted_once_is_read_later_without_the_option(
 
 
 def test_the_warning_names_the_copy_and_its_checksum_and_is_short(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    make_archive, caplog: pytest.LogCaptureFixture
 ) -> None:
-    bad = write_archive("kvasir_seg", tmp_path / "mine", count=4, seed=5)
+    bad = make_archive("kvasir_seg", count=4, seed=5)
     caplog.set_level(logging.WARNING)
     resolve_archive(KVASIR_SEG, bad, verify=False)
     resolve_archive(KVASIR_SEG, bad, verify=False)
@@ -77,11 +74,11 @@ def test_the_warning_names_the_copy_and_its_checksum_and_is_short(
 
 
 def test_another_failing_copy_needs_the_option_again_and_never_the_network(
-    tmp_path: Path,
+    make_archive, tmp_path: Path
 ) -> None:
-    accepted = write_archive("kvasir_seg", tmp_path / "a", count=4)
+    accepted = make_archive("kvasir_seg", count=4)
     resolve_archive(KVASIR_SEG, accepted, verify=False)
-    other = write_archive("kvasir_seg", tmp_path / "b", count=5, seed=9)
+    other = make_archive("kvasir_seg", count=5, seed=9)
     with pytest.raises(ChecksumError) as caught:
         load_dataset("kvasir_seg", data_dir=other, cache_dir=tmp_path / "cache")
     message = str(caught.value)
@@ -95,13 +92,13 @@ def test_another_failing_copy_needs_the_option_again_and_never_the_network(
 
 
 def test_a_good_copy_replacing_an_accepted_bad_one_is_read_as_verified(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    make_archive, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    good = complete_archive("kvasir_sessile", tmp_path / "good")  # pinned on first use
+    good = make_archive("kvasir_sessile", complete=True)  # pinned on first use
     resolve_archive(KVASIR_SESSILE, good)
     mine = tmp_path / "mine" / KVASIR_SESSILE.filename
     mine.parent.mkdir()
-    shutil.copy(write_archive("kvasir_sessile", tmp_path / "bad", count=5), mine)
+    shutil.copy(make_archive("kvasir_sessile", count=5), mine)
     cache = tmp_path / "cache"
     bad_rows = load_dataset(
         "kvasir_sessile", split="train", data_dir=mine, cache_dir=cache, **NO_CHECKS
@@ -116,16 +113,16 @@ def test_a_good_copy_replacing_an_accepted_bad_one_is_read_as_verified(
     assert resolve_archive(KVASIR_SESSILE, mine).matches_pin
 
 
-def test_tfds_reads_the_copy_hugging_face_accepted(tmp_path: Path) -> None:
+def test_tfds_reads_the_copy_hugging_face_accepted(make_archive, tmp_path: Path) -> None:
     tfds = pytest.importorskip("tensorflow_datasets")
     import kvasir_seg_tfds  # noqa: F401
 
-    bad = write_archive("kvasir_seg", tmp_path / "downloads", count=6)
+    bad = make_archive("kvasir_seg", count=6)
     load_dataset("kvasir_seg", data_dir=bad, cache_dir=tmp_path / "cache", **NO_CHECKS)
     builder = tfds.builder("kvasir_seg", data_dir=tmp_path / "tfds", file_format="array_record")
     builder.download_and_prepare()  # no manual_dir, no option: the store's accepted copy
     assert builder.info.splits.total_num_examples == 6
-    other = write_archive("kvasir_seg", tmp_path / "other", count=3, seed=4)
+    other = make_archive("kvasir_seg", count=3, seed=4)
     with pytest.raises(ChecksumError, match="no_checks"):
         tfds.builder(
             "kvasir_seg", data_dir=tmp_path / "tfds2", file_format="array_record"
@@ -135,7 +132,7 @@ def test_tfds_reads_the_copy_hugging_face_accepted(tmp_path: Path) -> None:
 
 
 def test_the_command_line_follows_the_same_rule(
-    tmp_path: Path, kvasir_seg_zip: Path, kvasir_seg_cli, kvasir_seg_subprocess
+    make_archive, tmp_path: Path, kvasir_seg_zip: Path, kvasir_seg_cli, kvasir_seg_subprocess
 ) -> None:
     # A subprocess: the cache is built in its default place, $HF_HOME of the run.
     kvasir_seg_subprocess(
@@ -148,7 +145,7 @@ def test_the_command_line_follows_the_same_rule(
     assert copy["path"] == str(kvasir_seg_zip) and copy["sha256"] == _sha(kvasir_seg_zip)
     assert copy["trust"].startswith("accepted")
     assert info["hf_caches"] and all(cache["current"] for cache in info["hf_caches"])
-    other = write_archive("kvasir_seg", tmp_path / "other", count=3, seed=4)
+    other = make_archive("kvasir_seg", count=3, seed=4)
     kvasir_seg_cli(
         "show kvasir_seg -n 2 -q --data-dir", other, "--out", tmp_path / "x.png", ok=False
     ).assert_user_error(str(other), "--no-verify")
@@ -171,13 +168,13 @@ def test_prepare_with_no_verify_prints_lines_that_work_as_printed(
 
 @pytest.mark.skipif(not TFDS, reason="TensorFlow Datasets is not installed")
 def test_tfds_serves_a_build_from_an_accepted_copy_with_the_one_warning(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    make_archive, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     import tensorflow_datasets as tfds
 
     import kvasir_seg_tfds  # noqa: F401
 
-    bad = write_archive("kvasir_seg", tmp_path / "downloads", count=4)
+    bad = make_archive("kvasir_seg", count=4)
     data = tmp_path / "tfds"
     first = tfds.builder(
         "kvasir_seg", data_dir=data, file_format="array_record", verification_mode="no_checks"
