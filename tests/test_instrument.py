@@ -12,7 +12,6 @@ import pytest
 from kvasir_seg.archive import open_archive
 from kvasir_seg.catalog import KVASIR_INSTRUMENT
 from kvasir_seg.errors import ArchiveError, LayoutError
-from kvasir_seg.testing import write_archive
 
 
 def _rewrite(path: Path, change) -> Path:
@@ -32,8 +31,8 @@ def _rewrite(path: Path, change) -> Path:
 
 
 @pytest.mark.parametrize("layout", ["repack", "nested"])
-def test_the_archive_lists_and_boxes_are_read(layout: str, tmp_path: Path) -> None:
-    path = write_archive("kvasir_instrument", tmp_path, count=10, layout=layout)
+def test_the_archive_lists_and_boxes_are_read(layout: str, make_archive) -> None:
+    path = make_archive("kvasir_instrument", count=10, layout=layout)
     with open_archive(KVASIR_INSTRUMENT, path) as archive:
         splits = archive.assign_splits()
         assert {name: len(ids) for name, ids in splits.items()} == {"train": 8, "test": 2}
@@ -42,8 +41,8 @@ def test_the_archive_lists_and_boxes_are_read(layout: str, tmp_path: Path) -> No
     assert example.mask.dtype == bool and example.mask.any()
 
 
-def test_a_listed_id_without_an_image_is_an_error(tmp_path: Path) -> None:
-    path = write_archive("kvasir_instrument", tmp_path, count=6)
+def test_a_listed_id_without_an_image_is_an_error(make_archive) -> None:
+    path = make_archive("kvasir_instrument", count=6)
     changed = _rewrite(
         path,
         lambda name, data: (
@@ -57,8 +56,8 @@ def test_a_listed_id_without_an_image_is_an_error(tmp_path: Path) -> None:
         archive.assign_splits()
 
 
-def test_an_image_in_no_list_is_an_error(tmp_path: Path) -> None:
-    path = write_archive("kvasir_instrument", tmp_path, count=6)
+def test_an_image_in_no_list_is_an_error(make_archive) -> None:
+    path = make_archive("kvasir_instrument", count=6)
     changed = _rewrite(path, lambda name, data: b"" if name.endswith("test.txt") else data)
     with (
         open_archive(KVASIR_INSTRUMENT, changed) as archive,
@@ -67,8 +66,8 @@ def test_an_image_in_no_list_is_an_error(tmp_path: Path) -> None:
         archive.assign_splits()
 
 
-def test_a_box_label_that_is_not_instrument_is_an_error(tmp_path: Path) -> None:
-    path = write_archive("kvasir_instrument", tmp_path, count=4)
+def test_a_box_label_that_is_not_instrument_is_an_error(make_archive) -> None:
+    path = make_archive("kvasir_instrument", count=4)
     changed = _rewrite(
         path,
         lambda name, data: (
@@ -110,9 +109,9 @@ def _link(name: str, target: str) -> tarfile.TarInfo:
     ids=["climbs-out", "absolute", "symlink", "truncated"],
 )
 def test_a_hostile_nested_archive_is_refused(
-    nested: bytes, fragment: str, tmp_path: Path, archive_store: Path
+    nested: bytes, fragment: str, tmp_path: Path, archive_store: Path, make_archive
 ) -> None:
-    path = write_archive("kvasir_instrument", tmp_path, count=4, layout="nested")
+    path = make_archive("kvasir_instrument", count=4, layout="nested")
     changed = _rewrite(path, lambda name, data: nested if name.endswith("images.tar.gz") else data)
     with pytest.raises(ArchiveError, match=fragment):
         open_archive(KVASIR_INSTRUMENT, changed)
@@ -121,8 +120,8 @@ def test_a_hostile_nested_archive_is_refused(
     assert not unpacked.exists() or not [p for p in unpacked.iterdir() if p.is_dir()]
 
 
-def test_a_nested_archive_is_unpacked_once(tmp_path: Path, archive_store: Path) -> None:
-    path = write_archive("kvasir_instrument", tmp_path, count=4, layout="nested")
+def test_a_nested_archive_is_unpacked_once(archive_store: Path, make_archive) -> None:
+    path = make_archive("kvasir_instrument", count=4, layout="nested")
     for _ in range(2):
         with open_archive(KVASIR_INSTRUMENT, path) as archive:
             assert len(archive.ids) == 4

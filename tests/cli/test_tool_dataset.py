@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 from kvasir_seg.catalog import DatasetSpec, unregister
-from kvasir_seg.testing import write_archive
 
 PLUGINS = Path(__file__).resolve().parents[1] / "plugins"
 
@@ -32,8 +31,8 @@ def tools() -> Iterator[DatasetSpec]:
 
 
 @pytest.fixture(scope="module")
-def tools_zip(tools: DatasetSpec, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_archive(tools, tmp_path_factory.mktemp("tools"), layout="nested")
+def tools_zip(tools: DatasetSpec, make_archive) -> Path:
+    return make_archive(tools, layout="nested")
 
 
 @pytest.fixture
