@@ -34,6 +34,7 @@ from kvasir_seg.archive import locate_archive
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.download import fetch_archive, manual_download_hint
 from kvasir_seg.errors import ChecksumError, DownloadError, KvasirSegError
+from kvasir_seg.logs import warn_once
 from kvasir_seg.store import ArchiveStore, default_store
 from kvasir_seg.trust import ResolvedArchive, check_archive, identity_of
 
@@ -81,7 +82,13 @@ def resolve_archive(
             except ChecksumError as error:
                 refused = refused or error
             except KvasirSegError as error:
-                logger.warning("skipping %s, recorded in the archive store: %s", location, error)
+                warn_once(
+                    logger,
+                    ("skipping", str(location), str(error)),
+                    "skipping %s, recorded in the archive store: %s",
+                    location,
+                    error,
+                )
     if refused is not None:
         raise refused  # a local copy fails its checksum: say so, never try the network instead
     if not download:

@@ -176,18 +176,22 @@ def test_numpy_output_never_imports_torch(fresh_python: Callable[[str], str]) ->
     assert fresh_python(script).strip() == "False"
 
 
-def test_the_pytorch_guide_snippets_run(
-    snippets: Callable[[str, str], list[str]],
-    kvasir_seg_folder: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.fixture
+def loads_the_synthetic_folder(
+    kvasir_seg_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """docs/pytorch.md's calls, verbatim; only the archive comes from the synthetic folder."""
+    """``kvasir_seg_hf.load_dataset`` reads the synthetic folder: the docs' calls run verbatim."""
 
     def from_synthetic_folder(*args: object, **kwargs: object):
         return load_dataset(*args, data_dir=kvasir_seg_folder, cache_dir=tmp_path, **kwargs)
 
     monkeypatch.setattr(kvasir_seg_hf, "load_dataset", from_synthetic_folder)
+
+
+def test_the_pytorch_guide_snippets_run(
+    snippets: Callable[[str, str], list[str]], loads_the_synthetic_folder: None
+) -> None:
+    """docs/pytorch.md's calls, verbatim; only the archive comes from the synthetic folder."""
     loader_code, metric_code = snippets("docs/pytorch.md", "PyTorch")
     namespace: dict = {}
     exec(compile(loader_code, "docs/pytorch.md: DataLoader", "exec"), namespace)
@@ -203,17 +207,9 @@ def test_the_pytorch_guide_snippets_run(
 
 
 def test_the_readme_pytorch_quick_start_runs(
-    snippets: Callable[[str, str], list[str]],
-    kvasir_seg_folder: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    snippets: Callable[[str, str], list[str]], loads_the_synthetic_folder: None
 ) -> None:
     """The README's quick start, verbatim, on the synthetic folder."""
-
-    def from_synthetic_folder(*args: object, **kwargs: object):
-        return load_dataset(*args, data_dir=kvasir_seg_folder, cache_dir=tmp_path, **kwargs)
-
-    monkeypatch.setattr(kvasir_seg_hf, "load_dataset", from_synthetic_folder)
     (code,) = snippets("README.md", "PyTorch")
     namespace: dict = {}
     exec(compile(code, "README.md: PyTorch", "exec"), namespace)
