@@ -9,8 +9,12 @@ the tests' own, ``from oracles import ...`` (``tests/oracles.py``), never a seco
 
 from __future__ import annotations
 
+import atexit
 import io
+import os
+import shutil
 import sys
+import tempfile
 import time
 import zipfile
 from collections.abc import Callable
@@ -25,6 +29,12 @@ from kvasir_seg.testing import write_archive
 TESTS = Path(__file__).resolve().parents[1] / "tests"
 if str(TESTS) not in sys.path:
     sys.path.append(str(TESTS))
+
+# A benchmark's synthetic archives must never become the user's pins or accepted copies:
+# the archive store (read at each call) is a scratch folder, removed at exit.
+_STORE = tempfile.mkdtemp(prefix="kvasir-seg-bench-store-")
+atexit.register(shutil.rmtree, _STORE, ignore_errors=True)
+os.environ["KVASIR_SEG_DATA"] = _STORE
 
 
 def timed(label: str, work: Callable[[], object], repeat: int = 1) -> float:
