@@ -109,6 +109,60 @@ def test_edge_cases_equal_pysodmetrics(case: str) -> None:
     assert_same_as_toolbox([prediction], [mask])
 
 
+def tie_case(case: str) -> tuple[np.ndarray, np.ndarray]:
+    """A mask whose background pixels have several nearest polyp pixels, and a map whose
+    values differ between those pixels (so the error taken from the nearest one differs)."""
+    rng = np.random.default_rng(17)
+    mask = np.zeros((23, 29), bool)
+    if case == "two pixels, a midpoint between":
+        mask[11, 8] = mask[11, 20] = True
+    if case == "four pixels, a centre between":
+        mask[6, 9] = mask[6, 19] = mask[16, 9] = mask[16, 19] = True
+    if case == "a lattice":
+        mask[1::4, 2::4] = True
+    if case == "a ring":
+        rows, columns = np.mgrid[:23, :29]
+        mask = np.abs(np.hypot(rows - 11, columns - 14) - 7) < 0.5
+    if case == "on the border":
+        mask[0, 3] = mask[0, 25] = mask[22, 14] = True
+    if case == "two blobs apart":
+        mask[4:9, 3:8] = mask[14:19, 21:26] = True
+    prediction = rng.integers(0, 256, size=mask.shape, dtype=np.uint8)
+    if case == "a lattice":
+        prediction = (prediction // 64 * 85).astype(np.uint8)  # many equal values
+    return prediction, mask.astype(np.uint8) * 255
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "two pixels, a midpoint between",
+        "four pixels, a centre between",
+        "a lattice",
+        "a ring",
+        "on the border",
+        "two blobs apart",
+    ],
+)
+def test_ties_between_nearest_polyp_pixels_equal_pysodmetrics(case: str) -> None:
+    # Equidistant polyp pixels: Fw depends on which one the distance transform picks.
+    prediction, mask = tie_case(case)
+    ours = compute_scores([prediction], [mask], protocol="pranet")["weighted_f_measure"]
+    expected = pranet_toolbox_scores([prediction], [mask])["weighted_f_measure"]
+    assert ours == pytest.approx(expected, abs=1e-12, rel=0)
+
+
+def test_distances_equal_scipys_on_an_image_too_wide_for_int32() -> None:
+    from scipy import ndimage
+
+    from kvasir_seg.scores.weighted_fmeasure import _distance_to
+
+    background = np.ones((3, 50_000), bool)  # squared distances reach 2.5e9 > 2**31
+    background[1, 0] = False
+    expected, nearest = ndimage.distance_transform_edt(background, return_indices=True)
+    assert np.array_equal(_distance_to(nearest), expected)
+
+
 def test_empty_reference_scores_as_documented() -> None:
     prediction = np.random.default_rng(3).integers(0, 256, size=(10, 10), dtype=np.uint8)
     scores = compute_scores([prediction], [np.zeros((10, 10), bool)], protocol="pranet")

@@ -7,7 +7,8 @@ polyp (pixel importance). Weighted recall and precision give ``Fw``.
 
 Work saved against the toolbox, with the same numbers: the Gaussian is applied as two 1-D
 passes and only around the polyp (the smoothed errors are used on polyp pixels only), and
-the background weights are computed in place without gathering pixels.
+the background weights are computed in place without gathering pixels, and the distances
+come from scipy's feature transform in integers (:func:`_distance_to`).
 
     >>> import numpy as np
     >>> reference = np.zeros((9, 9), bool); reference[3:6, 3:6] = True
@@ -44,11 +45,32 @@ def _polyp_window(reference: np.ndarray) -> tuple[slice, slice]:
     )
 
 
+def _distance_to(nearest: np.ndarray) -> np.ndarray:
+    """Each pixel's distance to its ``nearest`` pixel (a feature transform), as scipy gives it.
+
+    scipy squares and adds the offsets in float64 over ``np.indices``; here in integers,
+    broadcast: the same exact integer, so the same ``sqrt``, bit for bit, with less work.
+    """
+    height, width = nearest.shape[1:]
+    # int32 holds every squared distance unless the diagonal passes 46340 pixels.
+    large = (height - 1) ** 2 + (width - 1) ** 2 > np.iinfo(np.int32).max
+    offset = np.int64 if large else np.int32
+    rows = nearest[0] - np.arange(height, dtype=offset)[:, None]
+    columns = nearest[1] - np.arange(width, dtype=offset)
+    rows *= rows
+    columns *= columns
+    rows += columns
+    return np.sqrt(rows, dtype=np.float64)
+
+
 def weighted_f_measure(rescaled: np.ndarray, reference: np.ndarray, beta: float = 1.0) -> float:
     """``Fw`` of a probability map in [0, 1] against a bool reference; 0 without polyp."""
     if not reference.any():
         return 0.0
-    distance, nearest = ndimage.distance_transform_edt(~reference, return_indices=True)
+    nearest = ndimage.distance_transform_edt(
+        ~reference, return_distances=False, return_indices=True
+    )
+    distance = _distance_to(nearest)
 
     window = _polyp_window(reference)
     window_polyp = reference[window]
