@@ -18,6 +18,10 @@ saves (352x352 8-bit PNG maps). Then, per protocol:
 
 from __future__ import annotations
 
+import common  # noqa: F401  (first: every cache is isolated before a library reads it)
+
+# isort: split
+
 import argparse
 import contextlib
 import io

@@ -16,6 +16,10 @@ Figures:
 
 from __future__ import annotations
 
+import common  # noqa: F401  (first: every cache is isolated before a library reads it)
+
+# isort: split
+
 import argparse
 import io
 import logging

@@ -15,6 +15,10 @@ Each build runs in a fresh process (its peak RSS is read from ``getrusage``):
 
 from __future__ import annotations
 
+import common  # noqa: F401  (first: every cache is isolated before a library reads it)
+
+# isort: split
+
 import argparse
 import json
 import subprocess

@@ -20,6 +20,10 @@ Two data sets of synthetic polyps (a round blob and a blurred, noisy probability
 
 from __future__ import annotations
 
+import common  # noqa: F401  (first: every cache is isolated before a library reads it)
+
+# isort: split
+
 import argparse
 import shutil
 import tempfile

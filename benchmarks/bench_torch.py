@@ -17,6 +17,10 @@ Both give the same numbers (checked equal); the ratio is metric time / engine ti
 
 from __future__ import annotations
 
+import common  # noqa: F401  (first: every cache is isolated before a library reads it)
+
+# isort: split
+
 import argparse
 import warnings
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import atexit
 import io
-import os
 import shutil
 import sys
 import tempfile
@@ -30,11 +29,15 @@ TESTS = Path(__file__).resolve().parents[1] / "tests"
 if str(TESTS) not in sys.path:
     sys.path.append(str(TESTS))
 
-# A benchmark's synthetic archives must never become the user's pins or accepted copies:
-# the archive store (read at each call) is a scratch folder, removed at exit.
-_STORE = tempfile.mkdtemp(prefix="kvasir-seg-bench-store-")
-atexit.register(shutil.rmtree, _STORE, ignore_errors=True)
-os.environ["KVASIR_SEG_DATA"] = _STORE
+# A benchmark writes nothing into the user's caches: its synthetic archives must never
+# become the user's pins or accepted copies, nor its builds the user's Hugging Face, TFDS,
+# evaluate or Keras caches. Every cache is a scratch folder, removed at exit; each script
+# imports this module first, before any library reads its folders from the environment.
+_SCRATCH = tempfile.mkdtemp(prefix="kvasir-seg-bench-")
+atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
+from isolation import isolate  # noqa: E402  (tests/isolation.py, on the path above)
+
+isolate(_SCRATCH)
 
 
 def timed(label: str, work: Callable[[], object], repeat: int = 1) -> float:

@@ -26,6 +26,10 @@ formula) is printed next to the per-image IoU instead.
 
 from __future__ import annotations
 
+import common  # noqa: F401  (first: every cache is isolated before a library reads it)
+
+# isort: split
+
 import argparse
 import importlib
 import importlib.metadata
@@ -38,7 +42,6 @@ import numpy as np
 
 from kvasir_seg.scores import compute_scores
 
-import common  # noqa: F401  (puts tests/ on the path, for oracles)
 from oracles import mean_over_images, nanonet_calculate_metrics, pranet_toolbox_scores
 
 #: Cases of the empty-mask table: (reference, prediction) as (empty?, empty?).
