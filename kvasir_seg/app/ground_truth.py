@@ -5,7 +5,7 @@ The ground truth is either ``--references DIR`` (a folder of masks, or of sets,
 :mod:`kvasir_seg.app.reference_sets`) or ``--dataset NAME --split S`` (an archive's split,
 read by the core reader; ``--config``, ``--data-dir`` and ``--no-verify`` as elsewhere);
 ``show`` names the dataset as its argument, ``NAME``, and defaults to the config's last
-split. Scoring options: ``--protocol``, ``--threshold`` and ``--resize``.
+split. Scoring options: ``--protocol``, ``--threshold``, ``--resize`` and ``--jobs``.
 
     >>> import argparse
     >>> parser = argparse.ArgumentParser()
@@ -130,8 +130,25 @@ def add_allow_arguments(parser: argparse.ArgumentParser) -> None:
     add_flag(parser, "--allow-extra", "ignore predictions for images that are not in the split")
 
 
+def positive_jobs(value: str) -> int:
+    """``--jobs N``: a positive number of worker processes.
+
+    >>> positive_jobs("2")
+    2
+    """
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive number of worker processes, got {value!r} (1: no workers)"
+        )
+    return jobs
+
+
 def add_scoring_arguments(parser: argparse.ArgumentParser, *, protocol: bool = True) -> None:
-    """``--protocol`` (unless ``protocol=False``), ``--threshold`` and ``--resize``."""
+    """``--protocol`` (unless ``protocol=False``), ``--threshold``, ``--resize`` and ``--jobs``."""
     if protocol:
         parser.add_argument(
             "--protocol", choices=PROTOCOLS, default="default", help="scoring convention"
@@ -145,6 +162,16 @@ def add_scoring_arguments(parser: argparse.ArgumentParser, *, protocol: bool = T
             "resize each prediction to its ground truth's size with this Pillow filter "
             "before scoring (e.g. 352x352 network outputs); default none: a size mismatch "
             "is an error"
+        ),
+    )
+    parser.add_argument(
+        "--jobs",
+        type=positive_jobs,
+        default=None,
+        metavar="N",
+        help=(
+            "worker processes that read and measure the images (the same scores as 1); "
+            "default: the cores this process may use; 1: no worker processes"
         ),
     )
 
@@ -270,7 +297,9 @@ def score_or_explain(
 ) -> dict[str, Any]:
     """:func:`kvasir_seg.app.scoring.score_models`, with every mismatch listed on stderr."""
     from kvasir_seg.app.scoring import PredictionMismatch, score_models
+    from kvasir_seg.scores.parallel import available_cores
 
+    jobs = getattr(args, "jobs", None) or available_cores()
     try:
         scores = score_models(
             truth.sets,
@@ -279,6 +308,7 @@ def score_or_explain(
             threshold=threshold,
             resize=args.resize,
             progress=args.progress,
+            jobs=jobs,
             **options,
         )
     except PredictionMismatch as mismatch:

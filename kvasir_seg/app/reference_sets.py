@@ -54,7 +54,9 @@ class ReferenceSet:
     ``subfolder`` is where the set's predictions are inside a folder of predictions
     (``None``: the folder itself). ``read_image`` returns ``None`` when the set has no
     images (a folder of masks only); ``read_boxes`` gives the boxes of an archive's
-    example (none for a folder).
+    example (none for a folder). ``mask_file`` gives the file of a folder's mask, which
+    worker processes read with :func:`read_reference_file` (``None``: an archive's mask,
+    read here by ``read_mask``).
     """
 
     name: str
@@ -63,6 +65,12 @@ class ReferenceSet:
     read_image: Callable[[str], Image.Image | None] = field(default=lambda image_id: None)
     subfolder: str | None = None
     read_boxes: Callable[[str], Sequence[Box]] = field(default=lambda image_id: ())
+    mask_file: Callable[[str], Path | None] = field(default=lambda image_id: None)
+
+
+def read_reference_file(path: Path) -> np.ndarray:
+    """The ground-truth mask in ``path`` (near-binary, JPEG noise thresholded)."""
+    return read_mask_file(path, describe_path(path), role="reference", error=MetricInputError)
 
 
 def masks_location(folder: Path) -> Path | None:
@@ -126,8 +134,7 @@ def _folder_set(name: str, masks: Path, home: Path, *, subfolder: str | None) ->
         )
 
     def read_mask(image_id: str) -> np.ndarray:
-        path = files[image_id]
-        return read_mask_file(path, describe_path(path), role="reference", error=MetricInputError)
+        return read_reference_file(files[image_id])
 
     images_folder = home / IMAGES_FOLDER if masks != home else None
 
@@ -141,7 +148,7 @@ def _folder_set(name: str, masks: Path, home: Path, *, subfolder: str | None) ->
         path = images().get(image_id)
         return None if path is None else _decoded(path, describe_path(path))
 
-    return ReferenceSet(name, sorted(files), read_mask, read_image, subfolder)
+    return ReferenceSet(name, sorted(files), read_mask, read_image, subfolder, mask_file=files.get)
 
 
 def _decoded(source: bytes | Path, name: str) -> Image.Image:

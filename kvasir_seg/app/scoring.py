@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from kvasir_seg.app.predictions import (
     PredictionProblems,
@@ -29,10 +32,11 @@ from kvasir_seg.app.predictions import (
     prediction_size,
     read_prediction,
 )
-from kvasir_seg.app.reference_sets import ReferenceSet, masks_location
+from kvasir_seg.app.reference_sets import ReferenceSet, masks_location, read_reference_file
 from kvasir_seg.errors import MetricInputError
 from kvasir_seg.image_files import describe_path
 from kvasir_seg.scores import ScoreAccumulator, new_accumulator
+from kvasir_seg.scores.parallel import ordered_map
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +103,10 @@ class PredictionMismatch(MetricInputError):
                 for model, found in self.problems.items()
             )
         )
+
+    def __reduce__(self) -> tuple:
+        # Pickled (e.g. from a worker process) by what it was made of, not its message.
+        return type(self), (self.problems,)
 
     def lines(self, *, limit: int = 20) -> list[str]:
         """Every problem, at most ``limit`` ids per kind and model."""
@@ -174,6 +182,7 @@ def score_models(
     allow_missing: bool = False,
     allow_extra: bool = False,
     progress: bool = False,
+    jobs: int = 1,
 ) -> dict[str, ModelScores]:
     """Score every model's folder of predictions against ``sets`` under each protocol.
 
@@ -181,6 +190,10 @@ def score_models(
     folder. Raises :class:`PredictionMismatch` listing every missing, extra or (with
     ``resize="none"``) wrongly sized prediction, unless ``allow_missing`` /
     ``allow_extra`` say to score what matches.
+
+    ``jobs`` > 1 decodes, resizes and measures the images in that many worker processes
+    (:func:`kvasir_seg.scores.parallel.ordered_map`) and folds them here in input order:
+    the same scores as ``jobs=1``, which starts no process.
     """
     several = len(sets) > 1
     problems, scores = {}, {}
@@ -197,32 +210,99 @@ def score_models(
             extra=extra,
         )
     total = sum(1 for _ in _pairs(sets, scores))
-    for reference_set, image_id in _progress(_pairs(sets, scores), total, progress):
-        reference = reference_set.read_mask(image_id)
-        height, width = reference.shape
-        for model, model_scores in scores.items():
-            path = model_scores.files[reference_set.name].get(image_id)
-            if path is None:
-                continue
-            label = image_label(reference_set.name, image_id, several)
-            if resize == "none":
-                size = prediction_size(path)
-                if size != (width, height):
-                    problems[model].wrong_size.append((label, size, (width, height)))
+    models_order = list(scores)
+
+    def tasks() -> Iterator[_ImageTask]:
+        for reference_set, image_id in _pairs(sets, scores):
+            mask_file = reference_set.mask_file(image_id)
+            paths = [scores[m].files[reference_set.name].get(image_id) for m in models_order]
+            yield _ImageTask(
+                mask_file if mask_file is not None else reference_set.read_mask(image_id),
+                paths,
+                measure=not any(problems.values()),  # else only sizes: one run lists them all
+            )
+
+    measured = ordered_map(
+        _measure_image,
+        tasks(),
+        jobs=jobs,
+        initializer=_start_measuring,
+        initargs=(tuple(protocols), threshold, resize),
+    )
+    with closing(measured):  # an error or Ctrl-C here stops the workers at once
+        pairs = _progress(zip(_pairs(sets, scores), measured, strict=True), total, progress)
+        for (reference_set, image_id), (reference_size, results) in pairs:
+            for model, result in zip(models_order, results, strict=True):
+                if result is None:
                     continue
-            if any(problems.values()):
-                continue  # keep checking sizes, so that one run lists every problem
-            prediction = read_prediction(path)
-            set_scores = model_scores.sets[reference_set.name]
-            for protocol, accumulator in set_scores.items():
-                statistics = accumulator.measure(prediction, reference)
-                accumulator.add(statistics, image_id=image_id)
-                model_scores.overall[protocol].add(statistics, image_id=label)
+                model_scores = scores[model]
+                label = image_label(reference_set.name, image_id, several)
+                if isinstance(result, _WrongSize):
+                    problems[model].wrong_size.append((label, result.size, reference_size))
+                    continue
+                if any(problems.values()) or not result:
+                    continue
+                set_scores = model_scores.sets[reference_set.name]
+                measured_protocols = zip(set_scores.items(), result, strict=True)
+                for (protocol, accumulator), statistics in measured_protocols:
+                    accumulator.add(statistics, image_id=image_id)
+                    model_scores.overall[protocol].add(statistics, image_id=label)
     if any(problems.values()):
         raise PredictionMismatch(problems)
     for model, model_scores in scores.items():
         _drop_empty_sets(model, model_scores, protocols[0])
     return scores
+
+
+@dataclass(frozen=True)
+class _WrongSize:
+    """A prediction whose (width, height) differs from its ground truth's."""
+
+    size: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class _ImageTask:
+    """One image for a worker: its reference (a file, or a decoded mask), each model's
+    prediction file (``None``: none), and whether to measure or only check sizes."""
+
+    reference: Path | np.ndarray
+    predictions: list[Path | None]
+    measure: bool = True
+
+
+#: The accumulators whose ``measure`` a worker runs (set by :func:`_start_measuring`).
+_measurers: list[ScoreAccumulator] = []
+
+
+def _start_measuring(protocols: tuple[str, ...], threshold: float, resize: str) -> None:
+    _measurers[:] = _accumulators(protocols, threshold, resize).values()
+
+
+def _measure_image(task: _ImageTask) -> tuple[tuple[int, int], list]:
+    """(reference (width, height), per model: None, a :class:`_WrongSize`, or the
+    statistics of each protocol, empty when only sizes are checked)."""
+    reference = task.reference
+    if isinstance(reference, Path):
+        reference = read_reference_file(reference)
+    height, width = reference.shape
+    resize = _measurers[0].resize
+    results: list = []
+    for path in task.predictions:
+        if path is None:
+            results.append(None)
+            continue
+        if resize == "none":
+            size = prediction_size(path)
+            if size != (width, height):
+                results.append(_WrongSize(size))
+                continue
+        if not task.measure:
+            results.append([])
+            continue
+        prediction = read_prediction(path)
+        results.append([measurer.measure(prediction, reference) for measurer in _measurers])
+    return (width, height), results
 
 
 def _accumulators(

@@ -23,13 +23,16 @@ at once:
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Hashable, Iterable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 from kvasir_seg.errors import MetricInputError
 from kvasir_seg.scores.accumulator import ScoreAccumulator
 from kvasir_seg.scores.confusion import ConfusionCounts, DefaultAccumulator
+from kvasir_seg.scores.parallel import available_cores, check_jobs, ordered_map
 from kvasir_seg.scores.pranet import PraNetAccumulator, PraNetImageStatistics
 from kvasir_seg.scores.resize import RESIZE_METHODS
 from kvasir_seg.scores.timing import fps, time_inference, timed_predictions
@@ -45,6 +48,7 @@ __all__ = [
     "PraNetAccumulator",
     "PraNetImageStatistics",
     "ScoreAccumulator",
+    "available_cores",
     "compute_scores",
     "evaluate_module_path",
     "fps",
@@ -65,7 +69,9 @@ def new_accumulator(
 
     ``resize`` is the Pillow filter (``"nearest"``, ``"bilinear"``, ``"bicubic"``) that
     brings a prediction to its reference's size first; ``"none"`` refuses a size mismatch
-    (:mod:`kvasir_seg.scores.resize`).
+    (:mod:`kvasir_seg.scores.resize`). To measure images in several processes, give
+    ``compute_scores`` its ``num_workers``, or fold :meth:`ScoreAccumulator.measure`'s
+    results from :func:`kvasir_seg.scores.parallel.ordered_map` with ``add``.
 
     >>> new_accumulator("pranet", resize="bilinear").resize
     'bilinear'
@@ -123,6 +129,7 @@ def compute_scores(
     image_ids: Iterable[Hashable] | None = None,
     inference_times: Iterable[float] | None = None,
     per_image: bool = False,
+    num_workers: int = 1,
 ) -> dict[str, Any]:
     """Score predictions against references in one call (a loop over an accumulator).
 
@@ -131,6 +138,9 @@ def compute_scores(
     ``per_image`` output; ``inference_times`` (seconds per image) add ``fps``. ``resize``
     (``"nearest"``, ``"bilinear"``, ``"bicubic"``) resizes each prediction to its
     reference's size first, as :mod:`kvasir_seg.scores.resize` describes.
+    ``num_workers`` > 1 measures the images in that many processes (the masks are sent to
+    them, a few per worker at a time) and folds them in input order: the same floats as
+    one process; 1, the default, starts no process (``available_cores()`` uses them all).
 
         >>> import numpy as np
         >>> masks = [np.eye(4, dtype=bool), np.ones((3, 5), np.uint8)]
@@ -145,15 +155,51 @@ def compute_scores(
         image_ids=image_ids,
         inference_times=inference_times,
     )
+    check_jobs(num_workers)
     accumulator = new_accumulator(protocol, threshold, resize)
     extras = {"image_id": image_ids, "inference_time": inference_times}
     given = {name: values for name, values in extras.items() if values is not None}
-    for prediction, reference, *values in _strict_rows(predictions, references, *given.values()):
-        accumulator.update(prediction, reference, **dict(zip(given, values, strict=True)))
+    rows = _strict_rows(predictions, references, *given.values())
+    if num_workers == 1:
+        for prediction, reference, *values in rows:
+            accumulator.update(prediction, reference, **dict(zip(given, values, strict=True)))
+    else:
+        extra_values: deque[tuple[Any, ...]] = deque()  # ids and times in flight, no masks
+
+        def pairs() -> Iterator[tuple[Any, Any]]:
+            for prediction, reference, *values in rows:
+                extra_values.append(tuple(values))
+                yield prediction, reference
+
+        measured = ordered_map(
+            _measure_pair,
+            pairs(),
+            jobs=num_workers,
+            initializer=_start_measuring,
+            initargs=(protocol, accumulator.__dict__.get("threshold", 0.5), accumulator.resize),
+        )
+        with closing(measured):  # an error or Ctrl-C here stops the workers at once
+            for statistics in measured:
+                values = extra_values.popleft()
+                accumulator.add(statistics, **dict(zip(given, values, strict=True)))
     logger.debug("Scored %d images with the %s protocol.", len(accumulator), protocol)
     if not len(accumulator):
         raise MetricInputError("No predictions and references were given: the lists are empty.")
     return accumulator.result(per_image=per_image)
+
+
+_worker_accumulator: ScoreAccumulator | None = None
+
+
+def _start_measuring(protocol: str, threshold: float, resize: str) -> None:
+    """A worker's initializer: the accumulator whose ``measure`` it runs."""
+    global _worker_accumulator
+    _worker_accumulator = new_accumulator(protocol, threshold, resize)
+
+
+def _measure_pair(pair: tuple[Any, Any]) -> Any:
+    assert _worker_accumulator is not None
+    return _worker_accumulator.measure(*pair)
 
 
 def evaluate_module_path() -> str:

@@ -1,0 +1,114 @@
+"""Measure images in worker processes, fold them in the parent in input order.
+
+The accumulators split each image into ``measure`` (one prediction/reference pair into its
+per-image statistics, the costly part) and ``add`` (fold them in). :func:`ordered_map` runs
+the measuring in a :class:`~concurrent.futures.ProcessPoolExecutor` and yields the results
+in input order, so folding them gives the very floats one process gives. At most ``ahead``
+items per worker are in flight, never all masks. An error raised in a worker (a
+:class:`~kvasir_seg.errors.MetricInputError` naming the image) is re-raised in the parent
+as it is; Ctrl-C cancels what is pending and stops the workers. ``jobs=1`` starts no pool.
+
+    >>> list(ordered_map(abs, [-1, 2, -3], jobs=1))
+    [1, 2, 3]
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, TypeVar
+
+from kvasir_seg.errors import MetricInputError
+
+_In = TypeVar("_In")
+_Out = TypeVar("_Out")
+
+#: Items in flight per worker: enough to keep each busy, few enough to bound memory.
+AHEAD_PER_WORKER = 4
+
+
+def available_cores() -> int:
+    """The cores this process may use: ``os.process_cpu_count()`` (Python 3.13), else its
+    CPU affinity, else ``os.cpu_count()``; at least 1.
+
+    >>> available_cores() >= 1
+    True
+    """
+    counter = getattr(os, "process_cpu_count", None)
+    if counter is not None:
+        count = counter()
+    elif hasattr(os, "sched_getaffinity"):
+        count = len(os.sched_getaffinity(0))
+    else:
+        count = os.cpu_count()
+    return max(1, count or 1)
+
+
+def check_jobs(jobs: int) -> int:
+    """``jobs`` as a positive int, or :class:`MetricInputError`."""
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise MetricInputError(
+            f"the number of workers must be a positive integer, got {jobs!r} (1: no pool)."
+        )
+    return jobs
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """A forkserver where there is one: forking a process that runs threads (a progress
+    bar, TensorFlow) can deadlock; the server, started once with the engine imported,
+    forks workers that start at once."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["kvasir_seg.scores"])
+    return context
+
+
+def _ignore_interrupts(initializer: Callable[..., None] | None, arguments: tuple) -> None:
+    # Ctrl-C reaches the whole process group: the parent alone handles it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer is not None:
+        initializer(*arguments)
+
+
+def ordered_map(
+    work: Callable[[_In], _Out],
+    items: Iterable[_In],
+    *,
+    jobs: int = 1,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+    ahead: int = AHEAD_PER_WORKER,
+) -> Iterator[_Out]:
+    """``map(work, items)`` in input order; with ``jobs > 1`` on that many processes.
+
+    ``work`` and ``initializer`` must be module-level functions (they are pickled); the
+    initializer runs once per worker (with ``jobs=1``, once here).
+    """
+    check_jobs(jobs)
+    if jobs == 1:
+        if initializer is not None:
+            initializer(*initargs)
+        yield from map(work, items)
+        return
+    pool = ProcessPoolExecutor(
+        jobs,
+        mp_context=_context(),
+        initializer=_ignore_interrupts,
+        initargs=(initializer, initargs),
+    )
+    pending: deque[Future[_Out]] = deque()
+    try:
+        for item in items:
+            pending.append(pool.submit(work, item))
+            if len(pending) >= jobs * ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        # Normal end, an error or Ctrl-C in the parent, or the consumer stopped early.
+        pool.shutdown(wait=True, cancel_futures=True)

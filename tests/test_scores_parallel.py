@@ -1,0 +1,123 @@
+"""compute_scores(num_workers=N): the same floats as one process; errors as they are."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+from kvasir_seg import errors
+from kvasir_seg.errors import KvasirSegError, MetricInputError
+from kvasir_seg.scores import available_cores, compute_scores, parallel
+
+
+def _masks(count: int = 14, seed: int = 0) -> tuple[list, list]:
+    """Probability maps (some smaller than their mask) and bool references of mixed sizes."""
+    rng = np.random.default_rng(seed)
+    predictions, references = [], []
+    for index in range(count):
+        height, width = 30 + index, 41 - index
+        reference = np.zeros((height, width), bool)
+        reference[5 : 5 + index + 3, 4 : 4 + 2 * index + 3] = True
+        noise = rng.random((height, width))
+        prediction = np.clip(reference * 0.7 + noise * 0.5, 0, 1)
+        if index % 3 == 0:
+            prediction = (prediction[::2, ::2] * 255).astype(np.uint8)  # to be resized
+        predictions.append(prediction)
+        references.append(reference)
+    return predictions, references
+
+
+@pytest.mark.parametrize("protocol", ["default", "pranet"])
+def test_two_workers_give_the_floats_of_one(protocol: str) -> None:
+    predictions, references = _masks()
+    options = {
+        "protocol": protocol,
+        "resize": "bilinear",
+        "image_ids": [f"image-{i}" for i in range(len(predictions))],
+        "inference_times": [0.01 * (i + 1) for i in range(len(predictions))],
+        "per_image": True,
+    }
+    one = compute_scores(predictions, references, **options)
+    two = compute_scores(iter(predictions), iter(references), num_workers=2, **options)
+    assert two == one  # bit-identical: == on every float, per image too
+    assert list(two["per_image"]) == options["image_ids"]
+
+
+def test_an_error_in_a_worker_is_the_error_of_one_process() -> None:
+    predictions, references = _masks(8)
+    predictions[5] = np.full((4, 4), np.nan)
+    references[5] = np.zeros((4, 4), bool)
+    raised = []
+    for workers in (1, 2):
+        with pytest.raises(MetricInputError) as caught:
+            compute_scores(predictions, references, resize="nearest", num_workers=workers)
+        raised.append((type(caught.value), str(caught.value)))
+    assert raised[0] == raised[1]
+    assert "NaN" in raised[0][1]
+
+
+def test_one_worker_starts_no_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool was started")
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    predictions, references = _masks(3)
+    compute_scores(predictions, references, resize="nearest", num_workers=1)
+    assert list(parallel.ordered_map(abs, [-1, -2], jobs=1)) == [1, 2]
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True])
+def test_the_number_of_workers_is_checked(workers: object) -> None:
+    with pytest.raises(MetricInputError, match="positive integer"):
+        compute_scores([np.ones((2, 2))], [np.ones((2, 2), bool)], num_workers=workers)
+
+
+def test_the_window_of_pending_images_is_bounded() -> None:
+    produced, consumed = [], []
+
+    def items():
+        for value in range(40):
+            produced.append(value)
+            yield value
+
+    for value in parallel.ordered_map(abs, items(), jobs=2, ahead=2):
+        consumed.append(value)
+        assert len(produced) - len(consumed) <= 2 * 2
+    assert consumed == list(range(40))
+
+
+def test_available_cores_is_a_positive_count() -> None:
+    assert 1 <= available_cores() <= (__import__("os").cpu_count() or 1)
+
+
+def test_our_errors_pickle_as_they_are() -> None:
+    from kvasir_seg.app.options import UsageError
+    from kvasir_seg.app.predictions import PredictionProblems
+    from kvasir_seg.app.scoring import PredictionMismatch
+
+    classes = [
+        value
+        for value in vars(errors).values()
+        if isinstance(value, type) and issubclass(value, KvasirSegError)
+    ]
+    for error in [cls("what to do") for cls in classes] + [UsageError("what to do")]:
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error) and str(copy) == str(error)
+    mismatch = PredictionMismatch({"": PredictionProblems(missing=["a"])})
+    copy = pickle.loads(pickle.dumps(mismatch))
+    assert type(copy) is PredictionMismatch and copy.lines() == mismatch.lines()
+
+
+def test_ctrl_c_stops_the_workers() -> None:
+    import multiprocessing
+
+    def items():
+        yield from range(6)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        for _ in parallel.ordered_map(abs, items(), jobs=2):
+            pass
+    assert multiprocessing.active_children() == []
