@@ -17,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -61,7 +62,13 @@ def _context() -> multiprocessing.context.BaseContext:
     """A forkserver where there is one: forking a process that runs threads (a progress
     bar, TensorFlow) can deadlock; the server, started once with the engine imported,
     forks workers that start at once."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+    methods = multiprocessing.get_all_start_methods()
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if main_file is not None and not os.path.exists(main_file) and "fork" in methods:
+        # `python -` (a script on stdin): a forkserver or spawned worker would run the
+        # main module again from its file, which is not there.
+        return multiprocessing.get_context("fork")
+    if "forkserver" not in methods:
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["kvasir_seg.scores"])
