@@ -228,6 +228,7 @@ def score_models(
         jobs=jobs,
         initializer=_start_measuring,
         initargs=(tuple(protocols), threshold, resize),
+        preload=(__name__,),
     )
     with closing(measured):  # an error or Ctrl-C here stops the workers at once
         pairs = _progress(zip(_pairs(sets, scores), measured, strict=True), total, progress)

@@ -58,7 +58,7 @@ def check_jobs(jobs: int) -> int:
     return jobs
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def _context(preload: tuple[str, ...] = ()) -> multiprocessing.context.BaseContext:
     """A forkserver where there is one: forking a process that runs threads (a progress
     bar, TensorFlow) can deadlock; the server, started once with the engine imported,
     forks workers that start at once."""
@@ -71,7 +71,8 @@ def _context() -> multiprocessing.context.BaseContext:
     if "forkserver" not in methods:
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["kvasir_seg.scores"])
+    # "__main__" first: the server imports the main script once, its workers never again.
+    context.set_forkserver_preload(["__main__", "kvasir_seg.scores", *preload])
     return context
 
 
@@ -90,11 +91,14 @@ def ordered_map(
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
     ahead: int = AHEAD_PER_WORKER,
+    preload: tuple[str, ...] = (),
 ) -> Iterator[_Out]:
     """``map(work, items)`` in input order; with ``jobs > 1`` on that many processes.
 
     ``work`` and ``initializer`` must be module-level functions (they are pickled); the
-    initializer runs once per worker (with ``jobs=1``, once here).
+    initializer runs once per worker (with ``jobs=1``, once here). ``preload`` names the
+    modules ``work`` lives in, imported once by the fork server (when this call starts it)
+    rather than by each worker.
     """
     check_jobs(jobs)
     if jobs == 1:
@@ -104,7 +108,7 @@ def ordered_map(
         return
     pool = ProcessPoolExecutor(
         jobs,
-        mp_context=_context(),
+        mp_context=_context(preload),
         initializer=_ignore_interrupts,
         initargs=(initializer, initargs),
     )
