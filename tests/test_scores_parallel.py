@@ -88,6 +88,44 @@ def test_the_window_of_pending_images_is_bounded() -> None:
     assert consumed == list(range(40))
 
 
+@pytest.mark.parametrize("chunk", [3, 8])
+def test_chunks_keep_the_order_and_bound_the_window(chunk: int) -> None:
+    produced, consumed = [], []
+
+    def items():
+        for value in range(-40, 0):
+            produced.append(value)
+            yield value
+
+    for value in parallel.ordered_map(abs, items(), jobs=2, ahead=2, chunk=chunk):
+        consumed.append(value)
+        assert len(produced) - len(consumed) <= 2 * 2 * chunk
+    assert consumed == list(range(40, 0, -1))
+
+
+def _fail_on_five(value: int) -> int:
+    if value == 5:
+        raise MetricInputError(f"image {value} is broken")
+    return value
+
+
+@pytest.mark.parametrize(("jobs", "chunk"), [(1, 1), (2, 1), (2, 4), (2, 16)])
+def test_an_error_comes_after_the_results_before_it_as_with_map(jobs: int, chunk: int) -> None:
+    consumed = []
+    with pytest.raises(MetricInputError, match="image 5 is broken") as caught:
+        for value in parallel.ordered_map(_fail_on_five, range(12), jobs=jobs, chunk=chunk):
+            consumed.append(value)
+    assert consumed == [0, 1, 2, 3, 4]
+    if jobs > 1:  # the worker's traceback is the cause, as a raise in the worker shows it
+        assert "_fail_on_five" in str(caught.value.__cause__)
+
+
+@pytest.mark.parametrize("chunk", [0, -1, 2.0, True])
+def test_the_chunk_is_checked(chunk: object) -> None:
+    with pytest.raises(MetricInputError, match="chunk must be a positive integer"):
+        list(parallel.ordered_map(abs, [1], jobs=2, chunk=chunk))
+
+
 def test_available_cores_is_a_positive_count() -> None:
     assert 1 <= available_cores() <= (__import__("os").cpu_count() or 1)
 

@@ -3,10 +3,12 @@
 The accumulators split each image into ``measure`` (one prediction/reference pair into its
 per-image statistics, the costly part) and ``add`` (fold them in). :func:`ordered_map` runs
 the measuring in a :class:`~concurrent.futures.ProcessPoolExecutor` and yields the results
-in input order, so folding them gives the very floats one process gives. At most ``ahead``
-items per worker are in flight, never all masks. An error raised in a worker (a
-:class:`~kvasir_seg.errors.MetricInputError` naming the image) is re-raised in the parent
-as it is; Ctrl-C cancels what is pending and stops the workers. ``jobs=1`` starts no pool.
+in input order, so folding them gives the very floats one process gives. Items go to the
+workers ``chunk`` at a time (one round trip for several cheap items, such as file paths),
+and at most ``ahead`` such tasks per worker are in flight, never all masks. An error
+raised in a worker (a :class:`~kvasir_seg.errors.MetricInputError` naming the image) is
+re-raised in the parent as it is, after the results of the items before it, as ``map``
+does; Ctrl-C cancels what is pending and stops the workers. ``jobs=1`` starts no pool.
 
     >>> list(ordered_map(abs, [-1, 2, -3], jobs=1))
     [1, 2, 3]
@@ -18,9 +20,11 @@ import multiprocessing
 import os
 import signal
 import sys
+import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
 from typing import Any, TypeVar
 
 from kvasir_seg.errors import MetricInputError
@@ -28,8 +32,12 @@ from kvasir_seg.errors import MetricInputError
 _In = TypeVar("_In")
 _Out = TypeVar("_Out")
 
-#: Items in flight per worker: enough to keep each busy, few enough to bound memory.
+#: Tasks in flight per worker: enough to keep each busy, few enough to bound memory.
 AHEAD_PER_WORKER = 4
+
+#: What a task sends back: the results of its items, and the error that stopped it (with
+#: the worker's traceback, as text), if one did.
+_TaskResult = tuple[list[Any], "Exception | None", str]
 
 
 def available_cores() -> int:
@@ -91,16 +99,20 @@ def ordered_map(
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
     ahead: int = AHEAD_PER_WORKER,
+    chunk: int = 1,
     preload: tuple[str, ...] = (),
 ) -> Iterator[_Out]:
     """``map(work, items)`` in input order; with ``jobs > 1`` on that many processes.
 
     ``work`` and ``initializer`` must be module-level functions (they are pickled); the
-    initializer runs once per worker (with ``jobs=1``, once here). ``preload`` names the
-    modules ``work`` lives in, imported once by the fork server (when this call starts it)
-    rather than by each worker.
+    initializer runs once per worker (with ``jobs=1``, once here). Each task is ``chunk``
+    items; at most ``jobs * ahead`` tasks are in flight. ``preload`` names the modules
+    ``work`` lives in, imported once by the fork server (when this call starts it) rather
+    than by each worker.
     """
     check_jobs(jobs)
+    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
+        raise MetricInputError(f"chunk must be a positive integer of items, got {chunk!r}.")
     if jobs == 1:
         if initializer is not None:
             initializer(*initargs)
@@ -112,14 +124,42 @@ def ordered_map(
         initializer=_ignore_interrupts,
         initargs=(initializer, initargs),
     )
-    pending: deque[Future[_Out]] = deque()
+    pending: deque[Future[_TaskResult]] = deque()
+    tasks = iter(items)
     try:
-        for item in items:
-            pending.append(pool.submit(work, item))
+        while task := list(islice(tasks, chunk)):
+            pending.append(pool.submit(_run_task, work, task))
             if len(pending) >= jobs * ahead:
-                yield pending.popleft().result()
+                yield from _results(pending.popleft())
         while pending:
-            yield pending.popleft().result()
+            yield from _results(pending.popleft())
     finally:
         # Normal end, an error or Ctrl-C in the parent, or the consumer stopped early.
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _RemoteTraceback(Exception):
+    """The worker's traceback, shown as the cause of an error re-raised in the parent."""
+
+    def __str__(self) -> str:
+        return f"\n{self.args[0]}"
+
+
+def _run_task(work: Callable[[_In], _Out], task: list[_In]) -> _TaskResult:
+    """In a worker: ``work`` on each item of one task, until one raises."""
+    results = []
+    for item in task:
+        try:
+            results.append(work(item))
+        except Exception as error:  # sent back with the results before it
+            return results, error, "".join(traceback.format_exception(error))
+    return results, None, ""
+
+
+def _results(future: Future[_TaskResult]) -> Iterator[Any]:
+    """The results of one task, then the error that stopped it, as the worker raised it."""
+    results, error, remote = future.result()
+    yield from results
+    if error is not None:
+        error.__cause__ = _RemoteTraceback(remote)
+        raise error
