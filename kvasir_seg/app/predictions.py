@@ -41,10 +41,13 @@ def files_by_id(folder: Path, kind: str = "prediction") -> dict[str, Path]:
     there is none.
     """
     found: dict[str, Path] = {}
-    for path in sorted(folder.iterdir()):
+    with os.scandir(folder) as entries:  # their types come with the listing: no stat each
+        listed = sorted(entries, key=lambda entry: entry.name)
+    for entry in listed:
+        path = folder / entry.name
         if path.name.startswith(".") or path.suffix.lower() not in PREDICTION_SUFFIXES:
             continue
-        if not path.is_file():
+        if not entry.is_file():
             raise MetricInputError(
                 f"{path} is not a regular file (a folder, FIFO, socket or broken link); a "
                 f"{kind} is a PNG/JPEG/BMP/TIFF file. Remove it from the folder."

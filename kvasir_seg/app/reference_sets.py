@@ -84,7 +84,9 @@ def masks_location(folder: Path) -> Path | None:
 
 
 def _subfolders(folder: Path) -> list[Path]:
-    return [p for p in sorted(folder.iterdir()) if p.is_dir() and not p.name.startswith(".")]
+    with os.scandir(folder) as entries:  # their types come with the listing: no stat each
+        names = sorted(e.name for e in entries if e.is_dir() and not e.name.startswith("."))
+    return [folder / name for name in names]
 
 
 def reference_sets(directory: str | os.PathLike[str]) -> list[ReferenceSet]:
