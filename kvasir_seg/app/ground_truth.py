@@ -43,6 +43,13 @@ from kvasir_seg.catalog import get_spec
 PROTOCOLS = ("default", "pranet")
 RESIZE_METHODS = ("none", "nearest", "bilinear", "bicubic")
 
+#: What the workers of ``--jobs`` run, imported once by their fork server: the scoring
+#: module and the decoders Pillow loads on its first open (``PIL.Image.preinit``).
+WORKER_MODULES = (
+    "kvasir_seg.app.scoring",
+    *(f"PIL.{name}ImagePlugin" for name in ("Bmp", "Gif", "Jpeg", "Ppm", "Png")),
+)
+
 logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
@@ -176,6 +183,22 @@ def add_scoring_arguments(parser: argparse.ArgumentParser, *, protocol: bool = T
     )
 
 
+def jobs_of(args: argparse.Namespace) -> int:
+    """``--jobs``, by default the cores this process may use."""
+    from kvasir_seg.scores.parallel import available_cores
+
+    return getattr(args, "jobs", None) or available_cores()
+
+
+def start_workers(args: argparse.Namespace) -> None:
+    """With more than one job, start the workers' fork server at once: it imports
+    :data:`WORKER_MODULES` on another core while this process imports, checks and lists."""
+    if jobs_of(args) > 1:
+        from kvasir_seg.scores.parallel import start_server
+
+        start_server(WORKER_MODULES)
+
+
 def scoring_threshold(args: argparse.Namespace) -> float:
     """The default protocol's threshold; the settings are checked before anything is read."""
     protocol = getattr(args, "protocol", "default")
@@ -297,9 +320,8 @@ def score_or_explain(
 ) -> dict[str, Any]:
     """:func:`kvasir_seg.app.scoring.score_models`, with every mismatch listed on stderr."""
     from kvasir_seg.app.scoring import PredictionMismatch, score_models
-    from kvasir_seg.scores.parallel import available_cores
 
-    jobs = getattr(args, "jobs", None) or available_cores()
+    jobs = jobs_of(args)
     try:
         scores = score_models(
             truth.sets,

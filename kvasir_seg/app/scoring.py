@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kvasir_seg.app.ground_truth import WORKER_MODULES
 from kvasir_seg.app.predictions import (
     PredictionProblems,
     compare_ids,
@@ -237,7 +238,7 @@ def score_models(
         initargs=(tuple(protocols), threshold, resize),
         chunk=IMAGES_PER_TASK,
         ahead=TASKS_AHEAD,
-        preload=(__name__,),
+        preload=WORKER_MODULES,
     )
     with closing(measured):  # an error or Ctrl-C here stops the workers at once
         pairs = _progress(zip(_pairs(sets, scores), measured, strict=True), total, progress)

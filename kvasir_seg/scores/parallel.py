@@ -84,6 +84,16 @@ def _context(preload: tuple[str, ...] = ()) -> multiprocessing.context.BaseConte
     return context
 
 
+def start_server(preload: tuple[str, ...] = ()) -> None:
+    """Start the fork server of :func:`ordered_map` calls with this ``preload`` now, in the
+    background: it imports the modules on another core while this process goes on, rather
+    than when the first pool starts. Nothing where workers are forked or spawned."""
+    if _context(preload).get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
 def _ignore_interrupts(initializer: Callable[..., None] | None, arguments: tuple) -> None:
     # Ctrl-C reaches the whole process group: the parent alone handles it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

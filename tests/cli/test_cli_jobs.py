@@ -87,3 +87,27 @@ def test_ctrl_c_with_two_jobs_prints_one_line_and_stops_the_workers(
     assert failed.returncode == 130
     assert failed.stderr.strip() == "kvasir-seg: interrupted"
     assert multiprocessing.active_children() == []
+
+
+def test_the_fork_server_starts_before_anything_is_read_with_two_jobs_only(
+    test_dataset, tmp_path: Path, kvasir_seg_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kvasir_seg.app import ground_truth
+
+    started = []
+    monkeypatch.setattr(parallel, "start_server", started.append)
+    predictions = test_dataset.write_predictions(tmp_path / "results", size=None)
+    args = ["evaluate --references", test_dataset.root, "--predictions", predictions, "-q"]
+    kvasir_seg_cli(*args, "--jobs 1")
+    assert started == []
+    kvasir_seg_cli(*args, "--jobs 2")
+    assert started == [ground_truth.WORKER_MODULES]
+
+
+def test_the_modules_the_fork_server_imports_exist() -> None:
+    import importlib
+
+    from kvasir_seg.app import ground_truth
+
+    for name in ground_truth.WORKER_MODULES:
+        importlib.import_module(name)  # the server skips a module it cannot import
