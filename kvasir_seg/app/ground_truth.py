@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kvasir_seg import workers
 from kvasir_seg.app.options import (
     DEFAULT_THRESHOLD,
     UsageError,
@@ -185,18 +186,15 @@ def add_scoring_arguments(parser: argparse.ArgumentParser, *, protocol: bool = T
 
 def jobs_of(args: argparse.Namespace) -> int:
     """``--jobs``, by default the cores this process may use."""
-    from kvasir_seg.scores.parallel import available_cores
-
-    return getattr(args, "jobs", None) or available_cores()
+    return getattr(args, "jobs", None) or workers.available_cores()
 
 
 def start_workers(args: argparse.Namespace) -> None:
-    """With more than one job, start the workers' fork server at once: it imports
-    :data:`WORKER_MODULES` on another core while this process imports, checks and lists."""
+    """With more than one job, start the workers' fork server at once, before this process
+    imports the engine: the server imports it, with :data:`WORKER_MODULES`, on another core
+    while this process imports, checks and lists."""
     if jobs_of(args) > 1:
-        from kvasir_seg.scores.parallel import start_server
-
-        start_server(WORKER_MODULES)
+        workers.start_server(WORKER_MODULES)
 
 
 def scoring_threshold(args: argparse.Namespace) -> float:

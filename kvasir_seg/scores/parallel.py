@@ -16,10 +16,7 @@ does; Ctrl-C cancels what is pending and stops the workers. ``jobs=1`` starts no
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import signal
-import sys
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +25,8 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from kvasir_seg.errors import MetricInputError
+from kvasir_seg.workers import available_cores as available_cores  # re-exported
+from kvasir_seg.workers import worker_context as _context
 
 _In = TypeVar("_In")
 _Out = TypeVar("_Out")
@@ -40,23 +39,6 @@ AHEAD_PER_WORKER = 4
 _TaskResult = tuple[list[Any], "Exception | None", str]
 
 
-def available_cores() -> int:
-    """The cores this process may use: ``os.process_cpu_count()`` (Python 3.13), else its
-    CPU affinity, else ``os.cpu_count()``; at least 1.
-
-    >>> available_cores() >= 1
-    True
-    """
-    counter = getattr(os, "process_cpu_count", None)
-    if counter is not None:
-        count = counter()
-    elif hasattr(os, "sched_getaffinity"):
-        count = len(os.sched_getaffinity(0))
-    else:
-        count = os.cpu_count()
-    return max(1, count or 1)
-
-
 def check_jobs(jobs: int) -> int:
     """``jobs`` as a positive int, or :class:`MetricInputError`."""
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
@@ -64,34 +46,6 @@ def check_jobs(jobs: int) -> int:
             f"the number of workers must be a positive integer, got {jobs!r} (1: no pool)."
         )
     return jobs
-
-
-def _context(preload: tuple[str, ...] = ()) -> multiprocessing.context.BaseContext:
-    """A forkserver where there is one: forking a process that runs threads (a progress
-    bar, TensorFlow) can deadlock; the server, started once with the engine imported,
-    forks workers that start at once."""
-    methods = multiprocessing.get_all_start_methods()
-    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-    if main_file is not None and not os.path.exists(main_file) and "fork" in methods:
-        # `python -` (a script on stdin): a forkserver or spawned worker would run the
-        # main module again from its file, which is not there.
-        return multiprocessing.get_context("fork")
-    if "forkserver" not in methods:
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    # "__main__" first: the server imports the main script once, its workers never again.
-    context.set_forkserver_preload(["__main__", "kvasir_seg.scores", *preload])
-    return context
-
-
-def start_server(preload: tuple[str, ...] = ()) -> None:
-    """Start the fork server of :func:`ordered_map` calls with this ``preload`` now, in the
-    background: it imports the modules on another core while this process goes on, rather
-    than when the first pool starts. Nothing where workers are forked or spawned."""
-    if _context(preload).get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
 
 
 def _ignore_interrupts(initializer: Callable[..., None] | None, arguments: tuple) -> None:

@@ -92,10 +92,11 @@ def test_ctrl_c_with_two_jobs_prints_one_line_and_stops_the_workers(
 def test_the_fork_server_starts_before_anything_is_read_with_two_jobs_only(
     test_dataset, tmp_path: Path, kvasir_seg_cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from kvasir_seg import workers
     from kvasir_seg.app import ground_truth
 
     started = []
-    monkeypatch.setattr(parallel, "start_server", started.append)
+    monkeypatch.setattr(workers, "start_server", started.append)
     predictions = test_dataset.write_predictions(tmp_path / "results", size=None)
     args = ["evaluate --references", test_dataset.root, "--predictions", predictions, "-q"]
     kvasir_seg_cli(*args, "--jobs 1")
