@@ -18,10 +18,11 @@ import multiprocessing
 import os
 import signal
 import sys
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from kvasir_seg.errors import MetricInputError
 
@@ -83,6 +84,93 @@ def _ignore_interrupts(initializer: Callable[..., None] | None, arguments: tuple
         initializer(*arguments)
 
 
+class OrderedPool(Generic[_In, _Out]):
+    """Worker processes fed one item at a time, whose results come back in input order.
+
+    :meth:`put` sends an item (with a ``tag`` that comes back with it); :meth:`take` hands
+    back, oldest first, the ``(tag, future)`` pairs beyond the window of ``jobs * ahead``
+    items in flight (all of them with ``everything=True``), so a caller that folds each
+    result as it takes it holds at most that many items. The workers start at the first
+    ``put`` and stay until :meth:`close` (or until the pool is garbage-collected).
+    ``work`` and ``initializer`` must be module-level functions (they are pickled); the
+    initializer runs once per worker. ``preload`` names the modules ``work`` lives in,
+    imported once by the fork server (when this pool starts it) rather than by each worker.
+    """
+
+    def __init__(
+        self,
+        work: Callable[[_In], _Out],
+        *,
+        jobs: int,
+        initializer: Callable[..., None] | None = None,
+        initargs: tuple[Any, ...] = (),
+        ahead: int = AHEAD_PER_WORKER,
+        preload: tuple[str, ...] = (),
+    ) -> None:
+        self._work = work
+        self._jobs = check_jobs(jobs)
+        self._window = self._jobs * ahead
+        self._start = (initializer, initargs, preload)
+        self._executor: ProcessPoolExecutor | None = None
+        self._pending: deque[tuple[Any, Future[_Out]]] = deque()
+
+    def __len__(self) -> int:
+        """Items put and not yet taken."""
+        return len(self._pending)
+
+    def put(self, item: _In, tag: Any = None) -> None:
+        if self._executor is None:
+            initializer, initargs, preload = self._start
+            self._executor = ProcessPoolExecutor(
+                self._jobs,
+                mp_context=_context(preload),
+                initializer=_ignore_interrupts,
+                initargs=(initializer, initargs),
+            )
+            weakref.finalize(self, self._executor.shutdown, wait=False, cancel_futures=True)
+        self._pending.append((tag, self._executor.submit(self._work, item)))
+
+    def take(self, *, everything: bool = False) -> Iterator[tuple[Any, Future[_Out]]]:
+        """The oldest ``(tag, future)`` pairs beyond the window (all with ``everything``),
+        each removed as it is handed out."""
+        limit = 0 if everything else self._window - 1
+        while len(self._pending) > limit:
+            yield self._pending.popleft()
+
+    def map(self, items: Iterable[_In]) -> Iterator[_Out]:
+        """``map(work, items)`` in input order (on an empty pool); what is still in flight
+        when the consumer stops or an error is raised is cancelled, the workers stay."""
+        try:
+            for item in items:
+                self.put(item)
+                for _, future in self.take():
+                    yield future.result()
+            for _, future in self.take(everything=True):
+                yield future.result()
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Forget what is in flight (cancelling what has not started)."""
+        while self._pending:
+            self._pending.popleft()[1].cancel()
+
+    def close(self, *, cancel: bool = False) -> None:
+        """Stop the workers: after they finish what is in flight, or, with ``cancel``, after
+        what they are running (the rest is cancelled)."""
+        if cancel:
+            self.discard()
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=cancel)
+
+    def __enter__(self) -> OrderedPool[_In, _Out]:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close(cancel=True)
+
+
 def ordered_map(
     work: Callable[[_In], _Out],
     items: Iterable[_In],
@@ -93,12 +181,10 @@ def ordered_map(
     ahead: int = AHEAD_PER_WORKER,
     preload: tuple[str, ...] = (),
 ) -> Iterator[_Out]:
-    """``map(work, items)`` in input order; with ``jobs > 1`` on that many processes.
+    """``map(work, items)`` in input order; with ``jobs > 1`` on that many processes
+    (an :class:`OrderedPool` of these arguments, closed when the map ends).
 
-    ``work`` and ``initializer`` must be module-level functions (they are pickled); the
-    initializer runs once per worker (with ``jobs=1``, once here). ``preload`` names the
-    modules ``work`` lives in, imported once by the fork server (when this call starts it)
-    rather than by each worker.
+    With ``jobs=1`` the initializer runs once, here, and no process is started.
     """
     check_jobs(jobs)
     if jobs == 1:
@@ -106,20 +192,8 @@ def ordered_map(
             initializer(*initargs)
         yield from map(work, items)
         return
-    pool = ProcessPoolExecutor(
-        jobs,
-        mp_context=_context(preload),
-        initializer=_ignore_interrupts,
-        initargs=(initializer, initargs),
-    )
-    pending: deque[Future[_Out]] = deque()
-    try:
-        for item in items:
-            pending.append(pool.submit(work, item))
-            if len(pending) >= jobs * ahead:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-    finally:
-        # Normal end, an error or Ctrl-C in the parent, or the consumer stopped early.
-        pool.shutdown(wait=True, cancel_futures=True)
+    # Normal end, an error or Ctrl-C in the parent, or the consumer stopped early.
+    with OrderedPool(
+        work, jobs=jobs, initializer=initializer, initargs=initargs, ahead=ahead, preload=preload
+    ) as pool:
+        yield from pool.map(items)
