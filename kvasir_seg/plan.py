@@ -90,6 +90,13 @@ class BuildPlan:
         as a fixture or a subset, may leave a split empty: it is left out)."""
         return {name: ids for name, ids in self._opened[1].items() if ids}
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (as with a builder sent to ``num_proc`` workers) without the layout and
+        splits found in the archive (most of its bytes): a copy finds them again if asked."""
+        state = dict(self.__dict__)
+        state.pop("_opened", None)
+        return state
+
     def built_from(self) -> dict[str, Any]:
         """What the marker of a cache built from this plan records."""
         return {

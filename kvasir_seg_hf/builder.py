@@ -30,8 +30,13 @@ from kvasir_seg_hf.features import features_for, to_record
 logger = logging.getLogger(__name__)
 
 _Key = getattr(datasets.builder, "Key", None)
-#: Examples are generated in this many shards at most, so ``num_proc`` has work to share.
+#: A split is generated in this many shards, so that ``num_proc`` (2, 4 or 8) has work to
+#: share evenly.
 MAX_SHARDS = 8
+#: A split with fewer examples is one shard, so ``num_proc`` builds it in this process:
+#: ``datasets`` starts a pool of workers (and a manager process) for each split it shares
+#: out, which on 2 cores costs about what sharing ~120 examples saves (benchmarks/README.md).
+MIN_SHARED_EXAMPLES = 128
 
 
 @dataclass
@@ -124,6 +129,17 @@ class KvasirBuilder(datasets.GeneratorBasedBuilder):
                 raise
             raise ours from None
 
+    def _prepare_split(
+        self, split_generator: datasets.SplitGenerator, *args: Any, **kwargs: Any
+    ) -> None:
+        """As ``datasets``', with ``num_proc`` at most the split's number of shards: a split
+        of one shard is built in this process, without ``datasets``' warning about it."""
+        num_proc, shards = kwargs.get("num_proc"), len(split_generator.gen_kwargs["shards"])
+        if num_proc is not None and num_proc > shards:
+            logger.debug("%s: %d shards, so %d processes", split_generator.name, shards, shards)
+            kwargs["num_proc"] = shards
+        super()._prepare_split(split_generator, *args, **kwargs)
+
     def _split_generators(
         self, dl_manager: datasets.DownloadManager
     ) -> list[datasets.SplitGenerator]:
@@ -146,6 +162,16 @@ class KvasirBuilder(datasets.GeneratorBasedBuilder):
 
 
 def _shards(ids: list[str]) -> list[list[str]]:
-    """Contiguous chunks of ``ids``, so that the examples keep their sorted order."""
-    size = max(1, -(-len(ids) // MAX_SHARDS))
+    """Contiguous chunks of ``ids``, so that the examples keep their sorted order: one for a
+    split of fewer than :data:`MIN_SHARED_EXAMPLES`, else :data:`MAX_SHARDS` (whatever
+    ``num_proc`` is, so the shards are the same with any number of processes).
+
+    >>> [len(shard) for shard in _shards([str(i) for i in range(120)])]
+    [120]
+    >>> [len(shard) for shard in _shards([str(i) for i in range(880)])]
+    [110, 110, 110, 110, 110, 110, 110, 110]
+    """
+    if len(ids) < MIN_SHARED_EXAMPLES:
+        return [ids]
+    size = -(-len(ids) // MAX_SHARDS)
     return [ids[i : i + size] for i in range(0, len(ids), size)] or [[]]

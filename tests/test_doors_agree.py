@@ -22,7 +22,7 @@ tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
 
 from kvasir_seg.errors import MetricInputError  # noqa: E402
-from kvasir_seg.scores import compute_scores  # noqa: E402
+from kvasir_seg.scores import compute_scores, new_accumulator  # noqa: E402
 from kvasir_seg.scores.confusion import SCORE_NAMES  # noqa: E402
 from kvasir_seg.scores.torch import KvasirSegMetric  # noqa: E402
 from kvasir_seg_tfds.keras import DiceScore, PerImageScores  # noqa: E402
@@ -174,11 +174,14 @@ REFUSED = [
 def test_every_door_refuses_the_same_inputs(case: str, evaluate_cache: str) -> None:
     predictions, references = _refused(case)
     with pytest.raises(MetricInputError) as engine:
-        compute_scores(list(predictions), list(references))
+        new_accumulator().measure(predictions[1], references[1])
     message = str(engine.value)
     with pytest.raises(MetricInputError) as refused:
+        compute_scores(list(predictions), list(references))
+    assert str(refused.value) == f"Image 1 (counting from 0): {message}"
+    with pytest.raises(MetricInputError) as refused:
         evaluate_door(predictions, references, 0.5, evaluate_cache)
-    assert str(refused.value) == message
+    assert str(refused.value) == f"Image 1 of the batch: {message}"
     with pytest.raises(MetricInputError) as refused:
         torch_door(predictions, references, 0.5)
     assert str(refused.value) == f"Image 1 of the batch: {message}"

@@ -157,13 +157,6 @@ def test_streaming_checks_the_archive_as_a_build_does(kvasir_seg_zip: Path, tmp_
     assert [row["image_id"] for row in stream] == built["image_id"]
 
 
-def test_num_proc_two_gives_the_same_dataset(kvasir_seg_zip: Path, tmp_path: Path) -> None:
-    one = _load(kvasir_seg_zip, tmp_path / "one", "kvasir_seg", "pranet", split="train")
-    two = _load(kvasir_seg_zip, tmp_path / "two", "kvasir_seg", "pranet", split="train", num_proc=2)
-    assert one["image_id"] == two["image_id"] and one["bboxes"] == two["bboxes"]
-    assert _raw_bytes(one, "mask") == _raw_bytes(two, "mask")
-
-
 def test_builder_class_can_be_driven_directly(kvasir_seg_folder: Path, tmp_path: Path) -> None:
     builder = KvasirSeg(
         config_name="pranet", data_dir=str(kvasir_seg_folder), cache_dir=str(tmp_path)
@@ -253,12 +246,3 @@ def test_bad_archives_surface_our_errors_through_load_dataset(
     damage(path)  # type: ignore[operator]
     with pytest.raises(error, match=fragment):
         load_dataset("kvasir_capsule_seg", data_dir=path, cache_dir=tmp_path / "c")
-
-
-def test_num_proc_two_surfaces_the_readers_own_error(make_archive, tmp_path: Path) -> None:
-    root = make_archive("kvasir_sessile", count=8, zipped=False)
-    victim = sorted((root / "sessile-main-Kvasir-SEG" / "masks").iterdir())[5]
-    victim.write_bytes(b"\xff\xd8 broken")
-    with pytest.raises(ArchiveError, match=f"{victim.name}: cannot decode the image"):
-        load_dataset("kvasir_sessile", data_dir=root, cache_dir=tmp_path / "c", num_proc=2)
-    assert not list((tmp_path / "c").rglob("dataset_info.json"))

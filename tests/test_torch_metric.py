@@ -314,7 +314,7 @@ def _bad_batch(case: str) -> tuple[np.ndarray, np.ndarray]:
 def test_refused_inputs_raise_the_engine_s_message(protocol: str, case: str) -> None:
     predictions, references = _bad_batch(case)
     with pytest.raises(MetricInputError) as engine:
-        compute_scores([predictions[1]], [references[1]], protocol=protocol)
+        new_accumulator(protocol).measure(predictions[1], references[1])
     metric = KvasirSegMetric(protocol)
     with pytest.raises(MetricInputError) as refused:
         metric.update(torch.from_numpy(predictions), torch.from_numpy(references))

@@ -23,16 +23,14 @@ at once:
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import Hashable, Iterable, Iterator
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 from kvasir_seg.errors import MetricInputError
 from kvasir_seg.scores.accumulator import ScoreAccumulator
 from kvasir_seg.scores.confusion import ConfusionCounts, DefaultAccumulator
-from kvasir_seg.scores.parallel import available_cores, check_jobs, ordered_map
+from kvasir_seg.scores.parallel import available_cores
 from kvasir_seg.scores.pranet import PraNetAccumulator, PraNetImageStatistics
 from kvasir_seg.scores.resize import RESIZE_METHODS
 from kvasir_seg.scores.timing import fps, time_inference, timed_predictions
@@ -63,27 +61,36 @@ logger = logging.getLogger(__name__)
 
 
 def new_accumulator(
-    protocol: str = "default", threshold: float = 0.5, resize: str = "none"
+    protocol: str = "default",
+    threshold: float = 0.5,
+    resize: str = "none",
+    *,
+    num_workers: int = 1,
 ) -> ScoreAccumulator:
     """An empty accumulator for ``protocol`` (``threshold`` is the default protocol's).
 
     ``resize`` is the Pillow filter (``"nearest"``, ``"bilinear"``, ``"bicubic"``) that
     brings a prediction to its reference's size first; ``"none"`` refuses a size mismatch
-    (:mod:`kvasir_seg.scores.resize`). To measure images in several processes, give
-    ``compute_scores`` its ``num_workers``, or fold :meth:`ScoreAccumulator.measure`'s
-    results from :func:`kvasir_seg.scores.parallel.ordered_map` with ``add``.
+    (:mod:`kvasir_seg.scores.resize`). ``num_workers`` > 1 measures the images in that
+    many processes (``available_cores()`` uses them all), started at the first update and
+    stopped by ``close()`` or at the end of a ``with`` block; the scores are the floats of
+    one process.
 
     >>> new_accumulator("pranet", resize="bilinear").resize
     'bilinear'
+    >>> with new_accumulator(num_workers=2) as scores:  # doctest: +SKIP
+    ...     for prediction, reference in pairs:
+    ...         scores.update(prediction, reference)
+    ...     result = scores.result()
     """
     if protocol == "default":
-        return DefaultAccumulator(threshold=threshold, resize=resize)
+        return DefaultAccumulator(threshold=threshold, resize=resize, num_workers=num_workers)
     if protocol == "pranet":
         if threshold != 0.5:
             logger.warning(
                 "threshold=%s is ignored: the PraNet protocol scores 256 thresholds.", threshold
             )
-        return PraNetAccumulator(resize=resize)
+        return PraNetAccumulator(resize=resize, num_workers=num_workers)
     raise MetricInputError(f"Unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}.")
 
 
@@ -141,6 +148,7 @@ def compute_scores(
     ``num_workers`` > 1 measures the images in that many processes (the masks are sent to
     them, a few per worker at a time) and folds them in input order: the same floats as
     one process; 1, the default, starts no process (``available_cores()`` uses them all).
+    An image that cannot be measured raises :class:`MetricInputError` naming it.
 
         >>> import numpy as np
         >>> masks = [np.eye(4, dtype=bool), np.ones((3, 5), np.uint8)]
@@ -155,51 +163,16 @@ def compute_scores(
         image_ids=image_ids,
         inference_times=inference_times,
     )
-    check_jobs(num_workers)
-    accumulator = new_accumulator(protocol, threshold, resize)
     extras = {"image_id": image_ids, "inference_time": inference_times}
     given = {name: values for name, values in extras.items() if values is not None}
     rows = _strict_rows(predictions, references, *given.values())
-    if num_workers == 1:
+    with new_accumulator(protocol, threshold, resize, num_workers=num_workers) as accumulator:
         for prediction, reference, *values in rows:
             accumulator.update(prediction, reference, **dict(zip(given, values, strict=True)))
-    else:
-        extra_values: deque[tuple[Any, ...]] = deque()  # ids and times in flight, no masks
-
-        def pairs() -> Iterator[tuple[Any, Any]]:
-            for prediction, reference, *values in rows:
-                extra_values.append(tuple(values))
-                yield prediction, reference
-
-        measured = ordered_map(
-            _measure_pair,
-            pairs(),
-            jobs=num_workers,
-            initializer=_start_measuring,
-            initargs=(protocol, accumulator.__dict__.get("threshold", 0.5), accumulator.resize),
-        )
-        with closing(measured):  # an error or Ctrl-C here stops the workers at once
-            for statistics in measured:
-                values = extra_values.popleft()
-                accumulator.add(statistics, **dict(zip(given, values, strict=True)))
-    logger.debug("Scored %d images with the %s protocol.", len(accumulator), protocol)
-    if not len(accumulator):
-        raise MetricInputError("No predictions and references were given: the lists are empty.")
-    return accumulator.result(per_image=per_image)
-
-
-_worker_accumulator: ScoreAccumulator | None = None
-
-
-def _start_measuring(protocol: str, threshold: float, resize: str) -> None:
-    """A worker's initializer: the accumulator whose ``measure`` it runs."""
-    global _worker_accumulator
-    _worker_accumulator = new_accumulator(protocol, threshold, resize)
-
-
-def _measure_pair(pair: tuple[Any, Any]) -> Any:
-    assert _worker_accumulator is not None
-    return _worker_accumulator.measure(*pair)
+        logger.debug("Scored %d images with the %s protocol.", len(accumulator), protocol)
+        if not len(accumulator):
+            raise MetricInputError("No predictions and references were given: the lists are empty.")
+        return accumulator.result(per_image=per_image)
 
 
 def evaluate_module_path() -> str:

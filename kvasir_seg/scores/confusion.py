@@ -111,15 +111,19 @@ class DefaultAccumulator(ScoreAccumulator[ConfusionCounts]):
 
     ``threshold`` applies to probabilities (floats, 8-bit maps); binary predictions are
     used as they are. ``resize`` (:mod:`kvasir_seg.scores.resize`) is applied first to a
-    prediction whose size differs from its reference's.
+    prediction whose size differs from its reference's. ``num_workers``: processes that
+    measure the images (:class:`~kvasir_seg.scores.accumulator.ScoreAccumulator`).
     """
 
     protocol = "default"
 
-    def __init__(self, threshold: float = 0.5, resize: str = "none") -> None:
-        super().__init__(resize)
+    def __init__(self, threshold: float = 0.5, resize: str = "none", num_workers: int = 1) -> None:
+        super().__init__(resize, num_workers)
         self.threshold = check_threshold(threshold)
         self._counts = Rows(4, np.int64)
+
+    def settings(self) -> dict[str, Any]:
+        return {"threshold": self.threshold, "resize": self.resize}
 
     def measure(self, prediction: Any, reference: Any) -> ConfusionCounts:
         """The confusion counts of one pair, after every input check."""

@@ -159,13 +159,18 @@ def reference_problem(array: np.ndarray) -> str:
     )
 
 
+def about_image(error: MetricInputError, which: str) -> MetricInputError:
+    """``error`` prefixed with the image it is about (``which``: "Image 3 of the batch")."""
+    return MetricInputError(f"{which}: {error}")
+
+
 @contextmanager
 def image_of_batch(index: int) -> Iterator[None]:
     """Prefix the errors raised inside the block with the image's place in its batch."""
     try:
         yield
     except MetricInputError as error:
-        raise MetricInputError(f"Image {index} of the batch: {error}") from None
+        raise about_image(error, f"Image {index} of the batch") from None
 
 
 def as_reference(value: Any) -> np.ndarray:

@@ -175,15 +175,19 @@ class PraNetAccumulator(ScoreAccumulator[PraNetImageStatistics]):
 
     Keeps the running sums of the three 256-threshold curves and seven numbers per image.
     ``resize`` (:mod:`kvasir_seg.scores.resize`) is applied first to a prediction whose
-    size differs from its reference's, before the map is read as 8 bits.
+    size differs from its reference's, before the map is read as 8 bits. ``num_workers``:
+    processes that measure the images (:class:`~kvasir_seg.scores.accumulator.ScoreAccumulator`).
     """
 
     protocol = "pranet"
 
-    def __init__(self, resize: str = "none") -> None:
-        super().__init__(resize)
+    def __init__(self, resize: str = "none", num_workers: int = 1) -> None:
+        super().__init__(resize, num_workers)
         self._curve_sums = {name: np.zeros(256) for name in CURVE_NAMES}
         self._rows = Rows(len(PER_IMAGE_NAMES), np.float64)
+
+    def settings(self) -> dict[str, Any]:
+        return {"resize": self.resize}
 
     def measure(self, prediction: Any, reference: Any) -> PraNetImageStatistics:
         """The statistics of one pair, after every input check."""

@@ -49,7 +49,7 @@ from torchmetrics.utilities.data import dim_zero_cat
 from kvasir_seg.errors import MetricInputError
 from kvasir_seg.scores import new_accumulator
 from kvasir_seg.scores.accumulator import ScoreAccumulator
-from kvasir_seg.scores.inputs import check_same_shape, check_threshold, image_of_batch
+from kvasir_seg.scores.inputs import check_same_shape, check_threshold
 
 __all__ = ["KvasirSegMetric", "as_mask_batch"]
 
@@ -64,7 +64,9 @@ class KvasirSegMetric(Metric):
     equal-size masks such as PIL images) shaped N x 1 x H x W, N x H x W or N x H x W x 1.
     ``preds`` are probabilities in [0, 1] (run logits through ``torch.sigmoid`` first),
     binary masks or 8-bit maps; ``target`` binary masks (bool, 0/1 or 0/255). ``threshold``
-    is the default protocol's (``prediction > threshold``). Keyword arguments go to
+    is the default protocol's (``prediction > threshold``). ``num_workers`` > 1 measures
+    each batch's images in that many CPU processes (the same numbers as one; worth it for
+    large batches of full-size masks). Other keyword arguments go to
     ``torchmetrics.Metric`` (e.g. ``dist_sync_on_step``).
 
         >>> metric = KvasirSegMetric(protocol="pranet")
@@ -78,10 +80,19 @@ class KvasirSegMetric(Metric):
     higher_is_better = None  # mae falls as the others rise
     full_state_update = False
 
-    def __init__(self, protocol: str = "default", threshold: float = 0.5, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        protocol: str = "default",
+        threshold: float = 0.5,
+        *,
+        num_workers: int = 1,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         #: Measures images on the host (its own state stays empty); checks the arguments.
-        self._engine = new_accumulator(protocol, threshold)
+        #: With ``num_workers`` > 1, in that many processes (started at the first update,
+        #: kept for the next ones): a batch's images are measured side by side.
+        self._engine = new_accumulator(protocol, threshold, num_workers=num_workers)
         self.protocol = protocol
         self.threshold = check_threshold(threshold)
         for name in _STATES:
@@ -173,10 +184,8 @@ def _engine_columns(
     engine: ScoreAccumulator, predictions: torch.Tensor, references: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Each image measured by the core engine: its (float64, int64) ``to_columns`` records."""
-    records = []
-    for index, pair in enumerate(zip(_host(predictions), _host(references), strict=True)):
-        with image_of_batch(index):
-            records.append(engine.measure(*pair).to_columns())
+    statistics = engine.measure_batch(_host(predictions), _host(references))
+    records = [image.to_columns() for image in statistics]
     prediction_side, reference_side = zip(*records, strict=True)
     return (
         torch.tensor(prediction_side, dtype=torch.float64),
