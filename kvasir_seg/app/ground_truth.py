@@ -35,6 +35,7 @@ from kvasir_seg.app.options import (
     add_predictions_folder,
     add_threshold_argument,
     archive_of,
+    positive_jobs,
     single_dataset,
 )
 from kvasir_seg.catalog import get_spec
@@ -136,23 +137,6 @@ def add_allow_arguments(parser: argparse.ArgumentParser) -> None:
     """``--allow-missing`` and ``--allow-extra``: score what matches."""
     add_flag(parser, "--allow-missing", "score the images that have a prediction; skip the rest")
     add_flag(parser, "--allow-extra", "ignore predictions for images that are not in the split")
-
-
-def positive_jobs(value: str) -> int:
-    """``--jobs N``: a positive number of worker processes.
-
-    >>> positive_jobs("2")
-    2
-    """
-    try:
-        jobs = int(value)
-    except ValueError:
-        jobs = 0
-    if jobs < 1:
-        raise argparse.ArgumentTypeError(
-            f"expected a positive number of worker processes, got {value!r} (1: no workers)"
-        )
-    return jobs
 
 
 def add_scoring_arguments(parser: argparse.ArgumentParser, *, protocol: bool = True) -> None:

@@ -173,6 +173,23 @@ def add_threshold_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def positive_jobs(value: str) -> int:
+    """``--jobs N``, ``--num-proc N``: a positive number of worker processes.
+
+    >>> positive_jobs("2")
+    2
+    """
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive number of worker processes, got {value!r} (1: no workers)"
+        )
+    return jobs
+
+
 def add_json_argument(parser: argparse.ArgumentParser) -> None:
     add_flag(parser, "--json", "print one JSON document on stdout for scripts")
 

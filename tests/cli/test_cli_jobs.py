@@ -112,3 +112,15 @@ def test_the_modules_the_fork_server_imports_exist() -> None:
 
     for name in ground_truth.WORKER_MODULES:
         importlib.import_module(name)  # the server skips a module it cannot import
+
+
+@pytest.mark.parametrize("processes", ["0", "-1", "two"])
+def test_prepare_num_proc_must_be_a_positive_number(
+    kvasir_seg_cli, processes: str, tmp_path: Path
+) -> None:
+    failed = kvasir_seg_cli(
+        "prepare kvasir_seg --backend hf --cache-dir", tmp_path, "--num-proc", processes, ok=False
+    )
+    assert failed.returncode == 2
+    assert "--num-proc" in failed.stderr
+    assert "positive number of worker processes" in failed.stderr

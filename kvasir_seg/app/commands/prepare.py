@@ -23,6 +23,7 @@ from kvasir_seg.app.options import (
     add_dataset_arguments,
     add_json_argument,
     archive_of,
+    positive_jobs,
     require,
     specs_from_names,
 )
@@ -76,7 +77,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         ),
     )
     parser.add_argument(
-        "--num-proc", type=int, metavar="N", help="Hugging Face: build with N processes"
+        "--num-proc",
+        type=positive_jobs,
+        metavar="N",
+        help="Hugging Face: build with N processes (default: one)",
     )
     add_json_argument(parser)
 
