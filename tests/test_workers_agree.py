@@ -206,3 +206,13 @@ def test_the_torch_metric_with_workers_gives_the_floats_of_one(protocol, no_chil
         metric.update(bad[:, None], targets[:3])
     assert len(metric.prediction_columns) == 3  # nothing of the refused batch was kept
     metric._engine.close()
+
+
+def test_leaving_a_with_block_on_an_error_refuses_what_it_lost(no_children_left):
+    predictions, references = _pairs(6)
+    with pytest.raises(RuntimeError), new_accumulator(num_workers=2) as scores:
+        for pair in zip(predictions, references, strict=True):
+            scores.update(*pair)
+        raise RuntimeError("the caller's own error, images still in flight")
+    with pytest.raises(MetricInputError, match="interrupted.*start a new accumulator"):
+        scores.result()

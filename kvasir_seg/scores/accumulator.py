@@ -113,9 +113,20 @@ class ScoreAccumulator(ABC, Generic[Statistics]):
     def __exit__(self, error_type: type[BaseException] | None, *rest: object) -> None:
         if error_type is None:
             self.close()
-        elif self._pool is not None:
-            pool, self._pool = self._pool, None
-            pool.close(cancel=True)
+        else:
+            self._abandon_workers(lost=0)
+
+    def _abandon_workers(self, *, lost: int) -> None:
+        """Stop the workers, cancelling what is in flight; with images lost (``lost`` of
+        them taken and not folded, or any still in flight) the accumulator refuses to go
+        on, since their ids and times are kept but their statistics are not."""
+        if self._pool is None:
+            return
+        pool, self._pool = self._pool, None
+        lost += len(pool)
+        pool.close(cancel=True)
+        if lost:
+            self._interrupted = lost
 
     def __getstate__(self) -> dict[str, Any]:
         """Picklable (and copyable) once what is in the workers is folded; without them."""
@@ -200,18 +211,16 @@ class ScoreAccumulator(ABC, Generic[Statistics]):
     def _fold_in_flight(self, *, everything: bool = True) -> None:
         """Fold the results that are ready to be taken: beyond the window of images in
         flight, or, with ``everything``, all of them (waiting for the workers)."""
+        self._check_usable()
         if self._pool is None:
             return
-        self._check_usable()
         try:
             for (image_id, position), future in self._pool.take(everything=everything):
                 self._fold_future(future, image_id, position)
         except MetricInputError:
             raise  # an image that cannot be measured: named, forgotten, the rest kept
         except BaseException as error:  # Ctrl-C, a worker that died: what is in flight is lost
-            self._interrupted = len(self._pool) + 1
-            pool, self._pool = self._pool, None
-            pool.close(cancel=True)
+            self._abandon_workers(lost=1)
             if isinstance(error, BrokenProcessPool):
                 raise KvasirSegError(
                     f"A worker process measuring images died ({error}); was it killed or out "
