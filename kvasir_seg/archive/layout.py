@@ -279,7 +279,9 @@ def _compare(folder: _Folder, other: _Folder, rgb: Callable[[str], np.ndarray]) 
         if fraction < _SAME and difference.mean() < _COPY_NOISE:
             verdicts.append("same")  # a copy, maybe saved again as JPEG
             continue
-        if fraction > _DRAWN:  # drawn lines change a thin share: these are other pictures
+        if fraction > _DRAWN or fraction == 0:
+            # Drawn lines change a thin share of the pixels, and change them a lot: more is
+            # another picture, and no pixel changed a lot is another exposure or noise.
             verdicts.append("unclear")
             continue
         _, (rows, columns) = ndimage.distance_transform_edt(changed, return_indices=True)
