@@ -17,9 +17,12 @@ than :data:`MAX_PIXELS` pixels before anything is decoded, and turns every decod
 - 32-bit float (mode ``F``): the floats, which must be probabilities in [0, 1];
 - palette: indices {0, 1} are a label map (1 = polyp); otherwise the palette's grey
   levels, and a palette with colours is refused;
-- RGB: the grey level when the channels are equal (JPEG noise allowed), refused otherwise;
-- LA / RGBA: the grey channels, or the alpha channel when the grey channels are constant
-  and alpha is not (a mask carried in alpha), or both when they agree; refused otherwise.
+- RGB: the grey level when the channels are equal (pixel for pixel in a lossless file such
+  as a PNG; within chroma noise in a lossy one), refused otherwise: the first channel
+  (``np.array(png)[:, :, 0]``) and the luminance would give different masks;
+- LA / RGBA: the grey channels when the alpha channel is fully opaque or marks the same
+  pixels; a prediction whose grey channels are constant carries its mask in alpha; any
+  other alpha is refused (a ground-truth mask is never read from its alpha channel).
 
 A ground-truth (``role="reference"``) file must be near-binary (JPEG noise allowed: at most
 :data:`MAX_GAP_FRACTION` of the pixels mid-grey) and is thresholded at half its range,
@@ -42,6 +45,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -68,8 +72,11 @@ _DECODE_ERRORS = (
     zlib.error,
 )
 
-#: Channels of an RGB file may differ this much (JPEG chroma noise) and still be grey.
+#: Channels of a lossy RGB file may differ this much (JPEG chroma noise) and still be grey,
+#: at up to 0.1 % of the pixels; a lossless file's channels must be equal.
 _GREY_TOLERANCE = 48
+#: The formats whose grey files come back with slightly unequal channels.
+LOSSY_FORMATS = frozenset({"JPEG", "MPO", "WEBP", "JPEG2000"})
 
 
 @contextmanager
@@ -144,7 +151,7 @@ def read_mask_file(
         if image.format == "JPEG" and image.mode in ("RGB", "YCbCr", "L"):
             # libjpeg decodes straight to luminance (the Y channel): what is thresholded.
             image.draft("L", image.size)
-        values = _grey_values(image, name, error)
+        values = _grey_values(image, _MaskFile(name, role, error, hint))
     if values.dtype == np.bool_:
         return values
     binary = _binary_of(values)
@@ -195,7 +202,20 @@ def _threshold_reference(values: np.ndarray, name: str, error: type[KvasirSegErr
     return eight_bit > 127
 
 
-def _grey_values(image: Image.Image, name: str, error: type[KvasirSegError]) -> np.ndarray:
+class _MaskFile(NamedTuple):
+    """A mask file being read: its name for messages, its role, and how to refuse it."""
+
+    name: str
+    role: str
+    error: type[KvasirSegError]
+    hint: str
+
+    def refuse(self, message: str) -> KvasirSegError:
+        """The error to raise: ``message`` (which names the file) and the caller's hint."""
+        return self.error(f"{message} {self.hint}".strip())
+
+
+def _grey_values(image: Image.Image, file: _MaskFile) -> np.ndarray:
     """One channel of values of an opened image: bool, uint8, uint16/int32 or float32."""
     mode = image.mode
     if mode == "1":
@@ -206,60 +226,87 @@ def _grey_values(image: Image.Image, name: str, error: type[KvasirSegError]) -> 
     if mode.startswith("I;16") or mode == "I":
         values = np.asarray(image)
         if mode == "I" and (values.min() < 0 or values.max() > 65535):
-            raise error(f"{name} is a 32-bit integer file with values outside 0..65535.")
+            raise file.refuse(f"{file.name} is a 32-bit integer file with values outside 0..65535.")
         return values.astype(np.uint16) if mode == "I" else values
     if mode == "F":
         return np.asarray(image, dtype=np.float32)
     if mode == "P":
-        return _palette_values(image, name, error)
+        return _palette_values(image, file)
     if mode in ("RGB", "RGBA", "LA", "La", "RGBa"):
         has_alpha = mode in ("RGBA", "LA", "La", "RGBa")
-        return _colour_values(image.convert("RGBA" if has_alpha else "RGB"), name, error)
-    raise error(
-        f"{name} has the image mode {mode!r}, which is not a mask format; save it as a "
+        lossy = image.format in LOSSY_FORMATS
+        pixels = np.asarray(image.convert("RGBA" if has_alpha else "RGB"))
+        return _colour_values(pixels, file, lossy=lossy)
+    raise file.refuse(
+        f"{file.name} has the image mode {mode!r}, which is not a mask format; save it as a "
         "greyscale PNG (0/255, or 0..255 probabilities)."
     )
 
 
-def _palette_values(image: Image.Image, name: str, error: type[KvasirSegError]) -> np.ndarray:
+def _palette_values(image: Image.Image, file: _MaskFile) -> np.ndarray:
     indices = np.asarray(image)
     used = np.flatnonzero(np.bincount(indices.ravel(), minlength=256))
     if used.max() <= 1:  # a label map: palette index 1 is polyp
         return indices == 1
     palette = np.asarray(image.getpalette("RGB") or [], dtype=np.uint8).reshape(-1, 3)
     if used.max() >= len(palette):
-        raise error(f"{name} uses palette entries that its palette does not define.")
+        raise file.refuse(f"{file.name} uses palette entries that its palette does not define.")
     colours = palette[used]
     if (colours.max(axis=1) - colours.min(axis=1)).max() > 0:
-        raise error(
-            f"{name} is a palette image whose entries {used[:6].tolist()} are colours, not grey "
-            "levels: save the mask as a greyscale PNG (0/255) or with palette indices 0/1."
+        raise file.refuse(
+            f"{file.name} is a palette image whose entries {used[:6].tolist()} are colours, not "
+            "grey levels: save the mask as a greyscale PNG (0/255) or with palette indices 0/1."
         )
     return palette[:, 0][indices]
 
 
-def _colour_values(image: Image.Image, name: str, error: type[KvasirSegError]) -> np.ndarray:
-    pixels = np.asarray(image)
+def _colour_values(pixels: np.ndarray, file: _MaskFile, *, lossy: bool) -> np.ndarray:
+    """The grey values of RGB(A) ``pixels`` (HxWx3 or HxWx4, uint8) whose channels are equal.
+
+    Equal means equal, pixel for pixel, in a lossless file (PNG, TIFF, BMP: how a grey mask
+    saved as RGB comes back); in a lossy one, within JPEG-like chroma noise. Anything else
+    is refused: a mask read as ``np.array(png)[:, :, 0]`` and one read as luminance would
+    differ, and which one the file means cannot be told. The alpha channel is ignored when
+    it is fully opaque, and when it marks the same pixels as the grey values (so that
+    whichever is read, the mask is the same); a prediction whose grey values are constant
+    carries its mask in alpha (a one-colour shape on a transparent background). Any other
+    alpha is refused.
+    """
     channels = pixels[..., :3]
-    spread = channels.max(axis=-1).astype(np.int16) - channels.min(axis=-1)
-    if np.count_nonzero(spread > _GREY_TOLERANCE) > 0.001 * spread.size:
-        raise error(
-            f"{name} is a colour image (its red, green and blue channels differ): a mask file "
-            "must be grey. Save it as a greyscale PNG (0/255, or 0..255 probabilities)."
+    if lossy:
+        spread = channels.max(axis=-1).astype(np.int16) - channels.min(axis=-1)
+        differ = spread > _GREY_TOLERANCE
+        grey_enough = np.count_nonzero(differ) <= 0.001 * spread.size
+        luminance = Image.fromarray(np.ascontiguousarray(channels), "RGB").convert("L")
+        grey = np.asarray(luminance) if grey_enough else None
+    else:
+        grey = channels[..., 0]
+        differ = (channels[..., 1] != grey) | (channels[..., 2] != grey)
+        grey = None if differ.any() else grey
+    if grey is None:
+        rows, columns = np.nonzero(differ)
+        y, x = int(rows[0]), int(columns[0])
+        raise file.refuse(
+            f"{file.name} has red, green and blue channels that differ at "
+            f"{np.count_nonzero(differ):,} of {differ.size:,} pixels (first at x={x}, y={y}: "
+            f"{tuple(int(v) for v in channels[y, x])}), where a grey mask's channels are "
+            "equal: cannot tell which channel is the mask (the red one, as "
+            "`np.array(png)[:, :, 0]` reads it, or the luminance). Save the mask as a "
+            "greyscale PNG (0/255)."
         )
-    grey = np.asarray(image.convert("L"))
     if pixels.shape[-1] == 3:
         return grey
     alpha = pixels[..., 3]
-    if alpha.min() == alpha.max():
+    if alpha.min() == 255 or np.array_equal(grey > 127, alpha > 127):
         return grey
-    if grey.min() == grey.max():
-        return alpha  # a mask carried in the alpha channel
-    if np.array_equal(grey > 127, alpha > 127):
-        return grey
-    raise error(
-        f"{name} has both grey values and an alpha channel that vary, and they disagree: "
-        "cannot tell which one is the mask. Save the mask alone as a greyscale PNG."
+    if file.role == "prediction" and grey.min() == grey.max():
+        return alpha  # a one-colour shape on a transparent background
+    raise file.refuse(
+        f"{file.name} has an alpha channel that is not fully opaque and marks other pixels "
+        f"than its grey values ({np.count_nonzero((grey > 127) != (alpha > 127)):,} of "
+        f"{alpha.size:,} differ): cannot tell whether the mask is in the grey values (as "
+        "`np.array(png)[:, :, 0]` reads it) or in the alpha channel. Save the mask alone as "
+        "a greyscale PNG (0/255)."
     )
 
 

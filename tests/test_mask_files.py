@@ -47,22 +47,29 @@ BINARY_FILES = {
     "palette 0/1": lambda: _palette(MASK, [(0, 0, 0), (255, 0, 0)]),
     "palette grey 0/255": lambda: _palette(MASK * 255, [(g, g, g) for g in range(256)]),
     "RGB grey": lambda: _png(Image.fromarray(MASK.astype(np.uint8) * 255).convert("RGB")),
+    "RGBA grey and alpha agree": lambda: _png(
+        Image.fromarray(np.dstack([MASK.astype(np.uint8) * 255] * 4), "RGBA")
+    ),
+    "RGBA opaque": lambda: _png(Image.fromarray(MASK.astype(np.uint8) * 255).convert("RGBA")),
+    "LA opaque": lambda: _png(Image.fromarray(MASK.astype(np.uint8) * 255).convert("LA")),
+    "TIFF 0/255": lambda: _tiff(MASK.astype(np.uint8) * 255),
+    "TIFF RGB grey": lambda: _tiff(np.dstack([MASK.astype(np.uint8) * 255] * 3)),
+}
+
+#: Predictions drawn as a one-colour shape on a transparent background: the mask is the
+#: alpha channel. A ground-truth file is never read from its alpha channel (see below).
+ALPHA_FILES = {
     "RGBA alpha carries the mask": lambda: _png(
         Image.fromarray(
             np.dstack([np.zeros((*MASK.shape, 3), np.uint8), MASK.astype(np.uint8) * 255]),
             "RGBA",
         )
     ),
-    "RGBA grey and alpha agree": lambda: _png(
-        Image.fromarray(np.dstack([MASK.astype(np.uint8) * 255] * 4), "RGBA")
-    ),
-    "RGBA opaque": lambda: _png(Image.fromarray(MASK.astype(np.uint8) * 255).convert("RGBA")),
     "LA alpha carries the mask": lambda: _png(
         Image.fromarray(
             np.dstack([np.full(MASK.shape, 255, np.uint8), MASK.astype(np.uint8) * 255]), "LA"
         )
     ),
-    "TIFF 0/255": lambda: _tiff(MASK.astype(np.uint8) * 255),
 }
 
 
@@ -81,9 +88,25 @@ def test_binary_files_of_any_format_read_as_the_mask(kind: str, role: str) -> No
     assert values.view(np.uint8).max() == 1  # canonical bool bytes
 
 
-@pytest.mark.parametrize("kind", sorted(BINARY_FILES))
+@pytest.mark.parametrize("kind", sorted(ALPHA_FILES))
+def test_a_mask_in_the_alpha_channel_is_read_for_a_prediction_only(kind: str) -> None:
+    np.testing.assert_array_equal(
+        read_mask_file(ALPHA_FILES[kind](), kind, role="prediction"), MASK
+    )
+    # `np.array(png)[:, :, 0]`, as public scripts read ground truth, sees a constant: the
+    # reference could mean either, so it is refused by name, with what to do.
+    with pytest.raises(LayoutError) as caught:
+        read_mask_file(
+            ALPHA_FILES[kind](), "gt.png", role="reference", error=LayoutError, hint="Download."
+        )
+    message = str(caught.value)
+    assert message.startswith("gt.png has an alpha channel that is not fully opaque")
+    assert "np.array(png)[:, :, 0]" in message and message.endswith("(0/255). Download.")
+
+
+@pytest.mark.parametrize("kind", sorted(BINARY_FILES | ALPHA_FILES))
 def test_binary_files_score_as_the_mask_in_memory(kind: str) -> None:
-    prediction = read_mask_file(BINARY_FILES[kind](), kind, role="prediction")
+    prediction = read_mask_file((BINARY_FILES | ALPHA_FILES)[kind](), kind, role="prediction")
     for protocol in ("default", "pranet"):
         from_file = compute_scores([prediction], [MASK], protocol=protocol)
         in_memory = compute_scores([MASK], [MASK], protocol=protocol)
@@ -124,26 +147,75 @@ def test_float_tiff_probabilities() -> None:
     [
         (lambda: _grey16(np.where(MASK, 200, 3)), "16-bit file whose values are all in 0..200"),
         (lambda: _palette(MASK * 2, [(0, 0, 0), (0, 0, 0), (255, 0, 0)]), "are colours"),
-        (
-            lambda: _png(
-                Image.fromarray(np.dstack([MASK * 255, MASK * 0, MASK * 0]).astype(np.uint8))
-            ),
-            "colour image",
-        ),
-        (
-            lambda: _png(
-                Image.fromarray(
-                    np.dstack([MASK * 255] * 3 + [np.flipud(MASK) * 255]).astype(np.uint8), "RGBA"
-                )
-            ),
-            "cannot tell which one is the mask",
-        ),
     ],
 )
 def test_ambiguous_files_are_refused_with_a_reason(data, fragment: str) -> None:
     with pytest.raises(MetricInputError) as caught:
         read_mask_file(data(), "odd.png", role="prediction")
     assert fragment in str(caught.value) and "odd.png" in str(caught.value)
+
+
+def _rgba(red: np.ndarray, green: np.ndarray, blue: np.ndarray, alpha=None) -> bytes:
+    channels = [red, green, blue] + ([] if alpha is None else [alpha])
+    stacked = np.dstack([np.broadcast_to(c, MASK.shape) for c in channels]).astype(np.uint8)
+    return _png(Image.fromarray(stacked, "RGBA" if alpha is not None else "RGB"))
+
+
+TOOL = MASK.astype(np.uint8) * 255
+ONE_PIXEL = np.zeros(MASK.shape, np.uint8)
+ONE_PIXEL[2, 3] = 255
+
+#: Multi-channel masks that do not say one thing (as either role, unless said otherwise). A
+#: PNG is lossless: a grey mask saved as RGB(A) comes back with equal channels, so one pixel
+#: that differs is already refused.
+DISAGREEING = {
+    "red tool": (lambda: _rgba(TOOL, 0, 0), "differ at 141 of 768 pixels (first at x=6, y=4"),
+    "one stray pixel": (
+        lambda: _rgba(TOOL, TOOL, TOOL ^ ONE_PIXEL),
+        "differ at 1 of 768 pixels (first at x=3, y=2: (0, 0, 255))",
+    ),
+    "alpha marks other pixels": (
+        lambda: _rgba(TOOL, TOOL, TOOL, np.flipud(TOOL)),
+        "alpha channel that is not fully opaque",
+    ),
+    "half-transparent everywhere": (
+        lambda: _rgba(TOOL, TOOL, TOOL, 128),
+        "marks other pixels than its grey values (627 of 768 differ)",
+    ),
+}
+#: A ground-truth file only: as a prediction, it is an empty shape on transparency.
+REFERENCE_ONLY = {"transparent white": (lambda: _rgba(255, 255, 255, 0), "not fully opaque")}
+
+
+@pytest.mark.parametrize(
+    ("kind", "role"),
+    [(kind, role) for kind in sorted(DISAGREEING) for role in ("prediction", "reference")]
+    + [(kind, "reference") for kind in REFERENCE_ONLY],
+)
+def test_masks_whose_channels_disagree_are_refused(kind: str, role: str) -> None:
+    data, fragment = (DISAGREEING | REFERENCE_ONLY)[kind]
+    with pytest.raises(LayoutError) as caught:
+        read_mask_file(data(), "masks/x.png", role=role, error=LayoutError, hint="Download.")
+    message = str(caught.value)
+    assert message.startswith("masks/x.png has ") and fragment in message, message
+    assert "np.array(png)[:, :, 0]" in message and message.endswith("(0/255). Download.")
+
+
+def test_a_lossy_file_may_differ_by_its_noise() -> None:
+    """The chroma noise of a lossy format (WebP; a JPEG is decoded to grey first) is
+    tolerated; the same unequal channels in a PNG are refused."""
+    grey = np.dstack([TOOL] * 3)
+    buffer = io.BytesIO()
+    Image.fromarray(grey).save(buffer, format="WEBP", quality=90)
+    with Image.open(io.BytesIO(buffer.getvalue())) as opened:
+        decoded = np.asarray(opened)
+        assert (opened.format, opened.mode) == ("WEBP", "RGB")
+    assert (decoded.max(axis=-1) != decoded.min(axis=-1)).any(), "the fixture must be noisy"
+    np.testing.assert_array_equal(
+        read_mask_file(buffer.getvalue(), "m.webp", role="reference"), MASK
+    )
+    with pytest.raises(MetricInputError, match="m.png has red, green and blue channels that"):
+        read_mask_file(_png(Image.fromarray(decoded)), "m.png", role="reference")
 
 
 def test_cmyk_jpeg_is_refused() -> None:
