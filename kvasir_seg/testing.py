@@ -7,8 +7,9 @@ The project cannot ship or download the real data in its tests, so the tests, th
 benchmarks and the TFDS dummy data are built from archives this module writes: the same
 folder and file names, RGB JPEG images at real Kvasir-SEG sizes, JPEG masks with
 compression noise (RGB for Kvasir-SEG and Sessile, single-channel for the capsule frames),
-an unsorted box file with several and degenerate boxes, and real ids taken from the
-official split lists.
+PNG masks with three equal channels, tool = 255, for Kvasir-Instrument (as public scripts
+read them, ``np.array(png)[:, :, 0] / 255``), an unsorted box file with several and
+degenerate boxes, and real ids taken from the official split lists.
 
     >>> from kvasir_seg.testing import write_archive
     >>> zip_path = write_archive("kvasir_seg", "/tmp/fixture", count=12)  # doctest: +SKIP
@@ -43,11 +44,11 @@ class SyntheticLayout:
     real Kvasir-SEG ids, RGB JPEG masks, and ``kavsir_bboxes.json`` when ``box_file``),
     ``"capsule"`` (frames ``<video>_<frame>`` of one capsule video, in one of
     :data:`CAPSULE_LAYOUTS`) or ``"instrument"`` (Kvasir-Instrument as a public converter
-    reads it: ``<root>/images/<id>.jpg``, ``<root>/masks/<id>.png`` single-channel 0/255,
-    ``<root>/bboxes.json`` whose labels name the spec's first class, and the split lists
-    ``<root>/train.txt`` and ``<root>/test.txt``; layout ``"nested"`` puts the images and
-    the masks in ``images.tar.gz`` and ``masks.tar.gz`` members instead). ``count`` is the
-    default number of examples; ``dummy_*`` describe the small archive in the TFDS
+    reads it: ``<root>/images/<id>.jpg``, ``<root>/masks/<id>.png`` (RGB, equal channels,
+    0/255, or another of :data:`MASK_MODES`), ``<root>/bboxes.json`` whose labels name the
+    spec's first class, and the split lists ``<root>/train.txt`` and ``<root>/test.txt``;
+    the other :data:`INSTRUMENT_LAYOUTS` nest the folders as users have them). ``count`` is
+    the default number of examples; ``dummy_*`` describe the small archive in the TFDS
     folder's ``dummy_data/``.
     """
 
@@ -60,6 +61,23 @@ class SyntheticLayout:
 
 
 STYLES = ("kvasir", "capsule", "instrument")
+
+#: The forms Kvasir-Instrument is found in (see FACTS.md), by ``layout`` name:
+INSTRUMENT_LAYOUTS = {
+    # the folders unpacked: <root>/images/<id>.jpg and <root>/masks/<id>.png
+    "repack": ("images", "masks"),
+    # as two public preparation scripts read the download: images.tar.gz and masks.tar.gz
+    # members (each holding images/ or masks/) beside the lists and the box file
+    "nested": ("images.tar.gz", "masks.tar.gz"),
+    # as public notebooks read it: each .tar.gz unpacked in place into a folder of its
+    # name, <root>/images/images/<id>.jpg and <root>/masks/masks/<id>.png
+    "notebook": ("images/images", "masks/masks"),
+}
+
+#: The PNG encodings :func:`write_archive` writes Kvasir-Instrument's masks in (tool = 255):
+#: RGB and RGBA (opaque) with equal channels, 8-bit grey, 1-bit, and a palette whose index
+#: 1 is the tool.
+MASK_MODES = ("RGB", "RGBA", "L", "1", "P")
 
 _LAYOUTS: dict[str, SyntheticLayout] = {
     "kvasir_seg": SyntheticLayout(
@@ -301,6 +319,7 @@ def write_archive(
     box_file: bool | None = None,
     sizes: list[tuple[int, int]] | None = None,
     junk: bool = True,
+    mask_mode: str | None = None,
 ) -> Path:
     """Write a synthetic archive of ``dataset`` into ``directory`` and return its path.
 
@@ -308,9 +327,13 @@ def write_archive(
     Returns the zip (named as the official one) when ``zipped``, else the folder it would
     extract to. ``count`` defaults to the layout's (12 Kvasir-SEG, 8 sessile, 55 capsule
     frames); ``sizes`` overrides the sampled Kvasir-SEG sizes; ``layout`` picks one of
-    :data:`CAPSULE_LAYOUTS`; ``box_file`` overrides whether a box file is written (the
-    capsule archive never has one); ``junk`` adds ``__MACOSX`` and dot-files that a reader
-    must skip.
+    :data:`CAPSULE_LAYOUTS` or :data:`INSTRUMENT_LAYOUTS`; ``box_file`` overrides whether a
+    box file is written (the capsule archive never has one); ``junk`` adds ``__MACOSX`` and
+    dot-files that a reader must skip; ``mask_mode`` is the PNG mode of Kvasir-Instrument's
+    masks (one of :data:`MASK_MODES`; RGB when None).
+
+    >>> write_archive("kvasir_instrument", "/tmp/nb", layout="notebook", mask_mode="RGBA")  # doctest: +SKIP
+    PosixPath('/tmp/nb/kvasir-instrument.zip')
     """
     spec = get_spec(dataset) if isinstance(dataset, str) else dataset
     synthetic = synthetic_layout(spec)
@@ -318,12 +341,16 @@ def write_archive(
     directory.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     target = directory / spec.filename if zipped else directory
+    if mask_mode is not None and synthetic.style != "instrument":
+        raise ValueError(f"mask_mode is for Kvasir-Instrument's PNG masks, not {spec.name}'s")
     writer = _Writer(target, zipped)
     try:
         if synthetic.style == "capsule":
             _write_capsule(writer, rng, count or synthetic.count, layout)
         elif synthetic.style == "instrument":
-            _write_instrument(writer, rng, spec, count or synthetic.count, sizes, layout)
+            _write_instrument(
+                writer, rng, spec, count or synthetic.count, sizes, layout, mask_mode or "RGB"
+            )
         else:
             with_boxes = synthetic.box_file if box_file is None else box_file
             root = spec.root_folder or ""
@@ -395,10 +422,22 @@ def _member(*parts: str) -> str:
     return "/".join(part.strip("/") for part in parts if part.strip("/"))
 
 
-def _mask_png(mask: np.ndarray) -> bytes:
-    """The mask as the authors' own copy stores it: RGB PNG, three equal channels, 0/255."""
+def _mask_png(mask: np.ndarray, mode: str = "RGB") -> bytes:
+    """The mask as a PNG of ``mode`` (one of :data:`MASK_MODES`), tool or polyp = 255.
+
+    The default is how the capsule authors' own copy stores its masks (and public scripts
+    read Kvasir-Instrument's): RGB, three equal channels, 0/255.
+    """
+    if mode not in MASK_MODES:
+        raise ValueError(f"mask mode {mode!r} is not one of {', '.join(MASK_MODES)}")
+    grey = Image.fromarray(mask.astype(np.uint8) * 255, "L")
+    if mode == "P":  # a label map: index 1 is the tool, drawn white
+        image = Image.fromarray(mask.astype(np.uint8), "P")
+        image.putpalette([0, 0, 0, 255, 255, 255])
+    else:
+        image = grey.convert(mode)  # "RGBA": fully opaque
     buffer = io.BytesIO()
-    Image.fromarray(mask.astype(np.uint8) * 255, "L").convert("RGB").save(buffer, format="PNG")
+    image.save(buffer, format="PNG")
     return buffer.getvalue()
 
 
@@ -457,8 +496,11 @@ def _write_instrument(
     count: int,
     sizes: list[tuple[int, int]] | None,
     layout: str,
+    mask_mode: str,
 ) -> None:
-    """Kvasir-Instrument's layout (see :class:`SyntheticLayout`), plain or ``"nested"``."""
+    """Kvasir-Instrument in one of :data:`INSTRUMENT_LAYOUTS` (see :class:`SyntheticLayout`)."""
+    if layout not in INSTRUMENT_LAYOUTS:
+        raise ValueError(f"layout {layout!r} is not one of {', '.join(INSTRUMENT_LAYOUTS)}")
     root = spec.root_folder or ""
     ids = instrument_ids(count)
     sizes = sizes or [(720, 576), (622, 528), (1280, 1024)]
@@ -467,21 +509,18 @@ def _write_instrument(
     for index, image_id in enumerate(ids):
         width, height = sizes[index % len(sizes)]
         mask = _mask(rng, width, height, polyps=1 + (index % 3 == 1), speck=False)
-        grey = Image.fromarray(mask.astype(np.uint8) * 255, "L")
-        buffer = io.BytesIO()
-        grey.save(buffer, format="PNG")
         folders["images"][f"{image_id}.jpg"] = _image(rng, width, height)
-        folders["masks"][f"{image_id}.png"] = buffer.getvalue()
+        folders["masks"][f"{image_id}.png"] = _mask_png(mask, mask_mode)
         boxes = _official_boxes(rng, mask, index)
         for box in boxes:
             box["label"] = spec.classes[0]
         entries[image_id] = {"height": height, "width": width, "bbox": boxes}
-    for folder, files in folders.items():
+    for (folder, files), place in zip(folders.items(), INSTRUMENT_LAYOUTS[layout], strict=True):
         if layout == "nested":
-            writer.add(_member(root, f"{folder}.tar.gz"), _tar_gz(folder, files))
+            writer.add(_member(root, place), _tar_gz(folder, files))
         else:
             for name, data in files.items():
-                writer.add(_member(root, folder, name), data)
+                writer.add(_member(root, place, name), data)
     order = rng.permutation(len(ids))
     writer.add(
         _member(root, "bboxes.json"),

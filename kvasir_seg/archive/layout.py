@@ -4,15 +4,24 @@ Folder names are not trusted: the capsule archive's real names are unknown, and 
 as ``labelled_frames/`` or ``images_annotated/`` say nothing reliable. Instead:
 
 1. every folder holding image files is sampled (first, middle and last file by name) and
-   classed as **masks** (every sample near-binary: values near 0 and the maximum only),
-   **images** (no sample near-binary) or mixed;
+   classed as **masks** (every sample near-binary in every channel: values near 0 and the
+   maximum only, so a mask whose channels disagree is still found, and then refused by
+   name when it is read), **images** (no sample near-binary) or mixed;
 2. the mask folder is the one folder of masks; two or more are a tie;
 3. the image folder is chosen among the folders of images whose files pair by name with
-   the masks and have their size. When several do, they are compared file by file: where
-   two differ, the plain image continues its surroundings and a box-drawn **overlay**
-   does not (drawn lines stand out), so the overlay never wins; copies count once;
+   the masks and have their size. Two of them where one sits inside the other
+   (``images/`` and ``images/images/``: an archive unpacked in place beside an earlier
+   copy) are a tie. When several others do, they are compared file by file: where two
+   differ, the plain image continues its surroundings and a box-drawn **overlay** does
+   not (drawn lines stand out), so the overlay never wins; copies count once;
 4. anything still undecided is a :class:`~kvasir_seg.errors.LayoutError` that lists the
    folders and what was found in each, and says how to choose.
+
+The dataset's own files (the box file, split lists such as Kvasir-Instrument's
+``train.txt``) sit in :attr:`Layout.root`, the folder that holds both the image and the
+mask folder: ``kvasir-instrument/`` whether the folders are ``images/`` and ``masks/`` or,
+unpacked in place from ``images.tar.gz`` and ``masks.tar.gz``, ``images/images/`` and
+``masks/masks/``.
 
 The folders chosen are logged at WARNING when they are not the documented ones
 (``images/`` and ``masks/``).
@@ -27,11 +36,13 @@ from __future__ import annotations
 
 import functools
 import logging
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 import numpy as np
+from PIL import Image
 from scipy import ndimage
 
 from kvasir_seg.archive.sources import IMAGE_SUFFIXES, Source
@@ -69,6 +80,16 @@ class Layout:
     mask_folder: str = ""
     #: Why each ignored folder was ignored, e.g. ``{"capsule/bbox": "box-drawn overlays"}``.
     reasons: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def root(self) -> str:
+        """The folder holding both the image and the mask folder (``""``: the top), where
+        the dataset's own files such as split lists sit.
+
+        >>> Layout({}, {}, None, image_folder="k/images/images", mask_folder="k/masks/masks").root
+        'k'
+        """
+        return posixpath.commonpath([self.image_folder, self.mask_folder])
 
 
 @dataclass
@@ -152,14 +173,12 @@ def _classify(folder: _Folder, source: Source) -> None:
         try:
             with opened_image(source.read(name), name, error=LayoutError) as image:
                 sizes.append(image.size)
-                if image.format == "JPEG":
-                    image.draft("L", image.size)
-                grey = np.asarray(image.convert("L"))
+                values = _probe_values(image)
         except KvasirSegError as error:
             logger.debug("layout probe: %s", error)
             verdicts.append(None)
             continue
-        verdicts.append(bool(is_near_binary(grey)))
+        verdicts.append(bool(is_near_binary(values)))
     # Files that cannot be decoded say nothing here; the reader reports them by name.
     readable = {v for v in verdicts if v is not None}
     if not readable:
@@ -169,6 +188,43 @@ def _classify(folder: _Folder, source: Source) -> None:
     else:
         folder.kind = "masks" if True in readable else "images"
     folder.sizes = tuple(sizes)
+
+
+def _probe_values(image: Image.Image) -> np.ndarray:
+    """The 8-bit values a sample is classed by: every channel of a colour or palette file
+    (a mask drawn in red is near-binary in each channel, not in luminance), the luminance
+    of the rest (a JPEG decoded straight to it: the quick way for large photographs)."""
+    if image.format == "JPEG":
+        image.draft("L", image.size)
+    if image.mode == "P" and np.asarray(image).max() <= 1:
+        return np.asarray(image) * np.uint8(255)  # a label map: index 1 is the object
+    if image.mode in ("RGB", "RGBA", "LA", "P"):
+        return np.asarray(image.convert("RGBA" if "A" in image.mode else "RGB"))
+    return np.asarray(image.convert("L"))
+
+
+def _nested_pairs(folders: list[_Folder]) -> list[tuple[_Folder, _Folder]]:
+    """The pairs (outer, inner) of ``folders`` where inner sits inside outer."""
+    return [
+        (outer, inner)
+        for outer in folders
+        for inner in folders
+        if inner is not outer and inner.path.startswith(outer.path + "/" if outer.path else "")
+    ]
+
+
+def _nesting_advice(folders: list[_Folder]) -> str:
+    """What to do when one candidate folder sits inside another, or ``""``."""
+    pairs = _nested_pairs(folders)
+    if not pairs:
+        return ""
+    outer, inner = pairs[0]
+    return (
+        f" {inner.path}/ sits inside {outer.path or '.'}/: an archive (or a .tar.gz such "
+        f"as {posixpath.basename(inner.path)}.tar.gz) unpacked in place beside an earlier "
+        "copy? The reader does not guess which copy you mean: keep one (move the other "
+        "folder out, or delete the .tar.gz the folder was unpacked from), then run again."
+    )
 
 
 def _listing(folders: dict[str, _Folder]) -> str:
@@ -188,8 +244,12 @@ def _mask_folder(folders: dict[str, _Folder], source: Source, spec: DatasetSpec)
     raise LayoutError(
         f"{source.location}: several folders hold masks: "
         f"{', '.join(sorted(f.path + '/' for f in candidates))}; expected one. Found: "
-        f"{_listing(folders)}. Keep only the mask folder to use (extract the zip and move the "
-        "others out), then pass the extracted folder."
+        f"{_listing(folders)}."
+        + (
+            _nesting_advice(candidates)
+            or " Keep only the mask folder to use (extract the zip and move the others out), "
+            "then pass the extracted folder."
+        )
     )
 
 
@@ -201,6 +261,12 @@ def _image_folder(
         for f in folders.values()
         if f is not masks and f.kind == "images" and set(f.files) & set(masks.files)
     ]
+    if _nested_pairs(paired):
+        raise LayoutError(
+            f"{source.location}: several folders hold images named like the masks in "
+            f"{masks.path}/: {', '.join(sorted(f.path + '/' for f in paired))}. Found: "
+            f"{_listing(folders)}.{_nesting_advice(paired)}"
+        )
     reasons: dict[str, str] = {}
     sized = paired
     if len(paired) > 1:  # a single candidate's sizes are checked per example, by name

@@ -168,10 +168,21 @@ class KvasirArchive:
         )
 
     def read_beside_images(self, name: str) -> bytes:
-        """A member named relative to the folder that holds the image folder (an archive's
-        own split list, e.g. ``train.txt``)."""
-        root = posixpath.dirname(self.layout.image_folder)
-        return self._source.read(posixpath.join(root, name) if root else name)
+        """A member named relative to the dataset's root folder, the one that holds the
+        image and the mask folder (:attr:`Layout.root`): an archive's own split list, e.g.
+        ``train.txt``. One that cannot be read is a :class:`LayoutError` saying where it
+        was looked for."""
+        root = self.layout.root
+        member = posixpath.join(root, name) if root else name
+        try:
+            return self._source.read(member)
+        except ArchiveError as error:
+            raise LayoutError(
+                f"{self.path}: cannot read {name} at {member} ({error}). The official "
+                f"{self.spec.filename} has it in the folder that holds the images "
+                f"({self.layout.image_folder}/) and the masks ({self.layout.mask_folder}/): "
+                "download the archive again, or put the file there."
+            ) from error
 
     def examples(self, ids: Iterable[str] | None = None) -> Iterator[Example]:
         """Yield the examples of ``ids`` (all, sorted, by default), read and validated."""
