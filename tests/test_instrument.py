@@ -1,17 +1,34 @@
-"""Kvasir-Instrument: its own split lists, its box labels, and folders nested as .tar.gz."""
+"""Kvasir-Instrument: its own split lists, its box labels, and every form users have it in.
+
+The forms (:data:`kvasir_seg.testing.INSTRUMENT_LAYOUTS`, each zipped and extracted): the
+folders unpacked (``images/``, ``masks/``), nested as ``images.tar.gz`` and
+``masks.tar.gz`` (as public preparation scripts read the download), and unpacked in place
+(``images/images/``, ``masks/masks/``, as public notebooks read it); masks as RGB, RGBA,
+grey, 1-bit and palette PNGs. All read to the same examples; what could be read two ways
+is refused.
+"""
 
 from __future__ import annotations
 
 import io
+import shutil
 import tarfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
+from PIL import Image
 
-from kvasir_seg.archive import open_archive
+from kvasir_seg.archive import Example, open_archive
 from kvasir_seg.catalog import KVASIR_INSTRUMENT
 from kvasir_seg.errors import ArchiveError, LayoutError
+from kvasir_seg.testing import INSTRUMENT_LAYOUTS, MASK_MODES
+
+#: Every form as (layout, zipped).
+FORMS = [(layout, zipped) for layout in INSTRUMENT_LAYOUTS for zipped in (True, False)]
+FORM_IDS = [f"{layout}-{'zip' if zipped else 'folder'}" for layout, zipped in FORMS]
 
 
 def _rewrite(path: Path, change) -> Path:
@@ -127,3 +144,174 @@ def test_a_nested_archive_is_unpacked_once(archive_store: Path, make_archive) ->
             assert len(archive.ids) == 4
     folders = [p for p in (archive_store / "unpacked").iterdir() if p.is_dir()]
     assert len(folders) == 2  # images.tar.gz and masks.tar.gz, each once
+
+
+def _fingerprint(example: Example) -> tuple[Any, ...]:
+    """Everything an example holds, comparable with ``==`` (the mask as shape and bytes)."""
+    return (
+        example.image_id,
+        example.image_bytes,
+        example.mask.shape,
+        example.mask.tobytes(),
+        example.height,
+        example.width,
+        example.bboxes,
+        example.bbox_source,
+        example.extra,
+    )
+
+
+def _read(path: Path) -> tuple[dict[str, list[str]], list[tuple[Any, ...]]]:
+    """The splits (ids in order) and every example, in split order."""
+    with open_archive(KVASIR_INSTRUMENT, path) as archive:
+        splits = archive.assign_splits()
+        ids = [image_id for split in splits.values() for image_id in split]
+        return splits, [_fingerprint(example) for example in archive.examples(ids)]
+
+
+@pytest.fixture(scope="module")
+def complete_flat(make_archive) -> tuple[dict[str, list[str]], list[tuple[Any, ...]]]:
+    """The 590 examples of a complete archive, extracted, with flat folders: the reference."""
+    return _read(make_archive("kvasir_instrument", complete=True, zipped=False))
+
+
+@pytest.mark.parametrize(("layout", "zipped"), FORMS, ids=FORM_IDS)
+def test_every_form_reads_to_the_same_examples(
+    layout: str, zipped: bool, complete_flat, make_archive
+) -> None:
+    path = make_archive("kvasir_instrument", complete=True, layout=layout, zipped=zipped)
+    splits, examples = _read(path)
+    assert {name: len(ids) for name, ids in splits.items()} == {"train": 472, "test": 118}
+    expected_splits, expected = complete_flat
+    assert splits == expected_splits  # the same ids, in the lists' order
+    assert examples == expected
+
+
+def _first_channel_masks(path: Path) -> dict[str, np.ndarray]:
+    """The masks as public scripts read them: ``np.array(png)[:, :, 0] / 255`` (> 0.5)."""
+    masks = {}
+    for png in sorted((path / "kvasir-instrument" / "masks" / "masks").glob("*.png")):
+        masks[png.stem] = np.asarray(Image.open(png))[:, :, 0] / 255 > 0.5
+    return masks
+
+
+@pytest.mark.parametrize("mask_mode", MASK_MODES)
+@pytest.mark.parametrize(
+    ("layout", "zipped"), [("notebook", False), ("nested", True)], ids=["notebook", "nested"]
+)
+def test_every_mask_encoding_reads_to_the_same_masks(
+    mask_mode: str, layout: str, zipped: bool, make_archive
+) -> None:
+    rgb = make_archive("kvasir_instrument", count=8, layout=layout, zipped=zipped)
+    path = make_archive(
+        "kvasir_instrument", count=8, layout=layout, zipped=zipped, mask_mode=mask_mode
+    )
+    assert _read(path) == _read(rgb)
+    if mask_mode.startswith("RGB") and layout == "notebook":
+        with open_archive(KVASIR_INSTRUMENT, path) as archive:
+            ours = {e.image_id: e.mask for e in archive.examples()}
+        theirs = _first_channel_masks(path)
+        assert sorted(theirs) == sorted(ours)
+        for image_id, mask in theirs.items():
+            np.testing.assert_array_equal(ours[image_id], mask)
+
+
+def _notebook(make_archive, **options: Any) -> Path:
+    """A fresh notebook-form folder (``images/images/``, ``masks/masks/``) a test may change."""
+    return make_archive("kvasir_instrument", count=6, layout="notebook", zipped=False, **options)
+
+
+def _refused(path: Path, error: type[Exception], *fragments: str) -> str:
+    with pytest.raises(error) as caught, open_archive(KVASIR_INSTRUMENT, path) as archive:
+        archive.assign_splits()
+        list(archive.examples())
+    message = str(caught.value)
+    for fragment in fragments:
+        assert fragment in message, message
+    return message
+
+
+def test_images_both_in_images_and_in_images_images_are_refused(make_archive) -> None:
+    """The same pictures twice (unpacked in place beside an earlier copy): which copy is
+    meant cannot be told from the files, so the reader says what it found."""
+    root = _notebook(make_archive) / "kvasir-instrument"
+    for path in (root / "images" / "images").iterdir():
+        shutil.copy(path, root / "images" / path.name)
+    _refused(
+        root.parent,
+        LayoutError,
+        "several folders hold images named like the masks in masks/masks/",
+        "images/, images/images/",
+        "images/images/ sits inside images/",
+        "keep one",
+    )
+
+
+def test_masks_both_in_masks_and_in_masks_masks_are_refused(make_archive) -> None:
+    root = _notebook(make_archive) / "kvasir-instrument"
+    for path in (root / "masks" / "masks").iterdir():
+        shutil.copy(path, root / "masks" / path.name)
+    _refused(
+        root.parent,
+        LayoutError,
+        "several folders hold masks: masks/, masks/masks/; expected one",
+        "masks/masks/ sits inside masks/",
+        "masks.tar.gz",
+    )
+
+
+def test_tar_gz_members_beside_the_folders_unpacked_from_them_are_refused(
+    archive_store: Path, make_archive
+) -> None:
+    nested = make_archive("kvasir_instrument", count=6, layout="nested", zipped=False)
+    root = _notebook(make_archive) / "kvasir-instrument"
+    for member in ("images.tar.gz", "masks.tar.gz"):
+        shutil.copy(nested / "kvasir-instrument" / member, root / member)
+    _refused(
+        root.parent,
+        LayoutError,
+        "several folders hold masks",
+        "or delete the .tar.gz the folder was unpacked from",
+    )
+
+
+def test_a_missing_split_list_says_where_it_was_looked_for(make_archive) -> None:
+    root = _notebook(make_archive) / "kvasir-instrument"
+    (root / "test.txt").unlink()
+    _refused(
+        root.parent,
+        LayoutError,
+        "kvasir-instrument: cannot read test.txt (",
+        "has test.txt in the folder that holds the images (images/images/) and the masks "
+        "(masks/masks/)",
+        "put the file there",
+    )
+
+
+def _recolour(root: Path, change) -> str:
+    """Rewrite the first mask of the notebook folder ``root`` as ``change(grey)``; its name."""
+    png = sorted((root / "kvasir-instrument" / "masks" / "masks").glob("*.png"))[0]
+    grey = np.asarray(Image.open(png).convert("L"))
+    Image.fromarray(change(grey)).save(png)
+    return png.name
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        (lambda g: np.dstack([g, g * 0, g * 0]), "red, green and blue channels that differ"),
+        (
+            lambda g: np.dstack([g * 0, g * 0, g * 0, g]),
+            "alpha channel that is not fully opaque",
+        ),
+    ],
+    ids=["red tool", "tool in alpha"],
+)
+def test_a_mask_whose_channels_disagree_is_refused_by_name(
+    change, fragment: str, make_archive
+) -> None:
+    root = _notebook(make_archive)
+    name = _recolour(root, change)
+    message = _refused(root, ArchiveError, f"masks/masks/{name} has ", fragment)
+    assert "Save the mask as a" in message or "Save the mask alone" in message
+    assert message.endswith("download it again.")

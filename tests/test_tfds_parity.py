@@ -203,3 +203,89 @@ def test_the_data_source_path_never_decodes_with_opencv(
     feature = features_for(get_spec("kvasir_seg"))["image"]
     for data in list(_archive_bytes("kvasir_seg", kvasir_seg_folder).values())[:3]:
         assert np.array_equal(feature.decode_example_np(data), _pillow(data))
+
+
+#: Kvasir-Instrument in the forms users have it, as (layout, zipped, mask PNG mode); each
+#: form and each mask encoding appears once (see tests/test_instrument.py for all pairs).
+INSTRUMENT_FORMS = [
+    ("nested", True, "RGB"),
+    ("repack", False, "L"),
+    ("notebook", False, "RGBA"),
+    ("notebook", True, "1"),
+    ("repack", True, "P"),
+]
+
+
+def _equal(ours: Any, theirs: Any) -> bool:
+    """Whether two examples (nested dicts, lists, numpy arrays, scalars) are equal exactly."""
+    if isinstance(ours, dict):
+        return ours.keys() == theirs.keys() and all(_equal(ours[k], theirs[k]) for k in ours)
+    if isinstance(ours, (list, tuple)):
+        return len(ours) == len(theirs) and all(map(_equal, ours, theirs))
+    if isinstance(ours, np.ndarray) and ours.dtype == object:
+        return ours.shape == theirs.shape and all(map(_equal, ours.ravel(), theirs.ravel()))
+    if isinstance(ours, np.ndarray):
+        return ours.dtype == theirs.dtype and np.array_equal(ours, theirs)
+    return bool(ours == theirs)
+
+
+def _instrument_doors(path: Path, scratch: Path) -> dict[str, dict[str, list[Any]]]:
+    """Each split's examples, in order, through the core reader, HF and TFDS."""
+    with open_archive("kvasir_instrument", path) as archive:
+        splits = archive.assign_splits()
+        core = {
+            split: [(e.image_bytes, e.mask, e.bboxes) for e in archive.examples(ids)]
+            for split, ids in splits.items()
+        }
+    hf = load_dataset("kvasir_instrument", data_dir=path, cache_dir=scratch / "hf")
+    builder = _tfds_builder(
+        "kvasir_instrument", path.parent if path.is_file() else path, scratch / "ar", "array_record"
+    )
+    return {
+        "ids": splits,
+        "core": core,
+        "hf": {split: list(ds.with_format("numpy")) for split, ds in hf.items()},
+        "tfds": {split: list(builder.as_data_source(split=split)) for split in splits},
+    }
+
+
+@pytest.fixture(scope="module")
+def instrument_reference(make_archive, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The flat, extracted form with RGB masks (the default), through every door."""
+    path = make_archive("kvasir_instrument", count=10, zipped=False)
+    return _instrument_doors(path, tmp_path_factory.mktemp("instrument-reference"))
+
+
+@pytest.mark.parametrize(
+    ("layout", "zipped", "mask_mode"),
+    INSTRUMENT_FORMS,
+    ids=[
+        f"{layout}-{'zip' if zipped else 'folder'}-{mode}"
+        for layout, zipped, mode in INSTRUMENT_FORMS
+    ],
+)
+def test_every_kvasir_instrument_form_reads_alike_through_every_door(
+    layout: str, zipped: bool, mask_mode: str, instrument_reference, make_archive, tmp_path: Path
+) -> None:
+    path = make_archive(
+        "kvasir_instrument", count=10, layout=layout, zipped=zipped, mask_mode=mask_mode
+    )
+    doors = _instrument_doors(path, tmp_path)
+    assert doors["ids"] == instrument_reference["ids"]  # the same ids, in the lists' order
+    assert {split: len(ids) for split, ids in doors["ids"].items()} == {"train": 8, "test": 2}
+    for split, ids in doors["ids"].items():
+        assert [str(row["image_id"]) for row in doors["hf"][split]] == ids
+        for (image_bytes, mask, boxes), (bytes_ref, mask_ref, boxes_ref) in zip(
+            doors["core"][split], instrument_reference["core"][split], strict=True
+        ):
+            assert image_bytes == bytes_ref and boxes == boxes_ref
+            assert np.array_equal(mask, mask_ref)
+        for door in ("hf", "tfds"):
+            ours, reference = doors[door][split], instrument_reference[door][split]
+            assert len(ours) == len(reference) == len(ids)
+            assert all(_equal(a, b) for a, b in zip(ours, reference, strict=True)), door
+        tfds_rows = {row["image_id"].decode(): row for row in doors["tfds"][split]}
+        assert sorted(tfds_rows) == sorted(ids)
+        for hf_row in doors["hf"][split]:
+            _assert_same(hf_row, tfds_rows[str(hf_row["image_id"])], "kvasir_instrument")
+            assert np.array_equal(hf_row["image"], tfds_rows[str(hf_row["image_id"])]["image"])

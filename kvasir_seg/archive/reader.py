@@ -178,8 +178,8 @@ class KvasirArchive:
             return self._source.read(member)
         except ArchiveError as error:
             raise LayoutError(
-                f"{self.path}: cannot read {name} at {member} ({error}). The official "
-                f"{self.spec.filename} has it in the folder that holds the images "
+                f"{self.path}: cannot read {member} ({error}). The official "
+                f"{self.spec.filename} has {name} in the folder that holds the images "
                 f"({self.layout.image_folder}/) and the masks ({self.layout.mask_folder}/): "
                 "download the archive again, or put the file there."
             ) from error
