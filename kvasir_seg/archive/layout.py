@@ -17,11 +17,10 @@ as ``labelled_frames/`` or ``images_annotated/`` say nothing reliable. Instead:
 4. anything still undecided is a :class:`~kvasir_seg.errors.LayoutError` that lists the
    folders and what was found in each, and says how to choose.
 
-The dataset's own files (the box file, split lists such as Kvasir-Instrument's
-``train.txt``) sit in :attr:`Layout.root`, the folder that holds both the image and the
-mask folder: ``kvasir-instrument/`` whether the folders are ``images/`` and ``masks/`` or,
-unpacked in place from ``images.tar.gz`` and ``masks.tar.gz``, ``images/images/`` and
-``masks/masks/``.
+An archive's own split lists (Kvasir-Instrument's ``train.txt`` and ``test.txt``) sit in
+:attr:`Layout.root`, the folder that holds both the image and the mask folder:
+``kvasir-instrument/`` whether the folders are ``images/`` and ``masks/`` or, unpacked in
+place from ``images.tar.gz`` and ``masks.tar.gz``, ``images/images/`` and ``masks/masks/``.
 
 The folders chosen are logged at WARNING when they are not the documented ones
 (``images/`` and ``masks/``).
