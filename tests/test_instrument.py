@@ -231,32 +231,26 @@ def _refused(path: Path, error: type[Exception], *fragments: str) -> str:
     return message
 
 
-def test_images_both_in_images_and_in_images_images_are_refused(make_archive) -> None:
-    """The same pictures twice (unpacked in place beside an earlier copy): which copy is
-    meant cannot be told from the files, so the reader says what it found."""
+@pytest.mark.parametrize(
+    ("folder", "found"),
+    [
+        ("images", "several folders hold images named like the masks in masks/masks/: images/, "),
+        ("masks", "several folders hold masks: masks/, masks/masks/; expected one"),
+    ],
+)
+def test_a_folder_both_in_x_and_in_x_x_is_refused(folder: str, found: str, make_archive) -> None:
+    """The same files twice (unpacked in place beside an earlier copy): which copy is meant
+    cannot be told from the files, so the reader says what it found and how to choose."""
     root = _notebook(make_archive) / "kvasir-instrument"
-    for path in (root / "images" / "images").iterdir():
-        shutil.copy(path, root / "images" / path.name)
+    for path in (root / folder / folder).iterdir():
+        shutil.copy(path, root / folder / path.name)
     _refused(
         root.parent,
         LayoutError,
-        "several folders hold images named like the masks in masks/masks/",
-        "images/, images/images/",
-        "images/images/ sits inside images/",
+        found,
+        f"{folder}/{folder}/ sits inside {folder}/",
+        f"{folder}.tar.gz",
         "keep one",
-    )
-
-
-def test_masks_both_in_masks_and_in_masks_masks_are_refused(make_archive) -> None:
-    root = _notebook(make_archive) / "kvasir-instrument"
-    for path in (root / "masks" / "masks").iterdir():
-        shutil.copy(path, root / "masks" / path.name)
-    _refused(
-        root.parent,
-        LayoutError,
-        "several folders hold masks: masks/, masks/masks/; expected one",
-        "masks/masks/ sits inside masks/",
-        "masks.tar.gz",
     )
 
 
