@@ -146,7 +146,6 @@ def test_server_error_says_what_to_download_by_hand_and_where(
     assert str(target / KVASIR_SEG.filename) in errors[0]
 
 
-@pytest.mark.xfail(strict=True, reason="download ignores the store (issue 22, 4)")
 def test_download_counts_the_copy_the_store_holds_and_says_where_offline(
     make_archive, store_files, tmp_path: Path, kvasir_seg_cli
 ) -> None:
