@@ -24,8 +24,9 @@ extracted folder has no checksum (*folder*).
 the copy is open): a copy the store does not know yet is read whole (every member read and
 CRC-checked; its pairs and box file were checked when it was opened) and remembered if it
 has the catalog's number of examples or the user accepts it; an unpinned zip then also
-becomes the pin, unless its size is far from the size its dataset page states. A failed or
-partial read leaves the store as it was.
+becomes the pin, unless its size is far from the size its dataset page states
+(:data:`~kvasir_seg.catalog.STATED_SIZE_TOLERANCE`: then one line says so, and it is never
+pinned). A failed or partial read leaves the store as it was.
 
     >>> from kvasir_seg.catalog import get_spec
     >>> copy = resolve_path(get_spec("kvasir_sessile"), "~/Downloads")  # doctest: +SKIP
@@ -43,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kvasir_seg.catalog import DatasetSpec
+from kvasir_seg.catalog import STATED_SIZE_TOLERANCE, DatasetSpec
 from kvasir_seg.errors import ArchiveError, ChecksumError, KvasirSegError
 from kvasir_seg.logs import say_once
 from kvasir_seg.store import ArchiveStore, Copy, Pin, default_store, now, sha256_of
@@ -174,6 +175,8 @@ def judge(
     accepted = [c for c in store.copies(spec) if c.identity == digest and c.trust == "accepted"]
     if pin is None:
         trust, check = "unpinned", "not pinned (no checksum is published)"
+        if spec.far_from_stated_size(path.stat().st_size):
+            check = f"not pinned: {_far(spec, path.stat().st_size)}"
     elif digest == pin.sha256:
         trust, check = "verified", f"matches {pin.describe()}"
     elif accepted:
@@ -325,7 +328,11 @@ def settle(
     status = copy.path.stat() if copy.is_zip else None
     pin = None
     if copy.trust == "unpinned" and status is not None:
-        pin = Pin(copy.identity, status.st_size, "first-use", now(), origin or str(path))
+        if spec.far_from_stated_size(status.st_size):
+            far = _far(spec, status.st_size)
+            logger.warning("%s: %s is %s: read, never pinned", spec.name, copy.path, far)
+        else:
+            pin = Pin(copy.identity, status.st_size, "first-use", now(), origin or str(path))
     stamp = (status.st_size, status.st_mtime_ns, status.st_ino) if status else (None,) * 3
     trust = "accepted" if accepting else "read whole"
     store.record_copy(spec, Copy(str(path), copy.identity, trust, now(), *stamp), pin)
@@ -347,6 +354,14 @@ def settle(
             copy.identity,
             copy.check,
         )
+
+
+def _far(spec: DatasetSpec, size: int) -> str:
+    tolerance = f"{STATED_SIZE_TOLERANCE:.0%}"
+    return (
+        f"{size:,} bytes, more than {tolerance} from the {spec.stated_mib} MB its dataset page "
+        f"states: not the official {spec.filename}"
+    )
 
 
 def describe_copies(spec: DatasetSpec, store: ArchiveStore | None = None) -> list[dict[str, str]]:

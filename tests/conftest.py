@@ -27,9 +27,6 @@ from local_servers import serving
 #: The image sizes of a complete archive, so that 196 or 1000 examples are quick to write.
 SMALL_SIZES = [(48, 40), (56, 44), (40, 36)]
 
-#: The archive sizes the dataset pages state (MiB), which a complete copy is padded to.
-STATED_MIB = {"kvasir_sessile": 13.7, "kvasir_capsule_seg": 2.66}
-
 #: ``make_archive(dataset, *, count=None, seed=0, zipped=True, complete=False, into=None,
 #: **layout_options) -> Path``: see :func:`make_archive`.
 ArchiveFactory = Callable[..., Path]
@@ -66,8 +63,8 @@ def make_archive(tmp_path_factory: pytest.TempPathFactory) -> ArchiveFactory:
             layout_options = {"sizes": SMALL_SIZES, **layout_options}
         folder = tmp_path_factory.mktemp(spec.name) if into is None else into
         path = write_archive(spec, folder, count=count, seed=seed, zipped=zipped, **layout_options)
-        if complete and zipped and spec.name in STATED_MIB:
-            pad_to(path, round(STATED_MIB[spec.name] * 2**20))
+        if complete and zipped and spec.stated_mib is not None:
+            pad_to(path, round(spec.stated_mib * 2**20))
         return path
 
     return make

@@ -35,6 +35,7 @@ def test_info_text_json_and_bibtex(kvasir_seg_cli) -> None:
     for spec in DATASETS.values():
         assert f"{spec.title} ({spec.name})" in text and spec.homepage in text
     assert "official: train 880, validation 120" in text
+    assert "kvasir-sessile.zip, 13.7 MB as its page states" in text
     assert "pranet: train 900, test 100" in text
     assert "Research and educational use only" in text
 

@@ -73,6 +73,7 @@ def describe(spec: DatasetSpec) -> dict[str, Any]:
         "archive": spec.filename,
         "url": spec.url,
         "size_bytes": spec.size_bytes,
+        "stated_mib": spec.stated_mib,
         "sha256": spec.sha256,
         "checksum_pinned": spec.sha256 is not None,
         "homepage": spec.homepage,
@@ -140,6 +141,13 @@ def _copy_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
     return [*(rows or [("store", f"no archive yet in {status['store']}")]), ("reads", said)]
 
 
+def _size(spec: DatasetSpec) -> str:
+    """The archive's exact size, else the one its dataset page states."""
+    if spec.size_bytes is None and spec.stated_mib is not None:
+        return f"{spec.stated_mib} MB as its page states (exact size not published)"
+    return human_size(spec.size_bytes)
+
+
 def _text(spec: DatasetSpec, facts: dict[str, Any]) -> str:
     configs = [
         f"{name}: " + ", ".join(f"{split} {count}" for split, count in splits.items())
@@ -150,7 +158,7 @@ def _text(spec: DatasetSpec, facts: dict[str, Any]) -> str:
         ("examples", str(spec.expected_examples)),
         ("splits", configs[0]),
         *(("", line) for line in configs[1:]),
-        ("archive", f"{spec.filename}, {human_size(spec.size_bytes)}"),
+        ("archive", f"{spec.filename}, {_size(spec)}"),
         ("checksum", status["checksum"]),
         ("url", spec.url),
         ("homepage", spec.homepage),
