@@ -182,7 +182,8 @@ def test_an_accepted_copy_is_one_line_at_most_in_a_later_process(
     make_archive, store_files, archive_store: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     bad = make_archive("kvasir_seg", count=4, seed=5)
-    load_dataset("kvasir_seg", split="train", data_dir=bad, cache_dir=tmp_path, **NO_CHECKS)
+    rows = load_dataset("kvasir_seg", split="train", data_dir=bad, cache_dir=tmp_path, **NO_CHECKS)
+    assert f"Built from {bad}: accepted with checks skipped" in rows.info.description
     state = store_files(archive_store)
     forget_warnings()  # as a new process would
     caplog.clear()
