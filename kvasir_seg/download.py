@@ -1,27 +1,19 @@
-"""Download an official archive safely: one writer, resume, length, completeness and checksum.
+"""Download an official archive safely: one writer, resume, length, completeness, checksum.
 
 A download is written to ``<file>.part`` under a lock (``<file>.lock``: a second process
-waits, then finds the finished file), and renamed to its final name only once:
-
-- the bytes received match the ``Content-Length`` (or the known size of the archive when
-  the server sends no length): a transfer cut short is never complete;
-- it is the archive, read as every copy is (:func:`kvasir_seg.archive.open_archive`): its
-  SHA-256 matches the published checksum or the one recorded on first use (or it is
-  accepted with checks skipped), and it opens as a zip with the dataset's members (images
-  paired with masks, the box file where there is one); a copy the store does not know yet
-  is read whole, then remembered (and pinned, when no checksum is published).
-
-An interrupted download resumes where it stopped when the server honours HTTP ranges. A
-file already in place is checked the same way before it is called present; a broken one
-(0 bytes, truncated, not a zip) is replaced. HTTPS is always verified, completing an
-incomplete certificate chain the way browsers do (:func:`kvasir_seg.tls.urlopen`).
+waits, then finds the finished file), and takes its final name only once the bytes
+received match the ``Content-Length`` (or the archive's known size) and it is the archive,
+read as every copy is (:func:`kvasir_seg.resolve.resolve_path`,
+:func:`kvasir_seg.archive.open_copy`): it matches its checksum or is accepted, it opens
+with the dataset's members, and, new to the store, it is read whole, then remembered (and
+pinned, when no checksum is published). An interrupted download resumes where it stopped
+when the server honours HTTP ranges. A file already in place is checked the same way; a
+broken one is replaced. HTTPS is always verified (:func:`kvasir_seg.tls.urlopen`).
+``KVASIR_SEG_MIRROR``, a base URL, replaces the official server (e.g. an institutional
+mirror holding the zips under their official names).
 
     >>> from kvasir_seg.catalog import get_spec
-    >>> from kvasir_seg.download import fetch_archive
     >>> path, downloaded = fetch_archive(get_spec("kvasir_seg"), "~/kvasir")  # doctest: +SKIP
-
-Set ``KVASIR_SEG_MIRROR`` to a base URL (e.g. an institutional mirror holding the
-zips under their official names) to download from there instead of the official server.
 """
 
 from __future__ import annotations
@@ -81,15 +73,13 @@ def fetch_archive(
     ca_bundle: str | os.PathLike[str] | None = None,
     store: ArchiveStore | None = None,
 ) -> tuple[Path, bool]:
-    """(path, whether it was downloaded now) of ``spec``'s archive in ``directory``.
+    """(path, whether it was downloaded now) of ``spec``'s archive in ``directory`` (the
+    store's folder by default), as the module doc says; ``force=True`` fetches it again.
 
-    An existing file is checked (complete zip, checksum) and reused, or replaced when it is
-    broken; ``force=True`` fetches it again; a ``.part`` file is resumed. Concurrent calls
-    for the same file wait for each other. Raises :class:`DownloadError` (with instructions
-    to download by hand) when the server cannot be reached or the transfer is cut short,
-    and :class:`ChecksumError` when the file is not the official one (unless ``verify`` is
-    False, which only logs the mismatch). HTTPS is always verified, against ``ca_bundle``
-    if given (see :mod:`kvasir_seg.tls`).
+    Raises :class:`DownloadError` (with the steps to download by hand) when the server
+    cannot be reached or the transfer is cut short, and :class:`ChecksumError` when the
+    file is not the official one (``verify=False`` accepts it). ``ca_bundle``: the trust
+    store of HTTPS (:func:`kvasir_seg.tls.urlopen`).
     """
     store = store or default_store()
     directory = Path(directory).expanduser() if directory is not None else store.root

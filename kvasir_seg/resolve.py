@@ -1,32 +1,21 @@
 """Which copy of an archive is read, whether it may be read, and what the store remembers.
 
 Every door (Hugging Face, TFDS, the command line, :func:`kvasir_seg.archive.open_archive`)
-asks here, so they all read the same copy and decide the same way
-(docs/archive-store.md states the rule for users).
+asks here, so all read the same copy and decide the same way; docs/archive-store.md
+states the rules for users.
 
-**Which copy.** A path the user gives (``data_dir=``, ``manual_dir=``, ``--data-dir``,
-``open_archive``'s) is the copy read: the zip, the folder holding it under its official
-name (when that folder also holds the extracted folder, the zip, and a line says so), or
-the extracted folder (:func:`locate_archive`). Without a path, :func:`find_copy` reads,
-among the copies the store remembers and its own zip, the one that matches the checksum,
-else the most recent accepted one, else the most recent one read whole; one line says
-which and why whenever that is not the pinned copy nor the copy remembered last. With no
-copy at all, :func:`kvasir_seg.plan.resolve_archive` downloads one.
-
-**Whether it may be read** (:func:`resolve_path`, which writes nothing): a zip that matches
-its pin (the published SHA-256, or the one recorded on first use) is *verified*; one that
-fails it is refused with a :class:`ChecksumError` unless the user accepted it before
-(*accepted*) or accepts it now with checks skipped (*accepting*: ``verification_mode=
-"no_checks"``, ``--no-verify``, ``verify=False``); a zip with no pin yet is *unpinned*; an
-extracted folder has no checksum (*folder*).
-
-**What the store remembers** (:func:`settle`, the only caller of the store's writer, once
-the copy is open): a copy the store does not know yet is read whole (every member read and
-CRC-checked; its pairs and box file were checked when it was opened) and remembered if it
-has the catalog's number of examples or the user accepts it; an unpinned zip then also
-becomes the pin, unless its size is far from the size its dataset page states
-(:data:`~kvasir_seg.catalog.STATED_SIZE_TOLERANCE`: then one line says so, and it is never
-pinned). A failed or partial read leaves the store as it was.
+- Which copy: a path the user gives (:func:`locate_archive`); without one, :func:`find_copy`
+  over the copies the store holds (verified, else accepted, else read whole; most recent
+  first); with none, :func:`kvasir_seg.plan.resolve_archive` downloads one.
+- Whether it may be read (:func:`judge`, :func:`resolve_path`; nothing written): a zip is
+  *verified* (it matches its pin), *refused* (:class:`ChecksumError`) unless *accepted*
+  before or *accepting* now (checks skipped), or *unpinned* (no pin yet); an extracted
+  folder is a *folder* (no checksum).
+- What the store remembers (:func:`settle`, the one caller of the store's writer, once the
+  copy is open): a copy it does not know yet is read whole (every member, CRC-checked) and
+  remembered if it has the catalog's number of examples or is accepted; an unpinned zip
+  then becomes the pin unless it is far from the size its dataset page states. A failed or
+  partial read writes nothing.
 
     >>> from kvasir_seg.catalog import get_spec
     >>> copy = resolve_path(get_spec("kvasir_sessile"), "~/Downloads")  # doctest: +SKIP
@@ -54,7 +43,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: How :func:`find_copy` ranks the copies it may read (lowest first; then most recent).
+#: How :func:`find_copy` ranks the copies it may read (lowest first; then most recent);
+#: ``refused`` and ``unreadable`` copies are not read.
 RANK = {"verified": 0, "accepted": 1, "accepting": 1, "unpinned": 2, "folder": 2}
 
 _HASHED: dict[tuple[str, int, int, int], str] = {}  # (real path, size, mtime, inode) -> sha256
@@ -239,13 +229,20 @@ def _mismatch_message(spec: DatasetSpec, copy: ResolvedArchive, store: ArchiveSt
     return message
 
 
-def _candidates(spec: DatasetSpec, store: ArchiveStore) -> list[Path]:
-    """The copies the store remembers, most recent first, then its own zip if unremembered."""
+def _store_copies(spec: DatasetSpec, verify: bool, store: ArchiveStore) -> list[ResolvedArchive]:
+    """Each copy the store holds (remembered, most recent first, then its own zip), judged;
+    one that cannot be read is ``unreadable``."""
     paths = [Path(c.path) for c in store.copies(spec)]
     own = store.archive_path(spec)
     if own.is_file() and own.resolve() not in paths:
         paths.append(own)
-    return paths
+    judged = []
+    for path in paths:
+        try:
+            judged.append(judge(spec, locate_archive(spec, path), verify=verify, store=store))
+        except (KvasirSegError, OSError) as error:
+            judged.append(ResolvedArchive(path, "", "unreadable", f"unreadable: {error}"))
+    return judged
 
 
 def find_copy(
@@ -255,27 +252,23 @@ def find_copy(
     store: ArchiveStore | None = None,
     say: bool = True,
 ) -> ResolvedArchive | None:
-    """The copy a call without a path reads (see the module doc), or None when the store
-    holds none; ``say=False`` logs nothing (``kvasir-seg info``).
+    """The copy a call without a path reads, or None when the store holds none. One line
+    says which and why when it is neither verified nor the copy remembered last;
+    ``say=False`` logs nothing (``kvasir-seg info``).
 
     Raises :class:`ChecksumError` when every copy there fails its checksum: a local copy
     that fails is said, never answered with a download.
     """
     store = store or default_store()
-    judged: list[ResolvedArchive] = []
-    passed: list[str] = []
-    for path in _candidates(spec, store):
-        try:
-            judged.append(judge(spec, locate_archive(spec, path), verify=verify, store=store))
-        except (KvasirSegError, OSError) as error:
-            passed.append(f"{path} ({error})")
-    usable = [c for c in judged if c.trust != "refused"]
+    copies = _store_copies(spec, verify, store)
+    usable = [c for c in copies if c.trust in RANK]
     if not usable:
-        if judged:
-            raise ChecksumError(_mismatch_message(spec, judged[0], store))
+        refused = [c for c in copies if c.trust == "refused"]
+        if refused:
+            raise ChecksumError(_mismatch_message(spec, refused[0], store))
         return None
     chosen = min(usable, key=lambda c: RANK[c.trust])  # the first of the lowest rank
-    passed += [f"{c.path} ({c.check})" for c in judged[: judged.index(chosen)]]
+    passed = [f"{c.path} ({c.check})" for c in copies[: copies.index(chosen)]]
     if say and passed and chosen.trust != "verified":
         logger.warning(
             "%s: reading %s (%s), the most trusted copy the archive store holds; not %s "
@@ -365,20 +358,10 @@ def _far(spec: DatasetSpec, size: int) -> str:
 
 
 def describe_copies(spec: DatasetSpec, store: ArchiveStore | None = None) -> list[dict[str, str]]:
-    """What the trust rule makes of each copy the store holds, without recording anything:
-    ``{"path", "identity", "trust"}`` for ``kvasir-seg info`` (``trust``: ``matches ...``,
-    ``accepted ...``, ``fails ...``, ``not pinned ...``, ``extracted folder: no checksum``
-    or ``unreadable: ...``)."""
-    store = store or default_store()
-    described = []
-    for path in _candidates(spec, store):
-        try:
-            copy = judge(spec, locate_archive(spec, path), store=store)
-        except (KvasirSegError, OSError) as error:
-            described.append({"path": str(path), "identity": "", "trust": f"unreadable: {error}"})
-            continue
-        described.append({"path": str(copy.path), "identity": copy.identity, "trust": copy.check})
-    return described
+    """What the trust rule makes of each copy the store holds (``kvasir-seg info``):
+    ``{"path", "identity", "trust"}``, ``trust`` in words; nothing is written."""
+    copies = _store_copies(spec, True, store or default_store())
+    return [{"path": str(c.path), "identity": c.identity, "trust": c.check} for c in copies]
 
 
 def stored_identity(spec: DatasetSpec, store: ArchiveStore | None = None) -> str | None:
@@ -394,12 +377,9 @@ def remembered_archive(
     *,
     store: ArchiveStore | None = None,
 ) -> ResolvedArchive | None:
-    """The identity of a copy that is gone, when the store remembers it; else None.
-
-    For a ``data_dir`` that no longer exists: the copy remembered there. Without
-    ``data_dir``: the copy remembered last, else the pin. A cache built from that copy may
-    then be served as it is; nothing is ever rebuilt from it.
-    """
+    """The identity of a copy that is gone, when the store remembers it; else None: for a
+    ``data_dir`` that no longer exists, the copy remembered there; without one, the copy
+    remembered last, else the pin. A cache built from it may be served; nothing is built."""
     store = store or default_store()
     copies = store.copies(spec)
     if data_dir is not None:
@@ -408,13 +388,11 @@ def remembered_archive(
             return None  # it exists but could not be used: that is not a missing copy
         wanted = {str(p.resolve()) for p in (path, path / spec.filename)}
         copies = [c for c in copies if c.path in wanted]
+    pin = store.pin(spec) if data_dir is None else None
     if copies:
         path, digest = Path(copies[0].path), copies[0].identity
-    else:
-        pin = store.pin(spec) if data_dir is None else None
-        if pin is None:
-            return None
+    elif pin is not None:
         path, digest = store.archive_path(spec), pin.sha256
-    return ResolvedArchive(
-        path, digest, "missing", f"archive missing; last seen with sha256 {digest}"
-    )
+    else:
+        return None
+    return ResolvedArchive(path, digest, "missing", f"missing; last seen with sha256 {digest}")

@@ -1,25 +1,19 @@
 """The archive store: what this machine knows of each dataset's archive, and its one writer.
 
-The store is a folder (``$KVASIR_SEG_DATA``, else ``$XDG_CACHE_HOME/kvasir_seg/archives``,
-else ``~/.cache/kvasir_seg/archives``) that holds the zips downloaded into it, the nested
-archives unpacked once (``unpacked/``, :mod:`kvasir_seg.archive.nested`), and one record per
-dataset, ``records/<dataset>.json``:
+A folder (``$KVASIR_SEG_DATA``, else ``$XDG_CACHE_HOME/kvasir_seg/archives``, else
+``~/.cache/kvasir_seg/archives``) holding the zips downloaded into it, the nested archives
+unpacked once (``unpacked/``), and one record per dataset, ``records/<dataset>.json``:
 
-- ``pin``: for an archive without a published checksum, the SHA-256 and size of the first
-  copy read whole that has the catalog's number of examples and the size its dataset page
-  states (trust on first use), with the date and where it came from;
-- ``copies``: the copies read whole (``"read whole"``) or accepted with checks skipped
-  (``"accepted"``), most recent first: each one's real path, identity (a zip's SHA-256, an
-  extracted folder's fingerprint) and, for a zip, the size, mtime and inode its SHA-256 is
-  valid for (so that it is not hashed again).
+- ``pin``: without a published checksum, the SHA-256 and size of the first copy that was
+  read whole and may be pinned (trust on first use), with the date and its origin;
+- ``copies``: the copies read whole or accepted with checks skipped, most recent first,
+  each with its real path, identity (a zip's SHA-256, a folder's fingerprint) and, for a
+  zip, the size, mtime and inode its SHA-256 holds for (so that it is not hashed again).
 
-:meth:`ArchiveStore.record_copy` is the only function that writes a record, and
-:func:`kvasir_seg.resolve.settle` its only caller: after a whole, successful read of a copy
-in this run, or when the user accepts one. :meth:`ArchiveStore.forget` (``kvasir-seg
-download --forget-pin``) clears a record. Reading never writes. A published checksum (in
-:mod:`kvasir_seg.catalog`) always wins over a recorded pin. Writes are atomic (temporary
-file + rename) and serialised by a lock file; an unwritable store only costs the memory of
-what was read (a warning is logged, nothing fails).
+:meth:`ArchiveStore.record_copy` is the one function that writes a record, and
+:func:`kvasir_seg.resolve.settle` its one caller; :meth:`ArchiveStore.forget` clears one
+(``--forget-pin``). A published checksum (the catalog's) always wins over a pin. Writes are
+atomic and serialised by a lock file; an unwritable store logs a warning and fails nothing.
 
     >>> from kvasir_seg.catalog import get_spec
     >>> store = ArchiveStore("/tmp/kvasir-store")
