@@ -12,10 +12,11 @@ states the rules for users.
   before or *accepting* now (checks skipped), or *unpinned* (no pin yet); an extracted
   folder is a *folder* (no checksum).
 - What the store remembers (:func:`settle`, the one caller of the store's writer, once the
-  copy is open): a copy it does not know yet is read whole (every member, CRC-checked) and
-  remembered if it has the catalog's number of examples or is accepted; an unpinned zip
-  then becomes the pin unless it is far from the size its dataset page states. A failed or
-  partial read writes nothing.
+  copy is open): a copy it does not know yet is read whole (every member, CRC-checked; a
+  verified zip is the very bytes of the published archive or of the copy read whole when
+  it was pinned) and remembered if it has the catalog's number of examples or is accepted;
+  an unpinned zip then becomes the pin unless it is far from the size its dataset page
+  states. A failed or partial read writes nothing.
 
     >>> from kvasir_seg.catalog import get_spec
     >>> copy = resolve_path(get_spec("kvasir_sessile"), "~/Downloads")  # doctest: +SKIP
@@ -317,7 +318,8 @@ def settle(
             spec.expected_examples,
         )
         return
-    archive.read_whole()
+    if copy.trust != "verified":  # a verified zip is byte for byte one known whole
+        archive.read_whole()
     status = copy.path.stat() if copy.is_zip else None
     pin = None
     if copy.trust == "unpinned" and status is not None:
