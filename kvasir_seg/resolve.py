@@ -233,16 +233,17 @@ def _mismatch_message(spec: DatasetSpec, copy: ResolvedArchive, store: ArchiveSt
 def _store_copies(spec: DatasetSpec, verify: bool, store: ArchiveStore) -> list[ResolvedArchive]:
     """Each copy the store holds (remembered, most recent first, then its own zip), judged;
     one that cannot be read is ``unreadable``."""
-    paths = [Path(c.path) for c in store.copies(spec)]
+    known = {Path(c.path): c.identity for c in store.copies(spec)}
     own = store.archive_path(spec)
-    if own.is_file() and own.resolve() not in paths:
-        paths.append(own)
+    if own.is_file() and own.resolve() not in known:
+        known[own] = ""
     judged = []
-    for path in paths:
+    for path, identity in known.items():
         try:
             judged.append(judge(spec, locate_archive(spec, path), verify=verify, store=store))
         except (KvasirSegError, OSError) as error:
-            judged.append(ResolvedArchive(path, "", "unreadable", f"unreadable: {error}"))
+            why = f"unreadable: {error}" if path.exists() else "gone"
+            judged.append(ResolvedArchive(path, identity, "unreadable", why))
     return judged
 
 
@@ -254,8 +255,8 @@ def find_copy(
     say: bool = True,
 ) -> ResolvedArchive | None:
     """The copy a call without a path reads, or None when the store holds none. One line
-    says which and why when it is neither verified nor the copy remembered last;
-    ``say=False`` logs nothing (``kvasir-seg info``).
+    says which and why when it is not verified and another copy came first (remembered
+    later, or the pinned one, gone); ``say=False`` logs nothing (``kvasir-seg info``).
 
     Raises :class:`ChecksumError` when every copy there fails its checksum: a local copy
     that fails is said, never answered with a download.
@@ -269,7 +270,11 @@ def find_copy(
             raise ChecksumError(_mismatch_message(spec, refused[0], store))
         return None
     chosen = min(usable, key=lambda c: RANK[c.trust])  # the first of the lowest rank
-    passed = [f"{c.path} ({c.check})" for c in copies[: copies.index(chosen)]]
+    pin = store.pin(spec)
+    lost = [c for c in copies if c.trust == "unreadable" and pin and c.identity == pin.sha256]
+    passed = list(
+        dict.fromkeys(f"{c.path} ({c.check})" for c in copies[: copies.index(chosen)] + lost)
+    )
     if say and passed and chosen.trust != "verified":
         logger.warning(
             "%s: reading %s (%s), the most trusted copy the archive store holds; not %s "

@@ -103,7 +103,7 @@ def test_small_then_real_a_copy_far_from_the_stated_size_is_read_never_pinned(
 
 
 def test_zip_then_folder_then_no_path_reads_the_pinned_zip(
-    make_archive, store_files, archive_store: Path, tmp_path: Path
+    make_archive, store_files, archive_store: Path, tmp_path: Path, caplog
 ) -> None:
     zipped = make_archive("kvasir_sessile", complete=True)
     folder = make_archive("kvasir_sessile", complete=True, zipped=False, seed=2)
@@ -114,6 +114,12 @@ def test_zip_then_folder_then_no_path_reads_the_pinned_zip(
     state = store_files(archive_store)
     again = load_dataset("kvasir_sessile", split="train", cache_dir=cache)
     assert again.cache_files == from_zip.cache_files  # the pinned copy, not the last one read
+    assert store_files(archive_store) == state
+    zipped.unlink()  # the pinned copy gone: the folder is read, and a line says why
+    caplog.clear()
+    assert load_dataset("kvasir_sessile", split="train", cache_dir=cache).num_rows == 196
+    (said,) = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert f"reading {folder / 'sessile-main-Kvasir-SEG'}" in said and f"{zipped} (gone)" in said
     assert store_files(archive_store) == state
 
 
