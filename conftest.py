@@ -41,8 +41,8 @@ def warnings_said_anew() -> None:
 def archive_store(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
-    """Each test gets an archive store of its own (``$KVASIR_SEG_DATA``): pins and recorded
-    locations never leak from one test into another. Session and module fixtures, which
+    """Each test gets an archive store of its own (``$KVASIR_SEG_DATA``): pins and remembered
+    copies never leak from one test into another. Session and module fixtures, which
     run before it, share the scratch store set at import."""
     store = tmp_path_factory.mktemp("store")
     monkeypatch.setenv("KVASIR_SEG_DATA", str(store))

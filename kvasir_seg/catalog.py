@@ -37,6 +37,14 @@ TERMS_OF_USE = (
     "The dataset has no SPDX license; it is not CC-BY."
 )
 
+#: How far (a share of it) a zip may be from the size its dataset page states and still be
+#: pinned on first use. The pages round their sizes to three digits (at most 0.4% off), and
+#: their "MB" are MiB (Kvasir-SEG's 46,227,172 bytes are its "44.1 MB"; were a page's MB
+#: decimal, 4.9% more): 10% covers both, while a copy that is not the archive falls far
+#: outside, such as the authors' 715,425-byte GitHub zip of KvasirCapsule-SEG (26% of the
+#: stated 2.66 MB). Such a copy is read when it is valid, and never becomes the pin.
+STATED_SIZE_TOLERANCE = 0.10
+
 #: The name of those terms where a licence name is asked for (e.g. a Hub card's
 #: ``license_name``, with ``license: other``): they are no SPDX licence.
 LICENSE_NAME = "simula-research-and-education-only"
@@ -112,6 +120,23 @@ class DatasetSpec:
     #: Words a catalog finds the dataset by (the Hub card's tags, Croissant's keywords),
     #: beside "medical", "endoscopy" and its classes.
     keywords: tuple[str, ...] = ()
+    #: The archive's size as its dataset page states it, in the page's "MB", which are MiB
+    #: (None: the page states none). See :data:`STATED_SIZE_TOLERANCE`.
+    stated_mib: float | None = None
+
+    def far_from_stated_size(self, size_bytes: int) -> bool:
+        """Whether a zip of ``size_bytes`` is farther than :data:`STATED_SIZE_TOLERANCE`
+        from the size the dataset page states (never, when it states none).
+
+        >>> KVASIR_CAPSULE_SEG.far_from_stated_size(715_425)
+        True
+        >>> KVASIR_SEG.far_from_stated_size(46_227_172), KVASIR_INSTRUMENT.far_from_stated_size(1)
+        (False, False)
+        """
+        if self.stated_mib is None:
+            return False
+        stated = self.stated_mib * 2**20
+        return abs(size_bytes - stated) > STATED_SIZE_TOLERANCE * stated
 
     @property
     def tags(self) -> list[str]:
@@ -175,6 +200,7 @@ KVASIR_SEG = DatasetSpec(
     filename="kvasir-seg.zip",
     sha256="03b30e21d584e04facf49397a2576738fd626815771afbbf788f74a7153478f7",
     size_bytes=46_227_172,
+    stated_mib=44.1,
     root_folder="Kvasir-SEG",
     expected_examples=1000,
     citation=BIBTEX_KVASIR_SEG,
@@ -223,6 +249,7 @@ KVASIR_SESSILE = DatasetSpec(
     filename="kvasir-sessile.zip",
     sha256=None,
     size_bytes=None,
+    stated_mib=13.7,
     root_folder="sessile-main-Kvasir-SEG",
     expected_examples=196,
     citation=BIBTEX_SESSILE + "\n\n" + BIBTEX_KVASIR_SEG,
@@ -262,6 +289,7 @@ KVASIR_CAPSULE_SEG = DatasetSpec(
     filename="kvasir-capsule-seg.zip",
     sha256=None,
     size_bytes=None,
+    stated_mib=2.66,
     root_folder=None,
     expected_examples=55,
     citation=BIBTEX_NANONET,

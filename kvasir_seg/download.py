@@ -1,26 +1,19 @@
-"""Download an official archive safely: one writer, resume, length, completeness and checksum.
+"""Download an official archive safely: one writer, resume, length, completeness, checksum.
 
 A download is written to ``<file>.part`` under a lock (``<file>.lock``: a second process
-waits, then finds the finished file), and renamed to its final name only once:
-
-- the bytes received match the ``Content-Length`` (or the known size of the archive when
-  the server sends no length): a transfer cut short is never complete;
-- the file opens as a zip with the dataset's expected members (images paired with masks,
-  the box file where there is one);
-- its SHA-256 matches the published checksum, or the one recorded on first use; an
-  archive without either is pinned now if it is complete (:mod:`kvasir_seg.trust`).
-
-An interrupted download resumes where it stopped when the server honours HTTP ranges. A
-file already in place is checked the same way before it is called present; a broken one
-(0 bytes, truncated, not a zip) is replaced. HTTPS is always verified, completing an
-incomplete certificate chain the way browsers do (:mod:`kvasir_seg.tls`).
+waits, then finds the finished file), and takes its final name only once the bytes
+received match the ``Content-Length`` (or the archive's known size) and it is the archive,
+read as every copy is (:func:`kvasir_seg.resolve.resolve_path`,
+:func:`kvasir_seg.archive.open_copy`): it matches its checksum or is accepted, it opens
+with the dataset's members, and, new to the store, it is read whole, then remembered (and
+pinned, when no checksum is published). An interrupted download resumes where it stopped
+when the server honours HTTP ranges. A file already in place is checked the same way; a
+broken one is replaced. HTTPS is always verified (:func:`kvasir_seg.tls.urlopen`).
+``KVASIR_SEG_MIRROR``, a base URL, replaces the official server (e.g. an institutional
+mirror holding the zips under their official names).
 
     >>> from kvasir_seg.catalog import get_spec
-    >>> from kvasir_seg.download import fetch_archive
     >>> path, downloaded = fetch_archive(get_spec("kvasir_seg"), "~/kvasir")  # doctest: +SKIP
-
-Set ``KVASIR_SEG_MIRROR`` to a base URL (e.g. an institutional mirror holding the three
-zips under their official names) to download from there instead of the official server.
 """
 
 from __future__ import annotations
@@ -39,24 +32,19 @@ from filelock import FileLock, Timeout
 from tqdm.auto import tqdm
 
 from kvasir_seg import tls
+from kvasir_seg.archive.reader import open_copy
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import ChecksumError, DownloadError, KvasirSegError
-from kvasir_seg.store import MIRROR_VARIABLE, ArchiveStore, default_store, sha256_of
-from kvasir_seg.trust import check_archive
+from kvasir_seg.resolve import resolve_path
+from kvasir_seg.store import ArchiveStore, default_store
 
 logger = logging.getLogger(__name__)
 
+#: Environment variable naming a mirror (a base URL) to download the archives from.
+MIRROR_VARIABLE = "KVASIR_SEG_MIRROR"
 _CHUNK = 1 << 20
 #: Seconds to wait for a connection or a read before giving up (offline fails at once).
 DEFAULT_TIMEOUT = 30.0
-
-__all__ = [
-    "MIRROR_VARIABLE",
-    "archive_url",
-    "fetch_archive",
-    "manual_download_hint",
-    "sha256_of",
-]
 
 
 def archive_url(spec: DatasetSpec) -> str:
@@ -85,30 +73,37 @@ def fetch_archive(
     ca_bundle: str | os.PathLike[str] | None = None,
     store: ArchiveStore | None = None,
 ) -> tuple[Path, bool]:
-    """(path, whether it was downloaded now) of ``spec``'s archive in ``directory``.
+    """(path, whether it was downloaded now) of ``spec``'s archive in ``directory`` (the
+    store's folder by default), as the module doc says; ``force=True`` fetches it again.
 
-    An existing file is checked (complete zip, checksum) and reused, or replaced when it is
-    broken; ``force=True`` fetches it again; a ``.part`` file is resumed. Concurrent calls
-    for the same file wait for each other. Raises :class:`DownloadError` (with instructions
-    to download by hand) when the server cannot be reached or the transfer is cut short,
-    and :class:`ChecksumError` when the file is not the official one (unless ``verify`` is
-    False, which only logs the mismatch). HTTPS is always verified, against ``ca_bundle``
-    if given (see :mod:`kvasir_seg.tls`).
+    Raises :class:`DownloadError` (with the steps to download by hand) when the server
+    cannot be reached or the transfer is cut short, and :class:`ChecksumError` when the
+    file is not the official one (``verify=False`` accepts it). ``ca_bundle``: the trust
+    store of HTTPS (:func:`kvasir_seg.tls.urlopen`).
     """
     store = store or default_store()
     directory = Path(directory).expanduser() if directory is not None else store.root
     directory.mkdir(parents=True, exist_ok=True)
     destination = directory / spec.filename
+    url = archive_url(spec)
+
+    def check(path: Path, origin: str) -> None:
+        """Read ``path`` as the archive (raises if it is not), remembered as ``destination``."""
+        copy = resolve_path(spec, path, verify=verify, store=store)
+        open_copy(spec, copy, record_as=destination, origin=origin).close()
+
     with _exclusive(destination):
         if force:
             destination.unlink(missing_ok=True)
         if destination.is_file():
-            if _usable(spec, destination, verify=verify, store=store):
+            try:
+                check(destination, str(destination))
                 return destination, False
-            destination.unlink()
+            except KvasirSegError as error:
+                logger.warning("%s is not usable (%s); downloading it again", destination, error)
+                destination.unlink()
         partial = destination.with_name(destination.name + ".part")
-        url = archive_url(spec)
-        expected = store.pin(spec)
+        pin = store.pin(spec)
         _fetch(
             url,
             partial,
@@ -117,9 +112,19 @@ def fetch_archive(
             progress=progress,
             timeout=timeout,
             ca_bundle=ca_bundle,
-            known_size=expected.size_bytes if expected else None,
+            known_size=pin.size_bytes if pin else None,
         )
-        _finish(spec, partial, url, destination, verify=verify, store=store)
+        try:
+            check(partial, url)
+        except ChecksumError:
+            partial.unlink(missing_ok=True)
+            raise
+        except KvasirSegError as error:
+            raise DownloadError(
+                f"The download of {url} ended, but the file is not a complete {spec.filename} "
+                f"({error}). Run the same command again to resume. "
+                f"{manual_download_hint(spec, destination)}"
+            ) from error
         os.replace(partial, destination)
     logger.info("downloaded %s to %s", url, destination)
     return destination, True
@@ -138,50 +143,6 @@ def _exclusive(destination: Path) -> Iterator[None]:
         yield
     finally:
         lock.release()
-
-
-def _usable(spec: DatasetSpec, path: Path, *, verify: bool, store: ArchiveStore) -> bool:
-    """Whether a file already in place is the complete archive (else it is replaced)."""
-    try:
-        check_archive(spec, path, verify=verify, store=store, require_complete=True)
-    except ChecksumError as error:
-        logger.warning("%s; downloading it again", error)
-        return False
-    except KvasirSegError as error:
-        logger.warning("%s is not a complete archive (%s); downloading it again", path, error)
-        return False
-    return True
-
-
-def _finish(
-    spec: DatasetSpec,
-    partial: Path,
-    url: str,
-    destination: Path,
-    *,
-    verify: bool,
-    store: ArchiveStore,
-) -> None:
-    """Check a finished transfer before it takes the archive's name (else remove or keep it)."""
-    try:
-        check_archive(
-            spec,
-            partial,
-            verify=verify,
-            store=store,
-            origin=url,
-            require_complete=True,
-            remember=False,
-        )
-    except ChecksumError:
-        partial.unlink(missing_ok=True)
-        raise
-    except KvasirSegError as error:
-        raise DownloadError(
-            f"The download of {url} ended, but the file is not a complete {spec.filename} "
-            f"({error}). Run the same command again to resume. "
-            f"{manual_download_hint(spec, destination)}"
-        ) from error
 
 
 def _fetch(

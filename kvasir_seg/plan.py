@@ -1,12 +1,14 @@
 """One build plan for every adapter: which archive, what it is, which example goes where.
 
 Hugging Face and TFDS builders ask the core the same questions before they write a cache:
-which archive to read (:mod:`kvasir_seg.resolve`), whether it may be read and what it is
-(:mod:`kvasir_seg.trust`), where its parts sit (:mod:`kvasir_seg.archive`), and which
-examples go in which split (:mod:`kvasir_seg.splits`). :func:`plan_build` answers them
-once, in a :class:`BuildPlan`; the builders only turn the plan into their features and
-files. The layout and the splits are found the first time they are asked for, so a
-builder that finds its cache built opens nothing.
+which copy of the archive to read and whether it may be read (:mod:`kvasir_seg.resolve`,
+else a download into the store: :func:`resolve_archive`), where its parts sit
+(:mod:`kvasir_seg.archive`), and which examples go in which split
+(:mod:`kvasir_seg.splits`). :func:`plan_build` answers them once, in a :class:`BuildPlan`;
+the builders only turn the plan into their features and files. The archive is opened the
+first time the plan is asked for its layout, splits or examples, and then once per
+process (:meth:`BuildPlan.reader`), so a builder that finds its cache built opens nothing,
+and a build opens its zip once.
 
 Every cache records the plan it was built from in one marker file
 (:data:`BUILT_FROM`, written by :func:`write_built_from`, read by :func:`read_built_from`),
@@ -20,20 +22,19 @@ which ``kvasir-seg info`` reads to tell what each cache came from.
 
 from __future__ import annotations
 
-import datetime as _datetime
 import json
 import os
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kvasir_seg.archive import Layout, open_archive
+from kvasir_seg.archive import KvasirArchive, Layout, open_copy
 from kvasir_seg.catalog import DatasetSpec
+from kvasir_seg.download import fetch_archive, manual_download_hint
 from kvasir_seg.errors import ArchiveError, DownloadError, KvasirSegError
-from kvasir_seg.resolve import remembered_archive, resolve_archive
+from kvasir_seg.resolve import ResolvedArchive, find_copy, remembered_archive, resolve_path
 from kvasir_seg.splits import ConfigSpec
-from kvasir_seg.trust import ResolvedArchive
+from kvasir_seg.store import ArchiveStore, default_store, now
 
 #: The file, in a built cache's folder, that names the archive and config it was built from.
 BUILT_FROM = "kvasir_seg_built_from.json"
@@ -63,7 +64,7 @@ def verifies(verification_mode: Any = None) -> bool:
 
 @dataclass
 class BuildPlan:
-    """What a builder builds: the archive (checked), its config, its layout and splits."""
+    """What a builder builds: the archive (judged), its config, its layout and splits."""
 
     spec: DatasetSpec
     config: ConfigSpec
@@ -71,31 +72,43 @@ class BuildPlan:
     #: When the archive is gone but the store remembers it: why it could not be read (a
     #: cache built from it may be served; nothing can be built).
     missing: KvasirSegError | None = None
+    _reader: KvasirArchive | None = field(default=None, init=False, repr=False)
+    _splits: dict[str, list[str]] | None = field(default=None, init=False, repr=False)
 
-    @cached_property
-    def _opened(self) -> tuple[Layout, dict[str, list[str]]]:
+    def reader(self, layout: Layout | None = None) -> KvasirArchive:
+        """The archive, open: opened once in this process (:func:`kvasir_seg.archive.
+        open_copy`, which reads it whole first when the store does not know it yet).
+        ``layout``: the one the parent process found (a worker's plan is a pickled copy)."""
         if self.missing is not None:
             raise self.missing
-        with open_archive(self.spec, self.archive.path) as opened:
-            return opened.layout, opened.assign_splits(self.config.name)
+        if self._reader is None:
+            self._reader = open_copy(self.spec, self.archive, layout=layout)
+        return self._reader
 
     @property
     def layout(self) -> Layout:
         """Where the images, masks and box file sit (found once, on first use)."""
-        return self._opened[0]
+        return self.reader().layout
 
     @property
     def splits(self) -> dict[str, list[str]]:
         """The ids of each split that has examples in this archive (a partial archive, such
         as a fixture or a subset, may leave a split empty: it is left out)."""
-        return {name: ids for name, ids in self._opened[1].items() if ids}
+        if self._splits is None:
+            found = self.reader().assign_splits(self.config.name)
+            self._splits = {name: ids for name, ids in found.items() if ids}
+        return self._splits
+
+    def close(self) -> None:
+        """Close the archive if it is open (it opens again if asked)."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickled (as with a builder sent to ``num_proc`` workers) without the layout and
-        splits found in the archive (most of its bytes): a copy finds them again if asked."""
-        state = dict(self.__dict__)
-        state.pop("_opened", None)
-        return state
+        """Pickled (as with a builder sent to ``num_proc`` workers) without the open archive
+        and the splits (most of its bytes): a copy opens the archive again if asked."""
+        return {**self.__dict__, "_reader": None, "_splits": None}
 
     def built_from(self) -> dict[str, Any]:
         """What the marker of a cache built from this plan records."""
@@ -106,9 +119,7 @@ class BuildPlan:
             "path": str(self.archive.path),
             "check": self.archive.check,
             "size_bytes": self.archive.size_bytes,
-            "built_at": _datetime.datetime.now(_datetime.timezone.utc).strftime(
-                "%Y-%m-%dT%H:%M:%SZ"
-            ),
+            "built_at": now(),
         }
 
 
@@ -125,11 +136,10 @@ def plan_build(
     """The plan to build ``config`` of ``spec`` from the archive at ``where``.
 
     ``where`` is a path the user gave (the zip, its folder or the extracted folder); None
-    searches the archive store and downloads into it (:func:`kvasir_seg.resolve.
-    resolve_archive`). The archive is checked by the one trust rule
-    (:func:`kvasir_seg.trust.check_archive`). With ``remembered``, an archive that is gone
-    (or cannot be downloaded) but that the store remembers gives a plan whose ``missing``
-    says why: its cache may be served, nothing built.
+    reads the copy the store holds, else downloads one (:func:`resolve_archive`). With
+    ``remembered``, an archive that is gone (or cannot be downloaded) but that the store
+    remembers gives a plan whose ``missing`` says why: its cache may be served, nothing
+    built.
     """
     try:
         archive = resolve_archive(
@@ -141,6 +151,46 @@ def plan_build(
             raise
         return BuildPlan(spec, spec.config(config), known, missing=error)
     return BuildPlan(spec, spec.config(config), archive)
+
+
+def resolve_archive(
+    spec: DatasetSpec,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    verify: bool = True,
+    download: bool = True,
+    force_download: bool = False,
+    progress: bool = True,
+    ca_bundle: str | os.PathLike[str] | None = None,
+    store: ArchiveStore | None = None,
+) -> ResolvedArchive:
+    """The copy of ``spec``'s archive to read, by the one rule (:mod:`kvasir_seg.resolve`):
+    ``data_dir``, else the copy the store holds, else one downloaded into the store.
+
+    ``download=False`` raises :class:`DownloadError` instead of downloading;
+    ``force_download=True`` downloads into the store again whatever is there.
+    """
+    store = store or default_store()
+    if data_dir is not None:
+        return resolve_path(spec, data_dir, verify=verify, store=store)
+    found = None if force_download else find_copy(spec, verify=verify, store=store)
+    if found is not None:
+        return found
+    if not download:
+        raise DownloadError(
+            f"{spec.filename} is not in the archive store ({store.root}) and downloading is "
+            f"off. {manual_download_hint(spec, store.archive_path(spec))}"
+        )
+    path, _ = fetch_archive(
+        spec,
+        store.root,
+        verify=verify,
+        progress=progress,
+        force=force_download,
+        ca_bundle=ca_bundle,
+        store=store,
+    )
+    return resolve_path(spec, path, verify=verify, store=store)
 
 
 def write_built_from(folder: str | os.PathLike[str], plan: BuildPlan) -> None:

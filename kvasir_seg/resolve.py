@@ -1,111 +1,381 @@
-"""Which archive to read: the user's path, else the store, else a download into the store.
+"""Which copy of an archive is read, whether it may be read, and what the store remembers.
 
-Every entry point (``kvasir_seg_hf.load_dataset``, the TFDS builders, every CLI command)
-resolves its archive here, so they all find the same files and check them the same way:
+Every door (Hugging Face, TFDS, the command line, :func:`kvasir_seg.archive.open_archive`)
+asks here, so all read the same copy and decide the same way; docs/archive-store.md
+states the rules for users.
 
-1. a path the user gave (``data_dir=``, ``manual_dir=``, ``--data-dir``): the zip, the folder
-   holding it or the extracted folder; a zip is checked against its pin; the location is
-   recorded in the store, so later calls without a path find it;
-2. else the store's own zip and the recorded locations, most recent first (a location that
-   cannot be read is skipped with a warning; when the copies found all fail their
-   checksum, that is the error: nothing is downloaded instead);
-3. else the official archive is downloaded into the store.
-
-Each archive is checked by :func:`kvasir_seg.trust.check_archive`, which states the one
-trust rule (pins, complete copies, copies accepted with checks skipped).
-
-The result carries the archive's **identity**: the SHA-256 of a zip, or a fingerprint of an
-extracted folder's files (names, sizes, modification times). Caches are keyed by it, so a
-replaced archive is never answered from the cache of the old one.
+- Which copy: a path the user gives (:func:`locate_archive`); without one, :func:`find_copy`
+  over the copies the store holds (verified, else accepted, else read whole; most recent
+  first); with none, :func:`kvasir_seg.plan.resolve_archive` downloads one.
+- Whether it may be read (:func:`judge`, :func:`resolve_path`; nothing written): a zip is
+  *verified* (it matches its pin), *refused* (:class:`ChecksumError`) unless *accepted*
+  before or *accepting* now (checks skipped), or *unpinned* (no pin yet); an extracted
+  folder is a *folder* (no checksum).
+- What the store remembers (:func:`settle`, the one caller of the store's writer, once the
+  copy is open): a copy it does not know yet is read whole (every member, CRC-checked; a
+  verified zip is the very bytes of the published archive or of the copy read whole when
+  it was pinned) and remembered if it has the catalog's number of examples or is accepted;
+  an unpinned zip then becomes the pin unless it is far from the size its dataset page
+  states. A failed or partial read writes nothing.
 
     >>> from kvasir_seg.catalog import get_spec
-    >>> archive = resolve_archive(get_spec("kvasir_sessile"))  # doctest: +SKIP
-    >>> archive.path, archive.identity[:12]  # doctest: +SKIP
-    (PosixPath('/home/me/.cache/kvasir_seg/archives/kvasir-sessile.zip'), '5f0c3a1e9b2d')
+    >>> copy = resolve_path(get_spec("kvasir_sessile"), "~/Downloads")  # doctest: +SKIP
+    >>> copy.path, copy.trust, copy.identity[:12]  # doctest: +SKIP
+    (PosixPath('/home/me/Downloads/kvasir-sessile.zip'), 'verified', '5f0c3a1e9b2d')
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kvasir_seg.archive import locate_archive
-from kvasir_seg.catalog import DatasetSpec
-from kvasir_seg.download import fetch_archive, manual_download_hint
-from kvasir_seg.errors import ChecksumError, DownloadError, KvasirSegError
-from kvasir_seg.logs import warn_once
-from kvasir_seg.store import ArchiveStore, default_store
-from kvasir_seg.trust import ResolvedArchive, check_archive, identity_of
+from kvasir_seg.catalog import STATED_SIZE_TOLERANCE, DatasetSpec
+from kvasir_seg.errors import ArchiveError, ChecksumError, KvasirSegError
+from kvasir_seg.logs import say_once
+from kvasir_seg.store import ArchiveStore, Copy, Pin, default_store, now, sha256_of
+
+if TYPE_CHECKING:
+    from kvasir_seg.archive.reader import KvasirArchive
 
 logger = logging.getLogger(__name__)
 
+#: How :func:`find_copy` ranks the copies it may read (lowest first; then most recent);
+#: ``refused`` and ``unreadable`` copies are not read.
+RANK = {"verified": 0, "accepted": 1, "accepting": 1, "unpinned": 2, "folder": 2}
 
-def stored_identity(spec: DatasetSpec, store: ArchiveStore | None = None) -> str | None:
-    """The identity of the archive the store would serve now, or None; nothing is checked
-    (so a replaced file shows as changed) and nothing is downloaded."""
+_HASHED: dict[tuple[str, int, int, int], str] = {}  # (real path, size, mtime, inode) -> sha256
+
+
+@dataclass(frozen=True)
+class ResolvedArchive:
+    """A copy found and judged: where it is, what it is, whether and how it may be read."""
+
+    path: Path
+    #: The SHA-256 of a zip, or ``folder-<sha256 of its listing>`` for an extracted folder.
+    identity: str
+    #: ``verified``, ``accepted``, ``accepting``, ``unpinned``, ``folder`` or ``refused``.
+    trust: str
+    #: How it was judged, in words (messages, ``kvasir-seg info``, the built-from marker).
+    check: str
+
+    @property
+    def matches_pin(self) -> bool:
+        return self.trust == "verified"
+
+    @property
+    def cache_key(self) -> str:
+        """A short key for cache folder names (16 hex digits of the identity)."""
+        return self.identity.removeprefix("folder-")[:16]
+
+    @property
+    def is_zip(self) -> bool:
+        return self.path.is_file()
+
+    @property
+    def size_bytes(self) -> int:
+        """The archive's bytes (an extracted folder: its files')."""
+        if self.is_zip:
+            return self.path.stat().st_size
+        return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
+
+
+def locate_archive(spec: DatasetSpec, data_dir: str | os.PathLike[str]) -> Path:
+    """The zip or extracted folder that ``data_dir`` names.
+
+    ``data_dir`` may be the zip itself, the folder that holds the zip as downloaded (its
+    official file name), or the extracted folder (or its parent). When a folder holds both
+    the zip and the extracted folder, the zip is read, and a line says so.
+    """
+    path = Path(data_dir).expanduser()
+    if not path.exists():
+        raise ArchiveError(
+            f"{path} does not exist. Download {spec.url} and pass the zip, the folder that "
+            "holds it, or the folder it extracts to."
+        )
+    extracted = path / spec.root_folder if spec.root_folder and path.is_dir() else None
+    if path.is_dir() and (path / spec.filename).is_file():
+        if extracted is not None and extracted.is_dir():
+            logger.warning(
+                "%s holds both %s and the extracted %s/: reading the zip (pass the folder "
+                "itself to read the extracted copy)",
+                path,
+                spec.filename,
+                spec.root_folder,
+            )
+        return path / spec.filename
+    if extracted is not None and extracted.is_dir():
+        return extracted
+    if path.is_file() and not zipfile.is_zipfile(path):
+        raise ArchiveError(
+            f"{path} is not a zip archive (or it is truncated). Expected the official "
+            f"{spec.filename} from {spec.url}: delete the file and download it again."
+        )
+    if not path.is_file() and not path.is_dir():
+        raise ArchiveError(f"{path} is neither a zip file nor a folder.")
+    return path
+
+
+def folder_identity(path: Path) -> str:
+    """``folder-<sha256>`` of the names, sizes and modification times of a folder's files
+    (dot-files and ``__MACOSX`` left out, as the reader leaves them out)."""
+    digest = hashlib.sha256()
+    for folder, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__MACOSX")
+        for name in sorted(f for f in files if not f.startswith(".")):
+            file = Path(folder, name)
+            status = file.stat() if file.exists() else file.lstat()  # a dangling link
+            relative = file.relative_to(path).as_posix()
+            line = f"{relative}\0{status.st_size}\0{status.st_mtime_ns}\n"
+            digest.update(line.encode("utf-8", "surrogateescape"))
+    return f"folder-{digest.hexdigest()}"
+
+
+def identity_of(spec: DatasetSpec, path: Path, store: ArchiveStore | None = None) -> str:
+    """The identity of the zip or folder at ``path``; nothing checked, nothing written.
+
+    A zip's SHA-256 is hashed once per process and file, or not at all when the store
+    remembers it for this file's size, mtime and inode.
+    """
+    if path.is_dir():
+        return folder_identity(path)
+    status, real = path.stat(), str(path.resolve())
+    key = (real, status.st_size, status.st_mtime_ns, status.st_ino)
+    if key not in _HASHED:
+        copies = (store or default_store()).copies(spec)
+        known = [c.identity for c in copies if c.path == real and c.stamped(status)]
+        _HASHED[key] = known[0] if known else sha256_of(path)
+    return _HASHED[key]
+
+
+def judge(
+    spec: DatasetSpec, path: Path, *, verify: bool = True, store: ArchiveStore | None = None
+) -> ResolvedArchive:
+    """What the trust rule makes of the located copy at ``path`` (``trust`` may be
+    ``refused``); nothing is written."""
     store = store or default_store()
-    for location in store.locations(spec):
-        try:
-            return identity_of(locate_archive(spec, location), store)
-        except (KvasirSegError, OSError):
-            continue
-    return None
+    if path.is_dir():
+        return ResolvedArchive(
+            path, folder_identity(path), "folder", "extracted folder: no checksum"
+        )
+    digest, pin = identity_of(spec, path, store), store.pin(spec)
+    accepted = [c for c in store.copies(spec) if c.identity == digest and c.trust == "accepted"]
+    if pin is None:
+        trust, check = "unpinned", "not pinned (no checksum is published)"
+        if spec.far_from_stated_size(path.stat().st_size):
+            check = f"not pinned: {_far(spec, path.stat().st_size)}"
+    elif digest == pin.sha256:
+        trust, check = "verified", f"matches {pin.describe()}"
+    elif accepted:
+        when = f"{accepted[0].recorded_at}, {accepted[0].path}"
+        trust, check = "accepted", f"accepted with checks skipped ({when})"
+    elif not verify:
+        trust, check = "accepting", "accepted with checks skipped just now"
+    else:
+        trust, check = "refused", "refused unless accepted with checks skipped"
+    if trust in ("accepted", "accepting", "refused"):
+        check += f"; it does NOT match {pin.describe()} (sha256 {pin.sha256})"
+    return ResolvedArchive(path, digest, trust, check)
 
 
-def resolve_archive(
+def resolve_path(
     spec: DatasetSpec,
-    data_dir: str | os.PathLike[str] | None = None,
+    data_dir: str | os.PathLike[str],
     *,
     verify: bool = True,
-    download: bool = True,
-    force_download: bool = False,
-    progress: bool = True,
-    ca_bundle: str | os.PathLike[str] | None = None,
     store: ArchiveStore | None = None,
 ) -> ResolvedArchive:
-    """The archive of ``spec`` to read, found and checked as the module doc says.
+    """The copy at ``data_dir`` (see :func:`locate_archive`), judged by the trust rule.
 
-    ``download=False`` raises :class:`DownloadError` instead of downloading;
-    ``force_download=True`` downloads into the store again whatever is there.
+    Raises :class:`ChecksumError` for a zip that fails its pin and was never accepted
+    (``verify=False`` accepts it), :class:`ArchiveError` when there is no such copy.
     """
     store = store or default_store()
-    if data_dir is not None:
-        return check_archive(spec, locate_archive(spec, data_dir), verify=verify, store=store)
-    refused: ChecksumError | None = None
-    if not force_download:
-        for location in store.locations(spec):
-            try:
-                return check_archive(
-                    spec, locate_archive(spec, location), verify=verify, store=store
-                )
-            except ChecksumError as error:
-                refused = refused or error
-            except KvasirSegError as error:
-                warn_once(
-                    logger,
-                    ("skipping", str(location), str(error)),
-                    "skipping %s, recorded in the archive store: %s",
-                    location,
-                    error,
-                )
-    if refused is not None:
-        raise refused  # a local copy fails its checksum: say so, never try the network instead
-    if not download:
-        raise DownloadError(
-            f"{spec.filename} is not in the archive store ({store.root}) and downloading is "
-            f"off. {manual_download_hint(spec, store.archive_path(spec))}"
-        )
-    path, _ = fetch_archive(
-        spec,
-        store.root,
-        verify=verify,
-        progress=progress,
-        force=force_download,
-        ca_bundle=ca_bundle,
-        store=store,
+    copy = judge(spec, locate_archive(spec, data_dir), verify=verify, store=store)
+    if copy.trust == "refused":
+        raise ChecksumError(_mismatch_message(spec, copy, store))
+    if copy.trust == "accepted":
+        _say_accepted(spec, copy)
+    return copy
+
+
+def _say_accepted(spec: DatasetSpec, copy: ResolvedArchive) -> None:
+    """One line, once per process: the copy read is one the user accepted."""
+    key = ("accepted", spec.name, copy.identity)
+    message = "%s: reading %s (sha256 %s), %s"
+    say_once(logger, logging.INFO, key, message, spec.name, copy.path, copy.identity, copy.check)
+
+
+def _mismatch_message(spec: DatasetSpec, copy: ResolvedArchive, store: ArchiveStore) -> str:
+    pin = store.pin(spec)
+    assert pin is not None  # a copy is refused only for failing its pin
+    size = f" ({pin.size_bytes} bytes)" if pin.size_bytes is not None else ""
+    message = (
+        f"{copy.path} is not the {spec.filename} this project knows: expected sha256 "
+        f"{pin.sha256}{size}, {pin.describe()}; found sha256 {copy.identity} "
+        f"({copy.size_bytes} bytes). Delete it and download {spec.url} again; or, if you trust "
+        "this file, accept it once with checks skipped (verification_mode='no_checks' for "
+        "Hugging Face and TFDS, --no-verify on the command line, verify=False for "
+        "open_archive): every later call then reads this same file."
     )
-    return check_archive(spec, path, verify=verify, store=store)
+    if pin.source == "first-use":
+        message += (
+            f" If the archive was really updated, forget the old pin: `kvasir-seg download "
+            f"{spec.name} --forget-pin` (or delete {store.record_path(spec)})."
+        )
+    return message
+
+
+def _store_copies(spec: DatasetSpec, verify: bool, store: ArchiveStore) -> list[ResolvedArchive]:
+    """Each copy the store holds (remembered, most recent first, then its own zip), judged;
+    one that cannot be read is ``unreadable``."""
+    known = {Path(c.path): c.identity for c in store.copies(spec)}
+    own = store.archive_path(spec)
+    if own.is_file() and own.resolve() not in known:
+        known[own] = ""
+    judged = []
+    for path, identity in known.items():
+        try:
+            judged.append(judge(spec, locate_archive(spec, path), verify=verify, store=store))
+        except (KvasirSegError, OSError) as error:
+            why = f"unreadable: {error}" if path.exists() else "gone"
+            judged.append(ResolvedArchive(path, identity, "unreadable", why))
+    return judged
+
+
+def find_copy(
+    spec: DatasetSpec,
+    *,
+    verify: bool = True,
+    store: ArchiveStore | None = None,
+    say: bool = True,
+) -> ResolvedArchive | None:
+    """The copy a call without a path reads, or None when the store holds none. One line
+    says which and why when it is not verified and another copy came first (remembered
+    later, or the pinned one, gone); ``say=False`` logs nothing (``kvasir-seg info``).
+
+    Raises :class:`ChecksumError` when every copy there fails its checksum: a local copy
+    that fails is said, never answered with a download.
+    """
+    store = store or default_store()
+    copies = _store_copies(spec, verify, store)
+    usable = [c for c in copies if c.trust in RANK]
+    if not usable:
+        refused = [c for c in copies if c.trust == "refused"]
+        if refused:
+            raise ChecksumError(_mismatch_message(spec, refused[0], store))
+        return None
+    chosen = min(usable, key=lambda c: RANK[c.trust])  # the first of the lowest rank
+    pin = store.pin(spec)
+    lost = [c for c in copies if c.trust == "unreadable" and pin and c.identity == pin.sha256]
+    passed = list(
+        dict.fromkeys(f"{c.path} ({c.check})" for c in copies[: copies.index(chosen)] + lost)
+    )
+    if say and passed and chosen.trust != "verified":
+        logger.warning(
+            "%s: reading %s (%s), the most trusted copy the archive store holds; not %s "
+            "(pass a path as data_dir to read another copy)",
+            spec.name,
+            chosen.path,
+            chosen.check,
+            ", nor ".join(passed),
+        )
+    if say and chosen.trust == "accepted":
+        _say_accepted(spec, chosen)
+    return chosen
+
+
+def settle(
+    spec: DatasetSpec,
+    copy: ResolvedArchive,
+    archive: KvasirArchive,
+    *,
+    store: ArchiveStore | None = None,
+    record_as: Path | None = None,
+    origin: str | None = None,
+) -> None:
+    """Remember ``copy``, now open as ``archive``, when the store should and does not yet.
+
+    The store's one writer is called here only: once ``archive`` was read whole, for a copy
+    with the catalog's number of examples, or one the user accepts. ``record_as`` is the
+    path to remember (a download is read as its ``.part`` file), ``origin`` where a pin
+    recorded now came from (default: that path).
+    """
+    store = store or default_store()
+    path = (record_as or copy.path).resolve()
+    if any(c.path == str(path) and c.identity == copy.identity for c in store.copies(spec)):
+        return
+    accepting = copy.trust in ("accepted", "accepting")
+    count = len(archive.ids)
+    if not accepting and count != spec.expected_examples:
+        say_once(
+            logger,
+            logging.INFO,
+            ("partial", copy.identity),
+            "%s: %s holds %d of the %d examples of the official archive: read, not remembered",
+            spec.name,
+            copy.path,
+            count,
+            spec.expected_examples,
+        )
+        return
+    if copy.trust != "verified":  # a verified zip is byte for byte one known whole
+        archive.read_whole()
+    status = copy.path.stat() if copy.is_zip else None
+    pin = None
+    if copy.trust == "unpinned" and status is not None:
+        if spec.far_from_stated_size(status.st_size):
+            far = _far(spec, status.st_size)
+            logger.warning("%s: %s is %s: read, never pinned", spec.name, copy.path, far)
+        else:
+            pin = Pin(copy.identity, status.st_size, "first-use", now(), origin or str(path))
+    stamp = (status.st_size, status.st_mtime_ns, status.st_ino) if status else (None,) * 3
+    trust = "accepted" if accepting else "read whole"
+    store.record_copy(spec, Copy(str(path), copy.identity, trust, now(), *stamp), pin)
+    if pin is not None:
+        logger.warning(
+            "%s: no checksum is published for %s; pinned sha256 %s (%d bytes, every member "
+            "read) from %s (trust on first use): later copies must match it",
+            spec.name,
+            spec.filename,
+            pin.sha256,
+            pin.size_bytes,
+            pin.recorded_from,
+        )
+    elif copy.trust == "accepting":
+        logger.warning(
+            "%s: %s (sha256 %s) %s; every door reads it from now on",
+            spec.name,
+            path,
+            copy.identity,
+            copy.check,
+        )
+
+
+def _far(spec: DatasetSpec, size: int) -> str:
+    tolerance = f"{STATED_SIZE_TOLERANCE:.0%}"
+    return (
+        f"{size:,} bytes, more than {tolerance} from the {spec.stated_mib} MB its dataset page "
+        f"states: not the official {spec.filename}"
+    )
+
+
+def describe_copies(spec: DatasetSpec, store: ArchiveStore | None = None) -> list[dict[str, str]]:
+    """What the trust rule makes of each copy the store holds (``kvasir-seg info``):
+    ``{"path", "identity", "trust"}``, ``trust`` in words; nothing is written."""
+    copies = _store_copies(spec, True, store or default_store())
+    return [{"path": str(c.path), "identity": c.identity, "trust": c.check} for c in copies]
+
+
+def stored_identity(spec: DatasetSpec, store: ArchiveStore | None = None) -> str | None:
+    """The identity of the copy a call without a path would read, or None; nothing is
+    checked (a replaced copy shows as changed) and nothing is downloaded or said."""
+    copy = find_copy(spec, verify=False, store=store, say=False)
+    return copy.identity if copy is not None else None
 
 
 def remembered_archive(
@@ -114,27 +384,22 @@ def remembered_archive(
     *,
     store: ArchiveStore | None = None,
 ) -> ResolvedArchive | None:
-    """The identity of an archive that is gone, when the store remembers it; else None.
-
-    For a ``data_dir`` that no longer exists: the SHA-256 last seen there. Without
-    ``data_dir``: the SHA-256 last seen at the most recent location the store recorded
-    (each was checked when it was recorded), else the pin. A cache built from that archive
-    may then be served as it is; nothing is ever rebuilt from it.
-    """
+    """The identity of a copy that is gone, when the store remembers it; else None: for a
+    ``data_dir`` that no longer exists, the copy remembered there; without one, the copy
+    remembered last, else the pin. A cache built from it may be served; nothing is built."""
     store = store or default_store()
+    copies = store.copies(spec)
     if data_dir is not None:
         path = Path(data_dir).expanduser()
         if path.exists():
-            return None  # it exists but could not be used: that is not a missing archive
-        candidates = [path, path / spec.filename]
-        digest = next(filter(None, (store.last_sha256(p) for p in candidates)), None)
+            return None  # it exists but could not be used: that is not a missing copy
+        wanted = {str(p.resolve()) for p in (path, path / spec.filename)}
+        copies = [c for c in copies if c.path in wanted]
+    pin = store.pin(spec) if data_dir is None else None
+    if copies:
+        path, digest = Path(copies[0].path), copies[0].identity
+    elif pin is not None:
+        path, digest = store.archive_path(spec), pin.sha256
     else:
-        # The copies read before, most recent first (they may be gone), then the pin.
-        seen = [(p, store.last_sha256(p)) for p in store.locations(spec, existing=False)]
-        path, digest = next(((p, d) for p, d in seen if d), (store.archive_path(spec), None))
-        pin = store.pin(spec)
-        if digest is None and pin is not None:
-            digest = pin.sha256
-    if digest is None:
         return None
-    return ResolvedArchive(path, digest, f"archive missing; last seen with sha256 {digest}")
+    return ResolvedArchive(path, digest, "missing", f"missing; last seen with sha256 {digest}")

@@ -1,50 +1,29 @@
 """HTTPS with verification always on, completing a server's incomplete chain as browsers do.
 
-The official server is reported to send only its leaf certificate, so OpenSSL cannot build
-a path to a trusted root and every Python download fails with ``CERTIFICATE_VERIFY_FAILED``
-("unable to get local issuer certificate"), while browsers work: they fetch the missing
-intermediate from the URL in the leaf's Authority Information Access (AIA) "CA Issuers"
-field. :func:`urlopen` does the same:
+One interface, :func:`urlopen` (as :func:`urllib.request.urlopen`). The official server is
+reported to send only its leaf certificate, so OpenSSL cannot reach a trusted root and
+Python fails with ``CERTIFICATE_VERIFY_FAILED`` where browsers work: they fetch the missing
+intermediate from the leaf's Authority Information Access "CA Issuers" URL. So does
+:func:`urlopen`, when (and only when) a handshake fails for a missing issuer: it reads the
+leaf, follows its CA Issuers URL(s) (DER, PEM or PKCS#7; at most :data:`MAX_CHAIN_DEPTH`
+levels, 64 KiB each, the caller's timeout), keeps only certificates that really signed the
+one below them and never a self-signed root, opens the request again with them, and logs
+which URL completed the chain. They are material for OpenSSL's path building only
+(``VERIFY_X509_PARTIAL_CHAIN`` is cleared), so OpenSSL still verifies the whole chain to a
+root of the trust store, the host name and the dates; anything else is refused with
+urllib's own error, its message extended by what the chase found. Fetched intermediates
+are kept for the process (:func:`clear_cache`). The leaf is read over a direct connection,
+not through an ``https_proxy`` tunnel.
 
-1. open the request with a verifying context (:func:`create_context`);
-2. if the handshake fails only because an issuer is missing, read the server's leaf (a
-   handshake that reads the peer certificate and sends nothing), follow its CA Issuers
-   URL(s) over HTTP(S) (DER, PEM or PKCS#7 ``.p7c``; at most :data:`MAX_CHAIN_DEPTH` levels,
-   64 KiB per answer, the caller's timeout on every connection), keep only certificates
-   that really signed the one below them, never a self-signed root;
-3. open the request again with those intermediates added to the context, and log at INFO
-   which URL completed the chain.
+Trust store, first that applies: ``ca_bundle``; ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``; the
+system's default store; ``certifi``'s bundle only when that store is empty (``certifi`` is
+not a dependency).
 
-The intermediates are only material for OpenSSL's path building: ``VERIFY_X509_PARTIAL_CHAIN``
-is cleared (Python 3.13+ sets it in default contexts, which would make an intermediate in
-the store a trust anchor), so OpenSSL still verifies the whole chain up to a self-signed
-root of the trust store, and checks the host name, dates and key usages as usual. A
-certificate that does not chain to a trusted root (self-signed, unknown CA, expired, wrong
-host) is refused with the :class:`urllib.error.URLError` wrapping an
-:class:`ssl.SSLCertVerificationError` that urllib raises, its message extended by what the
-chase found. Fetched intermediates are kept for the process (:func:`clear_cache` forgets
-them), so a resumed download connects at the first try; there is no disk cache.
-The leaf is read over a direct connection, not through an ``https_proxy`` tunnel: where
-only the proxy reaches the server, the chase fails and the refusal says so.
-
-Trust store, first that applies: ``ca_bundle`` (a PEM file, or a folder of hashed
-certificates); else ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` (e.g. an institutional proxy's
-CA), which replace the default store as they do in OpenSSL; else the system's default
-store (``ssl.create_default_context()``); and only when that store is empty (e.g.
-python.org's macOS builds before "Install Certificates.command") ``certifi``'s bundle, if
-installed. ``certifi`` is not a dependency: the system store is what the user's
-administrator keeps.
-
-Why not the ``aia-chaser`` package (3.6.0, tried on the test servers of tests/test_tls.py):
-``fetch_ca_chain_for_host`` returns ``[:1]`` of the chain, the leaf alone, so
-``make_ssl_context_for_host`` fails on exactly a leaf-only server; ``make_ssl_context_for_url``
-loads the whole chain, leaf and root included, as trusted certificates into a
-``ssl.create_default_context()``, which accepts partial chains on Python 3.13+: the leaf is
-then its own trust anchor and trust rests on the package's pure-Python path check, not
-OpenSSL's. A ``context=`` holding a custom CA (``ca_bundle``, a proxy's CA) is used for its
-own leaf-reading handshake, which then fails verification. It connects without a timeout
-and brings ``tenacity`` and ``cachetools``. What we need is small, and here OpenSSL alone
-decides; ``cryptography`` only reads certificates.
+Not the ``aia-chaser`` package (3.6.0, tried on tests/test_tls.py's servers): it returns
+the leaf alone for a leaf-only server, loads leaf and root as trusted certificates into a
+context that accepts partial chains on Python 3.13+ (trust then rests on its pure-Python
+path check, not OpenSSL's), fails with a custom CA, connects without a timeout and brings
+two dependencies. Here OpenSSL alone decides; ``cryptography`` only reads certificates.
 
     >>> import urllib.request
     >>> from kvasir_seg import tls

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import datasets
 
-from kvasir_seg.archive import Layout, open_archive
+from kvasir_seg.archive import Layout
 from kvasir_seg.catalog import VERSION, DatasetSpec
 from kvasir_seg.errors import our_error
 from kvasir_seg.plan import plan_build, verifies, write_built_from
@@ -56,7 +56,7 @@ class KvasirBuilder(datasets.GeneratorBasedBuilder):
     """Base builder: subclasses set ``SPEC``, ``BUILDER_CONFIGS`` and ``DEFAULT_CONFIG_NAME``.
 
     The archive is resolved when the builder is made (``data_dir``, else the archive store,
-    else a download into the store: :mod:`kvasir_seg.resolve`), and the cache folder is
+    else a download into the store: :func:`kvasir_seg.plan.plan_build`), and the cache folder is
     keyed by the archive's identity (its SHA-256, or an extracted folder's fingerprint),
     not by the path it was reached by: the same zip reached through two paths shares one
     cache, and a replaced zip gets a cache of its own.
@@ -99,9 +99,11 @@ class KvasirBuilder(datasets.GeneratorBasedBuilder):
         return os.path.isfile(os.path.join(self.cache_dir, datasets.config.DATASET_INFO_FILENAME))
 
     def _info(self) -> datasets.DatasetInfo:
-        spec = self.SPEC
+        spec, archive = self.SPEC, self.plan.archive
+        accepted = archive.trust in ("accepted", "accepting")
         return datasets.DatasetInfo(
-            description=spec.description,
+            description=spec.description
+            + (f"\n\nBuilt from {archive.path}: {archive.check}." if accepted else ""),
             features=features_for(spec),
             homepage=spec.homepage,
             citation=spec.citation,
@@ -111,7 +113,10 @@ class KvasirBuilder(datasets.GeneratorBasedBuilder):
     def _download_and_prepare(self, *args: Any, **kwargs: Any) -> None:
         # Into the folder being built, which becomes the cache when the build succeeds.
         write_built_from(self._output_dir, self.plan)
-        super()._download_and_prepare(*args, **kwargs)
+        try:
+            super()._download_and_prepare(*args, **kwargs)
+        finally:
+            self.plan.close()  # the archive the build opened once
 
     def _prepare_split_single(self, *args: Any, **kwargs: Any) -> Any:
         """As ``datasets``', but our error reaches the user as it is.
@@ -144,21 +149,19 @@ class KvasirBuilder(datasets.GeneratorBasedBuilder):
         self, dl_manager: datasets.DownloadManager
     ) -> list[datasets.SplitGenerator]:
         plan = self.plan
-        location, layout = str(plan.archive.path), plan.layout
         return [
             datasets.SplitGenerator(
-                name=split,
-                gen_kwargs={"location": location, "layout": layout, "shards": _shards(ids)},
+                name=split, gen_kwargs={"layout": plan.layout, "shards": _shards(ids)}
             )
             for split, ids in plan.splits.items()
         ]
 
-    def _generate_examples(self, location: str, layout: Layout, shards: list[list[str]]):
-        with open_archive(self.SPEC, location, layout=layout) as archive:
-            for shard_index, ids in enumerate(shards):
-                for index, example in enumerate(archive.examples(ids)):
-                    key = _Key(shard_index, index) if _Key is not None else example.image_id
-                    yield key, to_record(example)
+    def _generate_examples(self, layout: Layout, shards: list[list[str]]):
+        archive = self.plan.reader(layout)  # this process's: opened once, shared by the splits
+        for shard_index, ids in enumerate(shards):
+            for index, example in enumerate(archive.examples(ids)):
+                key = _Key(shard_index, index) if _Key is not None else example.image_id
+                yield key, to_record(example)
 
 
 def _shards(ids: list[str]) -> list[list[str]]:

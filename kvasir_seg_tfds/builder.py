@@ -31,13 +31,11 @@ from typing import Any, ClassVar, TypeVar
 import tensorflow_datasets as tfds
 from tensorflow_datasets.core.file_adapters import FileFormat
 
-from kvasir_seg.archive import Layout, open_archive
 from kvasir_seg.catalog import VERSION as DATASET_VERSION
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import ArchiveError, DownloadError, KvasirSegError
-from kvasir_seg.plan import read_built_from, verifies, write_built_from
-from kvasir_seg.resolve import stored_identity
-from kvasir_seg.trust import identity_of
+from kvasir_seg.plan import BuildPlan, read_built_from, verifies, write_built_from
+from kvasir_seg.resolve import identity_of, stored_identity
 from kvasir_seg_tfds.features import features_for, to_record
 from kvasir_seg_tfds.formats import WRITABLE, formats_on_disk, update_info, write_format
 from kvasir_seg_tfds.metadata import description, manual_download_instructions
@@ -102,6 +100,7 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
         split="train", data_dir=...)`` working for PyTorch and JAX users.
         """
         self.verify_checksums = verifies(verification_mode)
+        self._plan: BuildPlan | None = None
         super().__init__(**kwargs)
         self._original_state.update(verification_mode=verification_mode, file_format=file_format)
         self._wanted_format = FileFormat.from_value(file_format) if file_format else None
@@ -120,6 +119,7 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
             homepage=spec.homepage,
             citation=spec.citation,
             license=spec.terms_of_use,
+            metadata=tfds.core.MetadataDict(),
         )
 
     def is_prepared(self) -> bool:
@@ -154,7 +154,11 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
                 kwargs["download_config"] = config
             elif built and built == current:
                 self._check_served_copy(config)
-        super().download_and_prepare(**kwargs)
+        try:
+            super().download_and_prepare(**kwargs)
+        finally:
+            if self._plan is not None:
+                self._plan.close()  # the archive the build opened once
         wanted = kwargs.get("file_format") or self._wanted_format
         if wanted is not None and (wanted := FileFormat.from_value(wanted)) in WRITABLE:
             self._read_in({wanted}, wanted)
@@ -228,7 +232,7 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
         manual = self._manual_dir(config)
         try:
             if manual is not None:
-                return identity_of(find_in_manual_dir(self.SPEC, manual))
+                return identity_of(self.SPEC, find_in_manual_dir(self.SPEC, manual))
             return stored_identity(self.SPEC)
         except KvasirSegError as error:
             logger.info("%s: no archive to compare the build with (%s)", self.name, error)
@@ -244,20 +248,18 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
             verify=self.verify_checksums,
             force_download=bool(getattr(dl_manager, "_force_download", False)),
         )
-        # Written into the folder being built, renamed with it when the build succeeds.
+        self._plan = plan
+        # Written into the folder being built, renamed with it when the build succeeds; the
+        # info's metadata says what it was built from too (an accepted copy, for one).
         write_built_from(self.data_dir, plan)
-        return {
-            name: self._generate_examples(plan.archive.path, plan.layout, ids)
-            for name, ids in plan.splits.items()
-        }
+        self.info.metadata["archive"] = plan.built_from()
+        return {name: self._generate_examples(plan, ids) for name, ids in plan.splits.items()}
 
     def _generate_examples(
-        self, location: Path, layout: Layout, ids: list[str]
+        self, plan: BuildPlan, ids: list[str]
     ) -> Iterator[tuple[str, dict[str, Any]]]:
-        with (
-            open_archive(self.SPEC, location, layout=layout) as archive,
-            ThreadPoolExecutor(READ_THREADS, thread_name_prefix="kvasir-read") as pool,
-        ):
+        archive = plan.reader()  # opened once for the build, shared by the splits
+        with ThreadPoolExecutor(READ_THREADS, thread_name_prefix="kvasir-read") as pool:
 
             def keyed_record(image_id: str) -> tuple[str, dict[str, Any]]:
                 return image_id, to_record(archive.read_example(image_id))

@@ -5,15 +5,17 @@ In order:
 1. ``manual_dir`` holds the zip (official file name) or the extracted folder (when both
    are there, the zip is read and the choice logged). A zip is checked against its
    published checksum, or the one recorded on first use; a folder has none to check.
-2. Otherwise the archive store (:mod:`kvasir_seg.store`): the zip a previous download,
-   ``kvasir-seg prepare`` or ``load_dataset(..., data_dir=...)`` left or recorded there.
+2. Otherwise the copy the archive store holds (the one rule of :mod:`kvasir_seg.resolve`,
+   the same for every door): the copy a previous download, ``kvasir-seg prepare`` or
+   ``load_dataset(..., data_dir=...)`` left or remembered there.
 3. Otherwise the official archive (or ``$KVASIR_SEG_MIRROR/<file name>``) is downloaded
    into the store by this project's downloader (:mod:`kvasir_seg.download`: resume, lock,
    length, completeness, checksum, verified TLS), not by TFDS's: offline it fails at
    once with what to do, instead of retrying for minutes.
 
 Zips are never extracted: the core reads them in place, without TensorFlow. With
-``verification_mode="no_checks"`` (a builder argument) a checksum mismatch only warns.
+``verification_mode="no_checks"`` (a builder argument) a zip that fails its checksum is
+accepted, as everywhere.
 
     >>> plan = plan_for(spec, manual_dir(dl_manager), "official", verify=True)  # doctest: +SKIP
 """
@@ -26,10 +28,10 @@ from pathlib import Path
 import tensorflow_datasets as tfds
 from tensorflow_datasets.core.download.download_manager import NonMatchingChecksumError
 
-from kvasir_seg.archive import locate_archive
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import ChecksumError, DownloadError
 from kvasir_seg.plan import BuildPlan, plan_build
+from kvasir_seg.resolve import locate_archive
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -37,8 +39,9 @@ def make_archive(tmp_path_factory: pytest.TempPathFactory) -> ArchiveFactory:
     Each archive goes into a fresh temporary folder (so tests never collide on paths, and
     the folder holds nothing else), or into ``into`` (e.g. a folder served as a mirror).
     The zip, named as the official one, when ``zipped``; else the folder it extracts to.
-    ``complete=True`` writes the catalog's full number of examples at small sizes: only a
-    complete copy is pinned on first use (:mod:`kvasir_seg.trust`). Other options
+    ``complete=True`` writes the catalog's full number of examples at small sizes, and
+    pads a zip to the size its dataset page states (a stored member of zeros, which the
+    reader ignores): only such a copy is pinned on first use. Other options
     (``layout``, ``box_file``, ``sizes``, ``junk``) go to
     :func:`kvasir_seg.testing.write_archive`.
     """
@@ -59,9 +62,20 @@ def make_archive(tmp_path_factory: pytest.TempPathFactory) -> ArchiveFactory:
             count = spec.expected_examples
             layout_options = {"sizes": SMALL_SIZES, **layout_options}
         folder = tmp_path_factory.mktemp(spec.name) if into is None else into
-        return write_archive(spec, folder, count=count, seed=seed, zipped=zipped, **layout_options)
+        path = write_archive(spec, folder, count=count, seed=seed, zipped=zipped, **layout_options)
+        if complete and zipped and spec.stated_mib is not None:
+            pad_to(path, round(spec.stated_mib * 2**20))
+        return path
 
     return make
+
+
+def pad_to(path: Path, size: int) -> None:
+    """Add a stored member of zeros to the zip at ``path`` so that it is ``size`` bytes."""
+    name = "padding.bin"
+    overhead = 2 * (30 + len(name)) + 16 + 22  # local header, central entry, extra slack
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr(name, bytes(max(0, size - path.stat().st_size - overhead)))
 
 
 @pytest.fixture(scope="module", params=list(DATASETS))
@@ -99,6 +113,22 @@ def sessile_complete_zip(make_archive: ArchiveFactory) -> Path:
 @pytest.fixture(scope="session")
 def capsule_zip(make_archive: ArchiveFactory) -> Path:
     return make_archive("kvasir_capsule_seg", count=10)
+
+
+def _store_files(store: Path) -> dict[str, object]:
+    """Every JSON file of the archive store at ``store`` (records, pins), by its path there."""
+    return {
+        path.relative_to(store).as_posix(): json.loads(path.read_text())
+        for path in sorted(store.rglob("*.json"))
+        if "unpacked" not in path.relative_to(store).parts
+    }
+
+
+@pytest.fixture(scope="session")
+def store_files() -> Callable[[Path], dict[str, object]]:
+    """``store_files(store)``: the store's JSON files (records, pins) by their path in the
+    store, to compare before and after a call: reading must write nothing."""
+    return _store_files
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -77,3 +77,29 @@ def patch_member(
             assert len(new_name) == len(old)
             data[start + name_at : start + name_at + len(old)] = new_name
     path.write_bytes(bytes(data))
+
+
+def damage_member(path: Path, name: str) -> None:
+    """Flip one byte in the middle of member ``name``'s data, as a disk or a transfer does:
+    the zip still opens and lists its members, and reading that member fails its CRC-32 (the
+    first byte from the middle on whose change leaves the deflate stream readable)."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(name)
+    original = path.read_bytes()
+    start = info.header_offset
+    assert original[start : start + 4] == _LOCAL
+    name_length, extra_length = struct.unpack("<HH", original[start + 26 : start + 30])
+    data_start = start + 30 + name_length + extra_length
+    for offset in range(info.compress_size // 2, info.compress_size):
+        data = bytearray(original)
+        data[data_start + offset] ^= 0x55
+        path.write_bytes(bytes(data))
+        with zipfile.ZipFile(path) as archive, archive.open(name) as member:
+            try:
+                member.read()
+            except zipfile.BadZipFile as error:
+                if "CRC" in str(error):
+                    return
+            except (zlib.error, EOFError):
+                continue
+    raise AssertionError(f"{name}: no single byte's change gives a CRC error")

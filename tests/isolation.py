@@ -13,7 +13,7 @@ from pathlib import Path
 
 #: variable -> sub-folder of the scratch root it is set to (what reads it, and when)
 FOLDERS = {
-    # kvasir_seg.store, at each call: the archive store, its pins and recorded locations.
+    # kvasir_seg.store, at each call: the archive store, its pins and remembered copies.
     "KVASIR_SEG_DATA": "kvasir_seg/archives",
     # datasets.config, evaluate.config, huggingface_hub.constants, at import: every Hugging
     # Face cache (datasets, modules, evaluate, metrics, hub, token) lies under it.

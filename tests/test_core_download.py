@@ -11,7 +11,7 @@ import pytest
 from kvasir_seg.catalog import KVASIR_CAPSULE_SEG, KVASIR_SEG
 from kvasir_seg.download import fetch_archive
 from kvasir_seg.errors import ChecksumError, DownloadError
-from kvasir_seg.trust import check_archive
+from kvasir_seg.resolve import resolve_path
 
 
 def test_download_from_mirror_is_verified_and_renamed(
@@ -56,10 +56,9 @@ def test_server_error_is_a_download_error(http_mirror: Path, tmp_path: Path) -> 
         fetch_archive(KVASIR_CAPSULE_SEG, tmp_path, progress=False)
 
 
-def test_verify_logs_the_digest_when_none_is_published(
-    capsule_zip: Path, caplog: pytest.LogCaptureFixture
+def test_a_zip_without_a_published_checksum_is_identified_by_its_sha256(
+    capsule_zip: Path,
 ) -> None:
-    caplog.set_level("INFO")
-    digest = check_archive(KVASIR_CAPSULE_SEG, capsule_zip).identity
-    assert digest == hashlib.sha256(capsule_zip.read_bytes()).hexdigest()
-    assert digest in caplog.text
+    copy = resolve_path(KVASIR_CAPSULE_SEG, capsule_zip)
+    assert copy.identity == hashlib.sha256(capsule_zip.read_bytes()).hexdigest()
+    assert copy.trust == "unpinned" and "not pinned" in copy.check

@@ -116,7 +116,7 @@ def test_capsule_from_the_folder_holding_the_zip(capsule_zip: Path, tmp_path: Pa
 
 
 def test_second_call_reuses_the_cache(make_archive, tmp_path: Path) -> None:
-    path = make_archive("kvasir_sessile", count=3)
+    path = make_archive("kvasir_sessile", complete=True)  # read whole, so remembered
     first = load_dataset(
         "kvasir_sessile", split="train", data_dir=path, cache_dir=tmp_path / "cache"
     )

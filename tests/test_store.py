@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from kvasir_seg.archive import open_archive
 from kvasir_seg.catalog import KVASIR_CAPSULE_SEG, KVASIR_SESSILE
 from kvasir_seg.download import fetch_archive
 from kvasir_seg.errors import ChecksumError, DownloadError
-from kvasir_seg.resolve import resolve_archive
+from kvasir_seg.plan import resolve_archive
 from kvasir_seg.store import default_store, sha256_of
 
 from local_servers import serving
@@ -164,13 +165,25 @@ def test_first_use_pins_and_a_later_different_file_is_refused(
     assert resolve_archive(KVASIR_SESSILE, second).identity == sha256_of(second)
 
 
-def test_a_zip_used_once_through_data_dir_is_found_again_without_it(
-    sessile_zip: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_zip_read_once_through_data_dir_is_found_again_without_it(
+    sessile_complete_zip: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("KVASIR_SEG_MIRROR", "http://127.0.0.1:9/")  # nothing to download
-    first = resolve_archive(KVASIR_SESSILE, sessile_zip.parent)
+    with open_archive(KVASIR_SESSILE, sessile_complete_zip.parent) as opened:
+        first = opened.path
     again = resolve_archive(KVASIR_SESSILE)
-    assert again.path == first.path == sessile_zip and again.identity == sha256_of(sessile_zip)
+    assert again.path == first == sessile_complete_zip
+    assert again.identity == sha256_of(sessile_complete_zip) and again.matches_pin
+
+
+def test_a_copy_judged_but_not_read_is_not_remembered(
+    sessile_complete_zip: Path, monkeypatch: pytest.MonkeyPatch, archive_store: Path
+) -> None:
+    monkeypatch.setenv("KVASIR_SEG_MIRROR", "http://127.0.0.1:9/")
+    assert resolve_archive(KVASIR_SESSILE, sessile_complete_zip).trust == "unpinned"
+    with pytest.raises(DownloadError):
+        resolve_archive(KVASIR_SESSILE)
+    assert not (archive_store / "records").exists()
 
 
 def test_offline_without_any_archive_fails_at_once_with_what_to_do(
@@ -185,10 +198,11 @@ def test_offline_without_any_archive_fails_at_once_with_what_to_do(
 
 
 def test_an_unwritable_store_only_warns(
-    sessile_zip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog
+    sessile_complete_zip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog
 ) -> None:
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the store folder should be")
     monkeypatch.setenv("KVASIR_SEG_DATA", str(blocked / "store"))
-    assert resolve_archive(KVASIR_SESSILE, sessile_zip).identity == sha256_of(sessile_zip)
+    with open_archive(KVASIR_SESSILE, sessile_complete_zip) as opened:  # read whole: remembered
+        assert len(opened.ids) == 196
     assert "cannot write the archive store" in caplog.text

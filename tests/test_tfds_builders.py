@@ -20,7 +20,6 @@ from tensorflow_datasets.core.download.download_manager import (  # noqa: E402
 )
 
 from kvasir_seg.catalog import DATASETS, KVASIR_SEG, get_spec  # noqa: E402
-from kvasir_seg.download import sha256_of  # noqa: E402
 from kvasir_seg.errors import (  # noqa: E402
     ArchiveError,
     ChecksumError,
@@ -29,6 +28,7 @@ from kvasir_seg.errors import (  # noqa: E402
     LayoutError,
 )
 from kvasir_seg.splits import read_id_list  # noqa: E402
+from kvasir_seg.store import sha256_of  # noqa: E402
 from kvasir_seg_tfds import BUILDERS, ChecksumMismatchError  # noqa: E402
 from kvasir_seg_tfds.generate import stale_files  # noqa: E402
 

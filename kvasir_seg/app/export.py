@@ -133,11 +133,18 @@ def _write_shards(
 
 
 def _provenance(spec: DatasetSpec, builder: Any) -> str:
-    """Which archive the export was read from, and how it was checked."""
+    """Which archive the export was read from, and how it was checked (an accepted copy is
+    said plainly)."""
     archive = builder.plan.archive
     if not archive.is_zip:
         return f"an extracted copy of {spec.filename} ({archive.check})"
-    return f"{spec.filename} ({archive.check})"
+    said = f"{spec.filename} (sha256 {archive.identity}: {archive.check})"
+    if archive.trust in ("accepted", "accepting"):
+        said += (
+            ". This copy is not the published archive: it was accepted with checks skipped, "
+            "so its examples may differ from the official ones"
+        )
+    return said
 
 
 def push_to_hub(

@@ -282,7 +282,7 @@ def opened_ground_truth(
     spec = get_spec(args.dataset)
     config = spec.config(args.config).name
     archive_path = archive_of(spec, args)
-    with open_archive(spec, archive_path) as archive:
+    with open_archive(spec, archive_path, verify=args.verify) as archive:
         if every_image:
             split, name, ids = None, config, list(archive.ids)
         else:

@@ -208,11 +208,11 @@ def archive_of(spec: DatasetSpec, args: argparse.Namespace) -> Path:
     """The archive the command line names: ``--data-dir``, else the archive store, else a
     download (``--no-verify``, ``--ca-bundle`` and the progress setting apply).
 
-    A zip is checked against its pin (a mismatch only warns with ``--no-verify``), and a
-    ``--data-dir`` is recorded in the store, so the next command needs no path
-    (:func:`kvasir_seg.resolve.resolve_archive`).
+    A zip is checked against its pin (``--no-verify`` accepts one that fails it), by the
+    one rule of every door (:func:`kvasir_seg.plan.resolve_archive`); a copy read whole
+    is remembered by the store, so the next command needs no path.
     """
-    from kvasir_seg.resolve import resolve_archive
+    from kvasir_seg.plan import resolve_archive
 
     return resolve_archive(
         spec,

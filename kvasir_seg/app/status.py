@@ -1,7 +1,8 @@
-"""What is on this machine for a dataset: its archive in the store, its pin, its built caches.
+"""What is on this machine for a dataset: its copies, its pin, which copy is read, its caches.
 
-Read from the files alone (no ``datasets`` or TensorFlow import): the archive store
-(:mod:`kvasir_seg.store`), the Hugging Face cache (``$HF_DATASETS_CACHE``, else
+Read from the files alone (no ``datasets`` or TensorFlow import), writing nothing: the
+archive store (:mod:`kvasir_seg.store`, judged by :mod:`kvasir_seg.resolve`), the Hugging
+Face cache (``$HF_DATASETS_CACHE``, else
 ``$HF_HOME/datasets``, else ``~/.cache/huggingface/datasets``) and the TFDS data folder
 (``$TFDS_DATA_DIR``, else ``~/tensorflow_datasets``), in their default places.
 
@@ -14,15 +15,15 @@ Read from the files alone (no ``datasets`` or TensorFlow import): the archive st
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from kvasir_seg.archive import locate_archive
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import KvasirSegError
 from kvasir_seg.plan import read_built_from
+from kvasir_seg.resolve import describe_copies, find_copy
 from kvasir_seg.store import ArchiveStore, default_store
-from kvasir_seg.trust import describe_copy
 
 
 def hf_cache_root() -> Path:
@@ -68,30 +69,28 @@ def _caches(root: Path, pattern: str) -> list[dict[str, Any]]:
 
 
 def dataset_status(spec: DatasetSpec, store: ArchiveStore | None = None) -> dict[str, Any]:
-    """The archive, pin and caches of ``spec`` on this machine, as plain data.
+    """The copies, pin, chosen copy and caches of ``spec`` on this machine, as plain data.
 
     ``checksum`` is ``published``, ``recorded on first use`` (with the date) or ``unknown``
-    (no published checksum and no copy seen yet). ``copies`` says of each copy found what
-    the trust rule makes of it (:func:`kvasir_seg.trust.describe_copy`). Each cache says
-    whether it was built from the copy that would be read now (``current``).
+    (no published checksum and no copy pinned yet). ``copies`` says of each copy the store
+    holds what the trust rule makes of it (:func:`kvasir_seg.resolve.describe_copies`);
+    ``reads`` which one a call without a path reads, and why (None: it would download one).
+    Each cache says whether it was built from that copy (``current``).
     """
     store = store or default_store()
-    known = store.describe(spec)
-    pin = known["pin"]
+    pin = store.pin(spec)
     if pin is None:
-        checksum = "unknown: not published, no copy seen yet"
-    elif pin["source"] == "published":
-        checksum = f"published (sha256 {pin['sha256']})"
+        checksum = "unknown: not published, no copy pinned yet"
+    elif pin.source == "published":
+        checksum = f"published (sha256 {pin.sha256})"
     else:
-        checksum = f"recorded on first use {pin['recorded_at']} (sha256 {pin['sha256']})"
-    copies = []
-    for location in known["locations"]:
-        try:
-            copies.append(describe_copy(spec, locate_archive(spec, location), store))
-        except (KvasirSegError, OSError) as error:
-            copies.append({"path": location, "identity": None, "trust": f"unreadable: {error}"})
-    readable = [c for c in copies if c["identity"] and not c["trust"].startswith("fails")]
-    current = readable[0]["identity"].removeprefix("folder-")[:16] if readable else None
+        checksum = f"recorded on first use {pin.recorded_at} (sha256 {pin.sha256})"
+    try:
+        chosen = find_copy(spec, store=store, say=False)
+        reads = chosen and {"path": str(chosen.path), "why": chosen.check}
+    except KvasirSegError as error:
+        chosen, reads = None, {"path": None, "why": f"nothing: {error}"}
+    current = chosen.cache_key if chosen is not None else None
     caches = {
         "hf_caches": _caches(hf_cache_root() / spec.name, "*/*/*/dataset_info.json"),
         "tfds_caches": _caches(tfds_data_root() / spec.name, "*/*/dataset_info.json"),
@@ -99,13 +98,16 @@ def dataset_status(spec: DatasetSpec, store: ArchiveStore | None = None) -> dict
     for entries in caches.values():
         for entry in entries:
             entry["current"] = current is not None and entry["archive_key"] == current
+    copies = describe_copies(spec, store)
     return {
-        "store": known["store"],
-        "archives": known["locations"],
+        "store": str(store.root),
+        "archives": [c["path"] for c in copies],
         "copies": [
-            {"path": c["path"], "sha256": c["identity"], "trust": c["trust"]} for c in copies
+            {"path": c["path"], "sha256": c["identity"] or None, "trust": c["trust"]}
+            for c in copies
         ],
+        "reads": reads,
         "checksum": checksum,
-        "pin": pin,
+        "pin": None if pin is None else asdict(pin),
         **caches,
     }

@@ -25,7 +25,7 @@ place from ``images.tar.gz`` and ``masks.tar.gz``, ``images/images/`` and ``mask
 The folders chosen are logged at WARNING when they are not the documented ones
 (``images/`` and ``masks/``).
 
-    >>> from kvasir_seg.archive.sources import open_source
+    >>> from kvasir_seg.archive.nested import open_source
     >>> layout = find_layout(open_source(path), spec)  # doctest: +SKIP
     >>> layout.image_folder, layout.mask_folder  # doctest: +SKIP
     ('Kvasir-SEG/images', 'Kvasir-SEG/masks')

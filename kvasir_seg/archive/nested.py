@@ -3,8 +3,9 @@
 Some archives (Kvasir-Instrument, as one public converter reads it) may hold their folders
 as ``images.tar.gz`` and ``masks.tar.gz`` members instead of plain files. A tar cannot be
 read at random in place, so each nested archive is unpacked **once** into the archive
-store (``<store>/unpacked/<key>/``, keyed by the SHA-256 of the zip and the member's name)
-and read from there; the outer zip is still read in place. The files of a nested archive
+store (``<store>/unpacked/<key>/``, keyed by what identifies the member's content: a zip
+member's name, CRC-32 and sizes, a file's real path, size, mtime and inode) and read from
+there; the outer zip is still read in place. The files of a nested archive
 appear beside it: ``kvasir-instrument/images.tar.gz`` holding ``images/<id>.jpg`` gives
 ``kvasir-instrument/images/<id>.jpg`` (a tar without one top folder is put in a folder
 named after it).
@@ -14,6 +15,12 @@ name that climbs out is refused), at most :data:`~kvasir_seg.archive.sources.
 MAX_MEMBER_BYTES` per file and :data:`MAX_UNPACKED_BYTES` in all. It goes into a temporary
 folder, renamed into place only once every file is written, under a lock: a half-unpacked
 folder is never read.
+
+:func:`open_source` opens any archive: the zip or folder, with its nested archives.
+
+    >>> source = open_source(Path("kvasir-instrument.zip"))  # doctest: +SKIP
+    >>> [name for name in source.names() if name.endswith(".txt")]  # doctest: +SKIP
+    ['kvasir-instrument/test.txt', 'kvasir-instrument/train.txt']
 """
 
 from __future__ import annotations
@@ -28,9 +35,9 @@ from pathlib import Path, PurePosixPath
 
 from filelock import FileLock
 
-from kvasir_seg.archive.sources import MAX_MEMBER_BYTES, FolderSource, Source, skipped
+from kvasir_seg.archive.sources import MAX_MEMBER_BYTES, FolderSource, Source, ZipSource, skipped
 from kvasir_seg.errors import ArchiveError
-from kvasir_seg.store import default_store
+from kvasir_seg.store import store_root
 
 #: The member suffixes read as nested archives.
 NESTED_SUFFIXES = (".tar.gz", ".tgz", ".tar")
@@ -40,9 +47,18 @@ MAX_UNPACKED_BYTES = 8 * 1024**3
 _COMPLETE = ".kvasir-seg-unpacked"
 
 
-def nested_members(source: Source) -> list[str]:
-    """The members of ``source`` that are nested archives."""
-    return [name for name in source.names() if name.lower().endswith(NESTED_SUFFIXES)]
+def open_source(path: Path) -> Source:
+    """A :class:`ZipSource` for a file, a :class:`FolderSource` for a folder; one that holds
+    nested archives (``.tar.gz`` members) lists their files too (:class:`NestedSource`)."""
+    source: Source = ZipSource(path) if path.is_file() else FolderSource(path)
+    nested = [name for name in source.names() if name.lower().endswith(NESTED_SUFFIXES)]
+    if not nested:
+        return source
+    try:
+        return NestedSource(source, nested)
+    except BaseException:
+        source.close()
+        raise
 
 
 class NestedSource(Source):
@@ -68,16 +84,18 @@ class NestedSource(Source):
             return folder.read(inner)
         return self._outer.read(name)
 
+    def read_all(self) -> int:
+        inner = sum(len(folder.read(name)) for folder, name in self._inner.values())
+        return self._outer.read_all() + inner
+
     def close(self) -> None:
         self._outer.close()
 
 
 def _unpacked(outer: Source, member: str) -> Path:
     """The folder ``member`` of ``outer`` is unpacked in (unpacked now if it is not yet)."""
-    store = default_store()
-    archive = outer.location if outer.location.is_file() else outer.location / member
-    key = hashlib.sha256(f"{store.sha256(archive)}\0{member}".encode()).hexdigest()[:24]
-    home = store.root / "unpacked"
+    key = hashlib.sha256(outer.fingerprint(member).encode()).hexdigest()[:24]
+    home = store_root() / "unpacked"
     target = home / key
     if (target / _COMPLETE).is_file():
         return target

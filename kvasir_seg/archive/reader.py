@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 import posixpath
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,17 +21,21 @@ import numpy as np
 
 from kvasir_seg.archive.boxes import check_boxes, parse_box_file
 from kvasir_seg.archive.layout import Layout, find_layout
-from kvasir_seg.archive.sources import open_source
+from kvasir_seg.archive.nested import open_source
 from kvasir_seg.catalog import DatasetSpec, get_spec
 from kvasir_seg.errors import ArchiveError, LayoutError
 from kvasir_seg.image_files import image_size, read_mask_file
 from kvasir_seg.logs import warn_once
 from kvasir_seg.masks import Box, boxes_from_mask
+from kvasir_seg.resolve import ResolvedArchive, resolve_path, settle
 from kvasir_seg.splits import assign_splits
 
 logger = logging.getLogger(__name__)
 
 _DOWNLOAD_AGAIN = "The file is corrupt or not from the official archive: download it again."
+#: The layouts found in this process, by dataset and archive identity (the latest few).
+_LAYOUTS: dict[tuple[str, str], Layout] = {}
+_KEPT_LAYOUTS = 8
 
 
 @dataclass(frozen=True)
@@ -53,41 +56,6 @@ class Example:
     bboxes: tuple[Box, ...]
     bbox_source: str
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def locate_archive(spec: DatasetSpec, data_dir: str | os.PathLike[str]) -> Path:
-    """Resolve ``data_dir`` to the zip or extracted folder to read.
-
-    ``data_dir`` may be the zip itself, the folder that holds the zip as downloaded (with
-    its official file name), or the extracted folder (or its parent). When a folder holds
-    both the zip and the extracted folder, the zip is read (and the choice logged).
-    """
-    path = Path(data_dir).expanduser()
-    if not path.exists():
-        raise ArchiveError(
-            f"{path} does not exist. Download {spec.url} and pass the zip, the folder that "
-            "holds it, or the folder it extracts to."
-        )
-    if path.is_dir() and (path / spec.filename).is_file():
-        if spec.root_folder and (path / spec.root_folder).is_dir():
-            logger.warning(
-                "%s holds both %s and the extracted %s/: reading the zip (pass the folder "
-                "itself to read the extracted copy)",
-                path,
-                spec.filename,
-                spec.root_folder,
-            )
-        return path / spec.filename
-    if path.is_dir() and spec.root_folder and (path / spec.root_folder).is_dir():
-        return path / spec.root_folder
-    if path.is_file() and not zipfile.is_zipfile(path):
-        raise ArchiveError(
-            f"{path} is not a zip archive (or it is truncated). Expected the official "
-            f"{spec.filename} from {spec.url}: delete the file and download it again."
-        )
-    if not path.is_file() and not path.is_dir():
-        raise ArchiveError(f"{path} is neither a zip file nor a folder.")
-    return path
 
 
 class KvasirArchive:
@@ -151,6 +119,11 @@ class KvasirArchive:
                 "The archive is incomplete or modified: download it again."
             )
         return boxes
+
+    def read_whole(self) -> int:
+        """Read every file of the archive once (a zip's members are CRC-checked); the bytes
+        read. Raises :class:`ArchiveError` at the first that cannot be read."""
+        return self._source.read_all()
 
     def assign_splits(self, config_name: str | None = None) -> dict[str, list[str]]:
         """The ids of each split of config ``config_name`` (the default config when None)."""
@@ -246,10 +219,43 @@ def open_archive(
     data_dir: str | os.PathLike[str],
     *,
     layout: Layout | None = None,
+    verify: bool = True,
 ) -> KvasirArchive:
     """Open the archive of ``dataset`` at ``data_dir`` (zip, its folder or extracted folder).
 
-    ``layout``: the :class:`Layout` an earlier opening of the same archive found.
+    The copy is judged by the one trust rule, as every door judges it
+    (:func:`kvasir_seg.resolve.resolve_path`): a zip that fails its checksum is refused
+    with a :class:`~kvasir_seg.errors.ChecksumError` unless accepted, once, with
+    ``verify=False``; a copy the store does not know yet is read whole before it is
+    remembered (:func:`open_copy`). ``layout``: the :class:`Layout` an earlier opening of
+    the same archive found.
     """
     spec = get_spec(dataset) if isinstance(dataset, str) else dataset
-    return KvasirArchive(spec, locate_archive(spec, data_dir), layout)
+    return open_copy(spec, resolve_path(spec, data_dir, verify=verify), layout=layout)
+
+
+def open_copy(
+    spec: DatasetSpec,
+    copy: ResolvedArchive,
+    *,
+    layout: Layout | None = None,
+    record_as: Path | None = None,
+    origin: str | None = None,
+) -> KvasirArchive:
+    """Open a copy :mod:`kvasir_seg.resolve` found and judged: once, its layout found once
+    per archive identity in a process, and settled with the store
+    (:func:`kvasir_seg.resolve.settle`: read whole and remembered when the store does not
+    know it yet; ``record_as`` and ``origin`` go there).
+    """
+    key = (spec.name, copy.identity)
+    archive = KvasirArchive(spec, copy.path, layout or _LAYOUTS.get(key))
+    _LAYOUTS.pop(key, None)
+    _LAYOUTS[key] = archive.layout
+    while len(_LAYOUTS) > _KEPT_LAYOUTS:
+        _LAYOUTS.pop(next(iter(_LAYOUTS)))
+    try:
+        settle(spec, copy, archive, record_as=record_as, origin=origin)
+    except BaseException:
+        archive.close()
+        raise
+    return archive

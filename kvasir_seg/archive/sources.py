@@ -7,9 +7,9 @@ that is not valid UTF-8; in a folder, a link that leaves the folder, a file that
 regular file (a FIFO would block the reader), a name that is not valid UTF-8. Each is an
 :class:`~kvasir_seg.errors.ArchiveError` that names the file and says what to do.
 
-    >>> source = open_source(Path("~/Downloads/kvasir-seg.zip").expanduser())  # doctest: +SKIP
-    >>> len(source.names())  # doctest: +SKIP
-    2001
+    >>> source = ZipSource(Path("~/Downloads/kvasir-seg.zip").expanduser())  # doctest: +SKIP
+    >>> len(source.names()), source.read_all()  # doctest: +SKIP
+    (2001, 46227172)
 """
 
 from __future__ import annotations
@@ -76,6 +76,15 @@ class Source:
         """A stream of one file of at most ``limit`` bytes (a nested archive)."""
         raise NotImplementedError
 
+    def read_all(self) -> int:
+        """Read every file once, as :meth:`read` does (a zip's members are CRC-checked); the
+        number of bytes read. Raises what :meth:`read` raises."""
+        return sum(len(self.read(name)) for name in self.names())
+
+    def fingerprint(self, name: str) -> str:
+        """What identifies one file's content without reading it (for caches of it)."""
+        raise NotImplementedError
+
     def close(self) -> None:
         pass
 
@@ -110,6 +119,14 @@ class ZipSource(Source):
         info = self._info(name)
         self._check_member(info, limit)
         return self._zip.open(info)
+
+    def read_all(self) -> int:
+        members = [info.filename for info in self._zip.infolist() if not info.is_dir()]
+        return sum(len(self.read(name)) for name in members)
+
+    def fingerprint(self, name: str) -> str:
+        info = self._info(name)
+        return f"zip member {name}: crc {info.CRC:08x}, {info.file_size}/{info.compress_size}"
 
     def _info(self, name: str) -> zipfile.ZipInfo:
         try:
@@ -238,6 +255,11 @@ class FolderSource(Source):
             )
         return open(path, "rb")
 
+    def fingerprint(self, name: str) -> str:
+        path = self.location / name
+        status = path.stat()
+        return f"file {path.resolve()}: {status.st_size}, {status.st_mtime_ns}, {status.st_ino}"
+
     def read(self, name: str) -> bytes:
         path = self.location / name
         try:
@@ -253,20 +275,3 @@ class FolderSource(Source):
             raise ArchiveError(f"Ran out of memory reading {path}.") from error
         except OSError as error:
             raise ArchiveError(f"Cannot read {path}: {error}.") from error
-
-
-def open_source(path: Path) -> Source:
-    """A :class:`ZipSource` for a file, a :class:`FolderSource` for a folder; one that holds
-    nested archives (``.tar.gz`` members) lists their files too
-    (:class:`~kvasir_seg.archive.nested.NestedSource`)."""
-    from kvasir_seg.archive.nested import NestedSource, nested_members
-
-    source: Source = ZipSource(path) if path.is_file() else FolderSource(path)
-    nested = nested_members(source)
-    if not nested:
-        return source
-    try:
-        return NestedSource(source, nested)
-    except BaseException:
-        source.close()
-        raise

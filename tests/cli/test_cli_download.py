@@ -144,3 +144,19 @@ def test_server_error_says_what_to_download_by_hand_and_where(
     assert "HTTP 500" in errors[0] and f"{mirror.url}{KVASIR_SEG.filename}" in errors[0]
     assert f"open {KVASIR_SEG.url} in a browser" in errors[0]
     assert str(target / KVASIR_SEG.filename) in errors[0]
+
+
+def test_download_counts_the_copy_the_store_holds_and_says_where_offline(
+    make_archive, store_files, tmp_path: Path, kvasir_seg_cli
+) -> None:
+    """After a load through --data-dir, `download` needs no network: it names the copy."""
+    copy = make_archive("kvasir_capsule_seg", complete=True)
+    kvasir_seg_cli("show kvasir_capsule_seg -n 2 -q --data-dir", copy, "--out", tmp_path / "x.png")
+    store = tmp_path / "home" / "archives"
+    before = store_files(store)
+    (entry,) = kvasir_seg_cli("download kvasir_capsule_seg --json").json()
+    assert entry["status"] == "present" and entry["path"] == str(copy) and entry["verified"]
+    assert entry["sha256"] == hashlib.sha256(copy.read_bytes()).hexdigest()
+    assert str(copy) in kvasir_seg_cli("download kvasir_capsule_seg").stdout
+    assert store_files(store) == before
+    assert not (store / KVASIR_CAPSULE_SEG.filename).exists()  # nothing fetched, nothing copied

@@ -35,6 +35,7 @@ def test_info_text_json_and_bibtex(kvasir_seg_cli) -> None:
     for spec in DATASETS.values():
         assert f"{spec.title} ({spec.name})" in text and spec.homepage in text
     assert "official: train 880, validation 120" in text
+    assert "kvasir-sessile.zip, 13.7 MB as its page states" in text
     assert "pranet: train 900, test 100" in text
     assert "Research and educational use only" in text
 
@@ -112,3 +113,24 @@ def test_info_prints_the_croissant_of_one_dataset(kvasir_seg_cli) -> None:
     printed = kvasir_seg_cli("info kvasir_seg --croissant").json()
     assert printed == croissant_metadata(DATASETS["kvasir_seg"])
     kvasir_seg_cli("info --croissant", ok=False).assert_user_error("describes one dataset")
+
+
+def test_info_help_names_every_dataset_of_the_catalog(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit):
+        main(["info", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "three" not in text and f"all {len(DATASETS)}" in text
+
+
+def test_info_says_which_copy_a_call_without_a_path_reads(
+    make_archive, tmp_path, kvasir_seg_cli
+) -> None:
+    zipped = make_archive("kvasir_sessile", complete=True)
+    folder = make_archive("kvasir_sessile", complete=True, zipped=False, seed=2)
+    for copy in (zipped, folder):
+        kvasir_seg_cli("show kvasir_sessile -n 1 -q --data-dir", copy, "--out", tmp_path / "x.png")
+    status = kvasir_seg_cli("info kvasir_sessile --json").json()["status"]
+    assert status["reads"]["path"] == str(zipped) and "matches" in status["reads"]["why"]
+    text = kvasir_seg_cli("info kvasir_sessile").stdout
+    (line,) = [row for row in text.splitlines() if row.strip().startswith("reads")]
+    assert str(zipped) in line

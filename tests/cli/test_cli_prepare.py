@@ -21,13 +21,13 @@ def _folder_with(tmp_path: Path, *zips: Path) -> Path:
 
 
 def test_prepare_hf_builds_caches_that_load_dataset_reuses(
-    sessile_zip: Path,
+    sessile_complete_zip: Path,
     capsule_zip: Path,
     tmp_path: Path,
     kvasir_seg_cli,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    downloads = _folder_with(tmp_path, sessile_zip, capsule_zip)
+    downloads = _folder_with(tmp_path, sessile_complete_zip, capsule_zip)
     cache = tmp_path / "cache"
     report = kvasir_seg_cli(
         "prepare kvasir_sessile kvasir-capsule-seg --data-dir",
@@ -37,7 +37,7 @@ def test_prepare_hf_builds_caches_that_load_dataset_reuses(
         "--json -q",
     ).json()
     assert [(r["name"], r["config"], r["backend"], r["splits"]) for r in report] == [
-        ("kvasir_sessile", "default", "hf", {"train": 8}),
+        ("kvasir_sessile", "default", "hf", {"train": 196}),
         ("kvasir_capsule_seg", "default", "hf", {"train": 10}),
     ]
     for entry in report:
@@ -46,8 +46,8 @@ def test_prepare_hf_builds_caches_that_load_dataset_reuses(
 
     from kvasir_seg_hf import load_dataset
 
-    # No path is needed afterwards: the archive store (the command's) remembers the zip, and
-    # once the zip is gone, its pin still names the cache built from it.
+    # No path is needed afterwards: the archive store (the command's) remembers the zip read
+    # whole (a complete copy), and once the zip is gone, its record names the cache.
     monkeypatch.setenv("KVASIR_SEG_DATA", str(tmp_path / "home" / "archives"))
     monkeypatch.setenv("KVASIR_SEG_MIRROR", "http://127.0.0.1:9/")
     assert report[0]["load"] == (
@@ -63,7 +63,7 @@ def test_prepare_hf_builds_caches_that_load_dataset_reuses(
     )
     shutil.rmtree(downloads)
     loaded = load_dataset("kvasir_sessile", split="train", cache_dir=cache)
-    assert loaded.num_rows == 8
+    assert loaded.num_rows == 196
     assert Path(loaded.cache_files[0]["filename"]).parent == Path(report[0]["location"])
 
 

@@ -1,9 +1,10 @@
-"""One trust rule for every door (Hugging Face, TFDS, the command line).
+"""One trust rule for every door (Hugging Face, TFDS, the command line, open_archive).
 
-A zip that fails its checksum is read only once the user accepts it with checks skipped;
-from then on that same file is read everywhere without the option, with one warning per
-process; any other copy that fails needs the option again; a good copy replacing a bad
-one is read as verified. A failing local copy is never answered with a network error.
+A zip that fails its checksum is read only once the user accepts it with checks skipped
+(one warning, when it is accepted); from then on that same file is read everywhere without
+the option, with one INFO line per process at most; any other copy that fails needs the
+option again; a good copy replacing a bad one is read as verified. A failing local copy is
+never answered with a network error.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from kvasir_seg.archive import open_archive
 from kvasir_seg.catalog import KVASIR_SEG, KVASIR_SESSILE
 from kvasir_seg.errors import ChecksumError
-from kvasir_seg.resolve import resolve_archive
+from kvasir_seg.plan import resolve_archive
 from kvasir_seg.store import default_store
 from kvasir_seg_hf import load_dataset
 
@@ -37,8 +39,18 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _accepted_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records if "which you accepted" in r.getMessage()]
+def _accepted_lines(caplog: pytest.LogCaptureFixture, level: int = logging.WARNING) -> list[str]:
+    """What our loggers said of an accepted copy, at ``level`` exactly."""
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.levelno == level and r.name.startswith("kvasir_seg") and "accepted" in r.getMessage()
+    ]
+
+
+def _accept(spec, path: Path) -> None:
+    """Accept the copy at ``path`` as a user does: open it once with checks skipped."""
+    open_archive(spec, path, verify=False).close()
 
 
 def test_a_copy_accepted_once_is_read_later_without_the_option(
@@ -48,36 +60,39 @@ def test_a_copy_accepted_once_is_read_later_without_the_option(
     cache = tmp_path / "cache"
     with pytest.raises(ChecksumError):
         load_dataset("kvasir_seg", data_dir=bad, cache_dir=cache)
-    caplog.set_level(logging.WARNING)
+    caplog.set_level(logging.INFO)
     built = load_dataset("kvasir_seg", data_dir=bad, cache_dir=cache, **NO_CHECKS)
     # No data_dir, no option: the accepted copy, from the store's record, not the network.
     again = load_dataset("kvasir_seg", cache_dir=cache)
     assert again["train"].cache_files == built["train"].cache_files
-    for split in ("train", "validation"):  # more calls, more splits: still one warning
+    for split in ("train", "validation"):  # more calls, more splits: still one line
         load_dataset("kvasir_seg", split=split, cache_dir=cache)
-    assert len(_accepted_warnings(caplog)) == 1
-    record = default_store().describe(KVASIR_SEG)["accepted"]
-    assert [entry["sha256"] for entry in record] == [_sha(bad)]
+    assert len(_accepted_lines(caplog)) == 1  # when it was accepted
+    assert len(_accepted_lines(caplog, logging.INFO)) == 1  # when it was read again
+    copies = default_store().copies(KVASIR_SEG)
+    assert [(c.identity, c.trust) for c in copies] == [(_sha(bad), "accepted")]
 
 
-def test_the_warning_names_the_copy_and_its_checksum_and_is_short(
+def test_the_lines_name_the_copy_and_its_checksum_and_are_short(
     make_archive, caplog: pytest.LogCaptureFixture
 ) -> None:
     bad = make_archive("kvasir_seg", count=4, seed=5)
-    caplog.set_level(logging.WARNING)
-    resolve_archive(KVASIR_SEG, bad, verify=False)
-    resolve_archive(KVASIR_SEG, bad, verify=False)
+    caplog.set_level(logging.INFO)
+    _accept(KVASIR_SEG, bad)
+    _accept(KVASIR_SEG, bad)
     resolve_archive(KVASIR_SEG)
-    (warning,) = _accepted_warnings(caplog)
-    assert str(bad) in warning and _sha(bad) in warning and KVASIR_SEG.sha256 in warning
-    assert len(warning) < 300 + len(str(bad))
+    (warning,) = _accepted_lines(caplog)
+    (info,) = _accepted_lines(caplog, logging.INFO)
+    for line in (warning, info):
+        assert str(bad) in line and _sha(bad) in line and KVASIR_SEG.sha256 in line
+        assert len(line) < 300 + 2 * len(str(bad)) and "\n" not in line
 
 
 def test_another_failing_copy_needs_the_option_again_and_never_the_network(
     make_archive, tmp_path: Path
 ) -> None:
     accepted = make_archive("kvasir_seg", count=4)
-    resolve_archive(KVASIR_SEG, accepted, verify=False)
+    _accept(KVASIR_SEG, accepted)
     other = make_archive("kvasir_seg", count=5, seed=9)
     with pytest.raises(ChecksumError) as caught:
         load_dataset("kvasir_seg", data_dir=other, cache_dir=tmp_path / "cache")
@@ -109,7 +124,7 @@ def test_a_good_copy_replacing_an_accepted_bad_one_is_read_as_verified(
     caplog.set_level(logging.WARNING)
     rows = load_dataset("kvasir_sessile", split="train", data_dir=mine, cache_dir=cache)
     assert rows.num_rows == 196 and rows.cache_files != bad_rows.cache_files
-    assert not _accepted_warnings(caplog)
+    assert not _accepted_lines(caplog)
     assert resolve_archive(KVASIR_SESSILE, mine).matches_pin
 
 
@@ -167,7 +182,7 @@ def test_prepare_with_no_verify_prints_lines_that_work_as_printed(
 
 
 @pytest.mark.skipif(not TFDS, reason="TensorFlow Datasets is not installed")
-def test_tfds_serves_a_build_from_an_accepted_copy_with_the_one_warning(
+def test_tfds_serves_a_build_from_an_accepted_copy_with_one_line(
     make_archive, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     import tensorflow_datasets as tfds
@@ -184,9 +199,11 @@ def test_tfds_serves_a_build_from_an_accepted_copy_with_the_one_warning(
 
     forget_warnings()  # as a new process would
     caplog.clear()
-    caplog.set_level(logging.WARNING)
+    caplog.set_level(logging.INFO)
     later = tfds.builder("kvasir_seg", data_dir=data, file_format="array_record")
     later.download_and_prepare()  # no option, no manual_dir: the accepted copy, served
     assert later.info.splits.total_num_examples == 4
-    (warning,) = _accepted_warnings(caplog)
-    assert str(bad) in warning and _sha(bad) in warning
+    assert "accepted with checks skipped" in later.info.metadata["archive"]["check"]
+    assert not _accepted_lines(caplog)  # no warning in a later process: one INFO line
+    (line,) = _accepted_lines(caplog, logging.INFO)
+    assert str(bad) in line and _sha(bad) in line

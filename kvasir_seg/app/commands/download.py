@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,15 @@ from kvasir_seg.app.options import (
 )
 from kvasir_seg.app.printing import human_size, print_json, print_table
 from kvasir_seg.catalog import DatasetSpec
-from kvasir_seg.errors import KvasirSegError
-from kvasir_seg.store import MIRROR_VARIABLE, STORE_VARIABLE, default_store, store_root
+from kvasir_seg.errors import ChecksumError, KvasirSegError
+from kvasir_seg.store import STORE_VARIABLE, default_store
 
 NAME = "download"
-SUMMARY = "fetch the official archives (verified, resumable)"
+SUMMARY = "fetch the official archives (verified, resumable), unless the store holds them"
 DESCRIPTION = (
-    "Download the official zips into the archive store, with a progress bar. Each is "
+    "Download the official zips into the archive store, with a progress bar, unless the "
+    "store already holds a copy that matches the checksum or that you accepted (a zip "
+    "read through --data-dir / data_dir counts): then say where it is, offline. Each is "
     "written to <name>.zip.part under a lock and renamed only once complete (every "
     "byte received, a zip with the expected members) and verified against its "
     "published SHA-256, or, where none is published, the one recorded the first time "
@@ -32,7 +35,7 @@ DESCRIPTION = (
     "broken. On failure the message says which URL to open in a browser and where to "
     "save the file. HTTPS is verified, completing an incomplete certificate chain as "
     "browsers do. "
-    f"${MIRROR_VARIABLE} replaces the official server by a mirror."
+    "$KVASIR_SEG_MIRROR replaces the official server by a mirror."
 )
 EXAMPLES = ["download all", "download kvasir_seg --to ~/data/kvasir"]
 
@@ -58,42 +61,53 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def fetch(
     spec: DatasetSpec,
-    directory: Path,
+    directory: Path | None,
     *,
     verify: bool,
     progress: bool,
     force: bool = False,
     ca_bundle: str | None = None,
 ) -> dict[str, Any]:
-    """Download ``spec``'s archive into ``directory``; what happened, as plain data.
+    """Download ``spec``'s archive into ``directory`` (None: the archive store, unless it
+    holds a copy that matches the checksum or was accepted); what happened, as plain data.
 
-    ``status`` is ``present`` only for a file that was already there and is complete and
-    verified; a broken file in its place is downloaded again (``downloaded``).
+    ``status`` is ``present`` for a copy that was already there (in ``directory``, or held
+    by the store) and is complete and verified or accepted; a broken file in its place is
+    downloaded again (``downloaded``).
     """
     from kvasir_seg.download import archive_url, fetch_archive
-    from kvasir_seg.trust import check_archive
+    from kvasir_seg.resolve import find_copy, resolve_path
 
-    path, downloaded = fetch_archive(
-        spec, directory, verify=verify, progress=progress, force=force, ca_bundle=ca_bundle
-    )
-    digest = check_archive(spec, path, verify=verify).identity  # recorded in the store
+    held = None
+    if directory is None and not force:
+        with contextlib.suppress(ChecksumError):  # a failing copy held: download the archive
+            held = find_copy(spec, verify=verify)
+    if held is not None and held.trust in ("verified", "accepted"):
+        copy, status = held, "present"
+    else:
+        path, downloaded = fetch_archive(
+            spec, directory, verify=verify, progress=progress, force=force, ca_bundle=ca_bundle
+        )
+        copy = resolve_path(spec, path, verify=verify)
+        status = "downloaded" if downloaded else "present"
     pin = default_store().pin(spec)
     return {
         "name": spec.name,
-        "path": str(path),
+        "path": str(copy.path),
         "url": archive_url(spec),
-        "status": "downloaded" if downloaded else "present",
-        "size_bytes": path.stat().st_size,
-        "sha256": digest,
+        "status": status,
+        "size_bytes": copy.size_bytes,
+        "sha256": copy.identity,
         "published_sha256": spec.sha256,
         "pin": pin.source if pin else None,
         "pinned_at": pin.recorded_at if pin else None,
-        "verified": pin is not None and digest == pin.sha256,
+        "verified": copy.matches_pin,
+        "trust": copy.check,
     }
 
 
 def run(args: argparse.Namespace) -> int:
-    directory = Path(args.to).expanduser() if args.to else store_root()
+    directory = Path(args.to).expanduser() if args.to else None
     results: list[dict[str, Any]] = []
     failures = 0
     for spec in specs_from_names(args.names):
@@ -132,7 +146,7 @@ def _print_results(results: list[dict[str, Any]]) -> None:
         elif result["verified"]:
             check = f"sha256 {result['sha256']} matches the pin recorded {result['pinned_at']}"
         else:
-            check = f"sha256 {result['sha256']} DOES NOT MATCH the known one (--no-verify)"
+            check = f"sha256 {result['sha256']} DOES NOT MATCH the known one: {result['trust']}"
         rows.append([result["name"], result["status"], human_size(result["size_bytes"]), check])
         rows.append(["", "", "", result["path"]])
     print_table(rows, ["dataset", "status", "size", "checksum / path"])

@@ -14,7 +14,7 @@ from kvasir_seg.app.options import (
     specs_from_names,
 )
 from kvasir_seg.app.printing import human_size, print_json
-from kvasir_seg.catalog import DatasetSpec
+from kvasir_seg.catalog import DATASETS, DatasetSpec
 from kvasir_seg.citations import unique_entries
 
 NAME = "info"
@@ -22,9 +22,10 @@ SUMMARY = "the datasets at a glance, and what is on this machine; --bibtex for c
 DESCRIPTION = (
     "Show each dataset's splits and example counts, its archive (file, size, whether its "
     "SHA-256 is published, recorded on first use (with the date) or unknown), its "
-    "homepage and terms of use, and what this machine holds: the archive in the store "
-    "and the Hugging Face and TFDS caches built in their default places, with paths "
-    "and sizes."
+    "homepage and terms of use, and what this machine holds: the copies of the archive "
+    "the store knows and what the trust rule makes of each, which copy a call without "
+    "a path reads, and the Hugging Face and TFDS caches built in their default places, "
+    "with paths and sizes."
 )
 EXAMPLES = [
     "info",
@@ -41,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="all",
         type=dataset_name,
         metavar="NAME",
-        help="one dataset (default: all three)",
+        help=f"one dataset (default: all {len(DATASETS)}: {', '.join(DATASETS)})",
     )
     add_flag(parser, "--bibtex", "print the BibTeX entries to cite, nothing else")
     add_flag(
@@ -72,6 +73,7 @@ def describe(spec: DatasetSpec) -> dict[str, Any]:
         "archive": spec.filename,
         "url": spec.url,
         "size_bytes": spec.size_bytes,
+        "stated_mib": spec.stated_mib,
         "sha256": spec.sha256,
         "checksum_pinned": spec.sha256 is not None,
         "homepage": spec.homepage,
@@ -125,13 +127,25 @@ def _cache_rows(label: str, caches: list[dict[str, Any]]) -> list[tuple[str, str
 
 
 def _copy_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
-    """One row per copy of the archive found, with what the trust rule makes of it."""
-    if not status["copies"]:
-        return [("store", f"no archive yet in {status['store']}")]
-    return [
-        ("store" if index == 0 else "", f"{c['path']}: {c['trust']}")
-        for index, c in enumerate(status["copies"])
-    ]
+    """One row per copy of the archive the store holds, with what the trust rule makes of
+    it, then the copy a call without a path reads."""
+    copies = status["copies"]
+    rows = [("store" if i == 0 else "", f"{c['path']}: {c['trust']}") for i, c in enumerate(copies)]
+    reads = status["reads"]
+    if reads is None:
+        said = "nothing yet: a call without a path downloads the archive into the store"
+    elif reads["path"] is None:
+        said = reads["why"]
+    else:
+        said = f"{reads['path']} ({reads['why']})"
+    return [*(rows or [("store", f"no archive yet in {status['store']}")]), ("reads", said)]
+
+
+def _size(spec: DatasetSpec) -> str:
+    """The archive's exact size, else the one its dataset page states."""
+    if spec.size_bytes is None and spec.stated_mib is not None:
+        return f"{spec.stated_mib} MB as its page states (exact size not published)"
+    return human_size(spec.size_bytes)
 
 
 def _text(spec: DatasetSpec, facts: dict[str, Any]) -> str:
@@ -144,7 +158,7 @@ def _text(spec: DatasetSpec, facts: dict[str, Any]) -> str:
         ("examples", str(spec.expected_examples)),
         ("splits", configs[0]),
         *(("", line) for line in configs[1:]),
-        ("archive", f"{spec.filename}, {human_size(spec.size_bytes)}"),
+        ("archive", f"{spec.filename}, {_size(spec)}"),
         ("checksum", status["checksum"]),
         ("url", spec.url),
         ("homepage", spec.homepage),
