@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kvasir_seg import workers
 from kvasir_seg.app.options import (
     DEFAULT_THRESHOLD,
     UsageError,
@@ -44,13 +43,6 @@ from kvasir_seg.catalog import get_spec
 #: parser does not import the engine (numpy, scipy); a test checks that they agree.
 PROTOCOLS = ("default", "pranet")
 RESIZE_METHODS = ("none", "nearest", "bilinear", "bicubic")
-
-#: What the workers of ``--jobs`` run, imported once by their fork server: the scoring
-#: module and the decoders Pillow loads on its first open (``PIL.Image.preinit``).
-WORKER_MODULES = (
-    "kvasir_seg.app.scoring",
-    *(f"PIL.{name}ImagePlugin" for name in ("Bmp", "Gif", "Jpeg", "Ppm", "Png")),
-)
 
 logger = logging.getLogger(__name__)
 
@@ -170,15 +162,9 @@ def add_scoring_arguments(parser: argparse.ArgumentParser, *, protocol: bool = T
 
 def jobs_of(args: argparse.Namespace) -> int:
     """``--jobs``, by default the cores this process may use."""
-    return getattr(args, "jobs", None) or workers.available_cores()
+    from kvasir_seg.scores.parallel import available_cores
 
-
-def start_workers(args: argparse.Namespace) -> None:
-    """With more than one job, start the workers' fork server at once, before this process
-    imports the engine: the server imports it, with :data:`WORKER_MODULES`, on another core
-    while this process imports, checks and lists."""
-    if jobs_of(args) > 1:
-        workers.start_server(WORKER_MODULES)
+    return getattr(args, "jobs", None) or available_cores()
 
 
 def scoring_threshold(args: argparse.Namespace) -> float:
@@ -303,7 +289,6 @@ def score_or_explain(
     """:func:`kvasir_seg.app.scoring.score_models`, with every mismatch listed on stderr."""
     from kvasir_seg.app.scoring import PredictionMismatch, score_models
 
-    jobs = jobs_of(args)
     try:
         scores = score_models(
             truth.sets,
@@ -312,7 +297,7 @@ def score_or_explain(
             threshold=threshold,
             resize=args.resize,
             progress=args.progress,
-            jobs=jobs,
+            num_workers=jobs_of(args),
             **options,
         )
     except PredictionMismatch as mismatch:

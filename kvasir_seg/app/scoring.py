@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 
-from kvasir_seg.app.ground_truth import WORKER_MODULES
 from kvasir_seg.app.predictions import (
     PredictionProblems,
     compare_ids,
@@ -37,7 +36,7 @@ from kvasir_seg.app.reference_sets import ReferenceSet, masks_location, read_ref
 from kvasir_seg.errors import MetricInputError
 from kvasir_seg.image_files import describe_path
 from kvasir_seg.scores import ScoreAccumulator, new_accumulator
-from kvasir_seg.scores.parallel import ordered_map
+from kvasir_seg.scores.parallel import ordered_map, worker_count
 
 logger = logging.getLogger(__name__)
 
@@ -190,7 +189,7 @@ def score_models(
     allow_missing: bool = False,
     allow_extra: bool = False,
     progress: bool = False,
-    jobs: int = 1,
+    num_workers: int = 1,
 ) -> dict[str, ModelScores]:
     """Score every model's folder of predictions against ``sets`` under each protocol.
 
@@ -199,9 +198,10 @@ def score_models(
     ``resize="none"``) wrongly sized prediction, unless ``allow_missing`` /
     ``allow_extra`` say to score what matches.
 
-    ``jobs`` > 1 decodes, resizes and measures the images in that many worker processes
-    (:func:`kvasir_seg.scores.parallel.ordered_map`) and folds them here in input order:
-    the same scores as ``jobs=1``, which starts no process.
+    ``num_workers`` > 1 decodes, resizes and measures the images in up to that many
+    worker processes (:func:`kvasir_seg.scores.parallel.ordered_map`; fewer for a few
+    images, :func:`~kvasir_seg.scores.parallel.worker_count`) and folds them here in input
+    order: the same scores as ``num_workers=1``, which starts no process.
     """
     several = len(sets) > 1
     problems, scores = {}, {}
@@ -231,14 +231,11 @@ def score_models(
             )
 
     measured = ordered_map(
-        _measure_image,
+        _ImageMeasurer(list(_accumulators(protocols, threshold, resize).values())),
         tasks(),
-        jobs=jobs,
-        initializer=_start_measuring,
-        initargs=(tuple(protocols), threshold, resize),
+        num_workers=worker_count(num_workers, total),
         chunk=IMAGES_PER_TASK,
         ahead=TASKS_AHEAD,
-        preload=WORKER_MODULES,
     )
     with closing(measured):  # an error or Ctrl-C here stops the workers at once
         pairs = _progress(zip(_pairs(sets, scores), measured, strict=True), total, progress)
@@ -282,38 +279,37 @@ class _ImageTask:
     measure: bool = True
 
 
-#: The accumulators whose ``measure`` a worker runs (set by :func:`_start_measuring`).
-_measurers: list[ScoreAccumulator] = []
+@dataclass(frozen=True)
+class _ImageMeasurer:
+    """What a worker (or this process) runs on each :class:`_ImageTask`: the empty
+    accumulators whose ``measure`` it calls, one per protocol."""
 
+    measurers: list[ScoreAccumulator]
 
-def _start_measuring(protocols: tuple[str, ...], threshold: float, resize: str) -> None:
-    _measurers[:] = _accumulators(protocols, threshold, resize).values()
-
-
-def _measure_image(task: _ImageTask) -> tuple[tuple[int, int], list]:
-    """(reference (width, height), per model: None, a :class:`_WrongSize`, or the
-    statistics of each protocol, empty when only sizes are checked)."""
-    reference = task.reference
-    if isinstance(reference, Path):
-        reference = read_reference_file(reference)
-    height, width = reference.shape
-    resize = _measurers[0].resize
-    results: list = []
-    for path in task.predictions:
-        if path is None:
-            results.append(None)
-            continue
-        if resize == "none":
-            size = prediction_size(path)
-            if size != (width, height):
-                results.append(_WrongSize(size))
+    def __call__(self, task: _ImageTask) -> tuple[tuple[int, int], list]:
+        """(reference (width, height), per model: None, a :class:`_WrongSize`, or the
+        statistics of each protocol, empty when only sizes are checked)."""
+        reference = task.reference
+        if isinstance(reference, Path):
+            reference = read_reference_file(reference)
+        height, width = reference.shape
+        resize = self.measurers[0].resize
+        results: list = []
+        for path in task.predictions:
+            if path is None:
+                results.append(None)
                 continue
-        if not task.measure:
-            results.append([])
-            continue
-        prediction = read_prediction(path)
-        results.append([measurer.measure(prediction, reference) for measurer in _measurers])
-    return (width, height), results
+            if resize == "none":
+                size = prediction_size(path)
+                if size != (width, height):
+                    results.append(_WrongSize(size))
+                    continue
+            if not task.measure:
+                results.append([])
+                continue
+            prediction = read_prediction(path)
+            results.append([measurer.measure(prediction, reference) for measurer in self.measurers])
+        return (width, height), results
 
 
 def _accumulators(

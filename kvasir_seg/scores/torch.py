@@ -64,9 +64,7 @@ class KvasirSegMetric(Metric):
     equal-size masks such as PIL images) shaped N x 1 x H x W, N x H x W or N x H x W x 1.
     ``preds`` are probabilities in [0, 1] (run logits through ``torch.sigmoid`` first),
     binary masks or 8-bit maps; ``target`` binary masks (bool, 0/1 or 0/255). ``threshold``
-    is the default protocol's (``prediction > threshold``). ``num_workers`` > 1 measures
-    each batch's images in that many CPU processes (the same numbers as one; worth it for
-    large batches of full-size masks). Other keyword arguments go to
+    is the default protocol's (``prediction > threshold``). Other keyword arguments go to
     ``torchmetrics.Metric`` (e.g. ``dist_sync_on_step``).
 
         >>> metric = KvasirSegMetric(protocol="pranet")
@@ -84,15 +82,11 @@ class KvasirSegMetric(Metric):
         self,
         protocol: str = "default",
         threshold: float = 0.5,
-        *,
-        num_workers: int = 1,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         #: Measures images on the host (its own state stays empty); checks the arguments.
-        #: With ``num_workers`` > 1, in that many processes (started at the first update,
-        #: kept for the next ones): a batch's images are measured side by side.
-        self._engine = new_accumulator(protocol, threshold, num_workers=num_workers)
+        self._engine = new_accumulator(protocol, threshold)
         self.protocol = protocol
         self.threshold = check_threshold(threshold)
         for name in _STATES:

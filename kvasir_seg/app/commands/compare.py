@@ -45,7 +45,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    ground_truth.start_workers(args)  # its imports overlap ours
     from kvasir_seg.app.scoring import ALL_IMAGES
     from kvasir_seg.scores.statistics import BootstrapSettings
 

@@ -74,7 +74,6 @@ def output_format(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    ground_truth.start_workers(args)  # its imports overlap ours
     from kvasir_seg.app.score_tables import score_table
     from kvasir_seg.scores.statistics import BootstrapSettings
 

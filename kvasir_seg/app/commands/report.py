@@ -49,7 +49,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    ground_truth.start_workers(args)  # its imports overlap ours
     from kvasir_seg.app.plots import require_matplotlib
     from kvasir_seg.app.report_page import PROTOCOLS, build_report
 

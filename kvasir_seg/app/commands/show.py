@@ -80,8 +80,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.predictions:
-        ground_truth.start_workers(args)  # its imports overlap ours
     from kvasir_seg.app.grid import render_grid
 
     _check_numbers(args)
