@@ -40,14 +40,10 @@ import numpy as np
 from keras import ops
 
 from kvasir_seg.errors import MetricInputError
+from kvasir_seg.score_settings import check_threshold
 from kvasir_seg.scores import kernel
 from kvasir_seg.scores.confusion import SCORE_NAMES
-from kvasir_seg.scores.inputs import (
-    check_threshold,
-    image_of_batch,
-    prediction_problem,
-    reference_problem,
-)
+from kvasir_seg.scores.inputs import image_of_batch, prediction_problem, reference_problem
 
 __all__ = ["DiceScore", "IoUScore", "PerImageScores"]
 

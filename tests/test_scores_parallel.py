@@ -104,8 +104,7 @@ def test_available_cores_is_a_positive_count() -> None:
 
 def test_our_errors_pickle_as_they_are() -> None:
     from kvasir_seg.app.options import UsageError
-    from kvasir_seg.app.predictions import PredictionProblems
-    from kvasir_seg.app.scoring import PredictionMismatch
+    from kvasir_seg.app.pairing import PredictionMismatch, PredictionProblems
 
     classes = [
         value

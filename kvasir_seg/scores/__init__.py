@@ -28,15 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from kvasir_seg.errors import MetricInputError
+from kvasir_seg.score_settings import DEFAULT_THRESHOLD, PROTOCOLS, RESIZE_METHODS, check_protocol
 from kvasir_seg.scores.accumulator import ScoreAccumulator
 from kvasir_seg.scores.confusion import ConfusionCounts, DefaultAccumulator
 from kvasir_seg.scores.parallel import available_cores, update_all, worker_count
 from kvasir_seg.scores.pranet import PraNetAccumulator, PraNetImageStatistics
-from kvasir_seg.scores.resize import RESIZE_METHODS
 from kvasir_seg.scores.timing import fps, time_inference, timed_predictions
-
-#: The protocols ``compute_scores`` and ``new_accumulator`` know.
-PROTOCOLS = ("default", "pranet")
 
 __all__ = [
     "PROTOCOLS",
@@ -61,7 +58,7 @@ logger = logging.getLogger(__name__)
 
 
 def new_accumulator(
-    protocol: str = "default", threshold: float = 0.5, resize: str = "none"
+    protocol: str = "default", threshold: float = DEFAULT_THRESHOLD, resize: str = "none"
 ) -> ScoreAccumulator:
     """An empty accumulator of one protocol's scores.
 
@@ -88,15 +85,13 @@ def new_accumulator(
         >>> scores.result()["s_measure"]
         1.0
     """
-    if protocol == "default":
+    if check_protocol(protocol) == "default":
         return DefaultAccumulator(threshold=threshold, resize=resize)
-    if protocol == "pranet":
-        if threshold != 0.5:
-            logger.warning(
-                "threshold=%s is ignored: the PraNet protocol scores 256 thresholds.", threshold
-            )
-        return PraNetAccumulator(resize=resize)
-    raise MetricInputError(f"Unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}.")
+    if threshold != DEFAULT_THRESHOLD:
+        logger.warning(
+            "threshold=%s is ignored: the PraNet protocol scores 256 thresholds.", threshold
+        )
+    return PraNetAccumulator(resize=resize)
 
 
 def _length(values: Any) -> int | None:
@@ -136,7 +131,7 @@ def compute_scores(
     references: Iterable[Any],
     *,
     protocol: str = "default",
-    threshold: float = 0.5,
+    threshold: float = DEFAULT_THRESHOLD,
     resize: str = "none",
     image_ids: Iterable[Hashable] | None = None,
     inference_times: Iterable[float] | None = None,

@@ -32,8 +32,8 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from kvasir_seg.errors import MetricInputError
+from kvasir_seg.score_settings import check_resize
 from kvasir_seg.scores.inputs import image_of_batch, naming_image
-from kvasir_seg.scores.resize import check_resize
 from kvasir_seg.scores.timing import fps
 
 Statistics = TypeVar("Statistics")

@@ -34,9 +34,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from kvasir_seg.score_settings import DEFAULT_THRESHOLD, check_threshold
 from kvasir_seg.scores import kernel
 from kvasir_seg.scores.accumulator import Rows, ScoreAccumulator
-from kvasir_seg.scores.inputs import binarize_prediction, check_threshold, coerce_pair
+from kvasir_seg.scores.inputs import binarize_prediction, coerce_pair
 
 #: Score names of the default protocol, in output order.
 SCORE_NAMES = ("dice", "iou", "precision", "recall", "specificity", "accuracy", "f2")
@@ -127,7 +128,7 @@ class DefaultAccumulator(ScoreAccumulator[ConfusionCounts]):
 
     protocol = "default"
 
-    def __init__(self, threshold: float = 0.5, resize: str = "none") -> None:
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD, resize: str = "none") -> None:
         super().__init__(resize)
         self.threshold = check_threshold(threshold)
         self._counts = Rows(4, np.int64)

@@ -116,19 +116,6 @@ def check_same_shape(prediction: np.ndarray, reference: np.ndarray) -> None:
         )
 
 
-def check_threshold(threshold: float) -> float:
-    """``threshold`` as a float in [0, 1], or :class:`MetricInputError`."""
-    try:
-        value = float(threshold)
-    except (TypeError, ValueError):
-        raise MetricInputError(
-            f"threshold must be a number in [0, 1], got {threshold!r}."
-        ) from None
-    if not 0.0 <= value <= 1.0:
-        raise MetricInputError(f"threshold must be in [0, 1], got {threshold!r}.")
-    return value
-
-
 def _sample_values(array: np.ndarray, limit: int = 8) -> str:
     values = np.unique(array)
     shown = ", ".join(f"{v:g}" for v in values[:limit].tolist())
@@ -192,9 +179,9 @@ def image_of_batch(index: int) -> AbstractContextManager[None]:
 
     Example:
         >>> with image_of_batch(3):  # doctest: +ELLIPSIS
-        ...     check_threshold(-1)
+        ...     as_reference(np.array([[0, 3], [250, 255]]))
         Traceback (most recent call last):
-        kvasir_seg.errors.MetricInputError: Image 3 of the batch: threshold must be in [0, 1], ...
+        kvasir_seg.errors.MetricInputError: Image 3 of the batch: The reference is not a binary ...
     """
     return naming_image(f"Image {index} of the batch")
 

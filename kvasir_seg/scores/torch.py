@@ -47,9 +47,10 @@ from torchmetrics import Metric
 from torchmetrics.utilities.data import dim_zero_cat
 
 from kvasir_seg.errors import MetricInputError
+from kvasir_seg.score_settings import check_threshold
 from kvasir_seg.scores import new_accumulator
 from kvasir_seg.scores.accumulator import ScoreAccumulator
-from kvasir_seg.scores.inputs import check_same_shape, check_threshold
+from kvasir_seg.scores.inputs import check_same_shape
 
 __all__ = ["KvasirSegMetric", "as_mask_batch"]
 
