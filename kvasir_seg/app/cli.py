@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers.required = True
     for command in _COMMANDS:
-        add_command(subparsers, command, [common])
+        parser.commands[command.NAME] = add_command(subparsers, command, [common])
     return parser
 
 

@@ -45,7 +45,27 @@ class UsageError(KvasirSegError):
 
 
 class CommandParser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line and exit with status 2."""
+    """An argument parser whose errors are one line and exit with status 2.
+
+    Arguments it does not know are reported by the subcommand they were given to, so that
+    the message points at that command's ``--help`` (argparse reports them from the top).
+    """
+
+    #: The subcommands' parsers, by name (:func:`add_command` fills it).
+    commands: dict[str, argparse.ArgumentParser]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = {}
+
+    def parse_args(  # type: ignore[override]
+        self, args: list[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        parsed, unknown = self.parse_known_args(args, namespace)
+        if unknown:
+            command = self.commands.get(getattr(parsed, "command", None) or "", self)
+            command.error(f"unrecognized arguments: {' '.join(unknown)}")
+        return parsed
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
@@ -199,12 +219,25 @@ def add_json_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def require(module: str, extra: str, what: str) -> None:
-    """Raise :class:`UsageError` naming the extra to install when ``module`` is missing."""
+    """Check that ``module`` is installed, else say which extra installs it.
+
+    Args:
+        module: The module to look for (not imported).
+        extra: The extra of kvasir-seg that installs it.
+        what: What needs it, e.g. ``"the report's plots"``.
+
+    Raises:
+        UsageError: ``"matplotlib, needed for the report's plots, is not installed: pip
+            install 'kvasir-seg[report]'."`` when it is missing.
+
+    Example:
+        >>> require("json", "none", "this example")
+    """
     import importlib.util
 
     if importlib.util.find_spec(module) is None:
         raise UsageError(
-            f"{what} needs {module}, which is not installed: pip install 'kvasir-seg[{extra}]'."
+            f"{module}, needed for {what}, is not installed: pip install 'kvasir-seg[{extra}]'."
         )
 
 

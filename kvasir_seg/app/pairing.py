@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kvasir_seg.app.predictions import PredictionFolder
+from kvasir_seg.app.printing import plural
 from kvasir_seg.app.reference_sets import ReferenceSet, set_masks
 from kvasir_seg.errors import MetricInputError
 from kvasir_seg.image_files import describe_path
@@ -55,12 +56,12 @@ class PredictionProblems:
         report = list(self.notes)
         for label, ids in (("missing", self.missing), ("extra", self.extra)):
             if ids:
-                report.append(f"{len(ids)} {label} prediction(s):")
+                report.append(f"{plural(len(ids), f'{label} prediction')}:")
                 report += [f"  {image_id}" for image_id in ids[:limit]]
                 if len(ids) > limit:
                     report.append(f"  ... and {len(ids) - limit} more")
         if self.wrong_size:
-            report.append(f"{len(self.wrong_size)} prediction(s) of the wrong size:")
+            report.append(f"{plural(len(self.wrong_size), 'prediction')} of the wrong size:")
             report += [
                 f"  {image_id}: {found[0]}x{found[1]}, the ground truth is {wanted[0]}x{wanted[1]}"
                 for image_id, found, wanted in self.wrong_size[:limit]
@@ -151,8 +152,9 @@ def pair_predictions(
         outside = _extra_folders(sets, folder)
         if outside:
             problems.notes.append(
-                f"{describe_path(folder.path)} holds {len(outside)} file(s) or folder(s) that "
-                f"no set of the references mirrors (e.g. {outside[0]})"
+                f"{describe_path(folder.path)} holds "
+                f"{plural(len(outside), 'file or folder', 'files or folders')} that no set of "
+                f"the references mirrors (e.g. {outside[0]})"
             )
         extra += outside
     return Pairing(files, missing, extra)

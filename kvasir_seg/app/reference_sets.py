@@ -35,6 +35,7 @@ import numpy as np
 from PIL import Image
 
 from kvasir_seg.app.folders import FolderError, files_by_id, list_folder
+from kvasir_seg.app.printing import plural
 from kvasir_seg.errors import MetricInputError
 from kvasir_seg.image_files import describe_path, opened_image, read_mask_file
 from kvasir_seg.masks import Box
@@ -119,13 +120,14 @@ def reference_sets(directory: str | os.PathLike[str]) -> list[ReferenceSet]:
         if name not in (MASKS_FOLDER, IMAGES_FOLDER)
         and (masks := set_masks(folder / name)) is not None
     }
-    single = f"{len(direct)} mask files" if direct else f"{MASKS_FOLDER}/" if own else ""
+    single = plural(len(direct), "mask file") if direct else f"{MASKS_FOLDER}/" if own else ""
     if single and children:
         names = ", ".join(list(children)[:5]) + (", ..." if len(children) > 5 else "")
         raise FolderError(
             f"{describe_path(folder)} could be one set or a folder of sets: it holds {single} "
-            f"(one set) and {len(children)} folder(s) of masks ({names}). Point --references "
-            "at one set, or move the set's masks into a folder of their own next to the others."
+            f"(one set) and {plural(len(children), 'folder')} of masks ({names}). Point "
+            "--references at one set, or move the set's masks into a folder of their own next "
+            "to the others."
         )
     if single:
         masks = set_masks(folder) if own else SetMasks(folder, direct)

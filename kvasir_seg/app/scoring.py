@@ -217,8 +217,7 @@ def score_or_explain(
     for model, found in scores.items():
         if found.missing:
             logger.warning(
-                "%s%d of %d images have no prediction and are left out of the scores "
-                "(--allow-missing)",
+                "%sno prediction for %d of the %d images: left out of the scores (--allow-missing)",
                 f"{model}: " if model else "",
                 len(found.missing),
                 total,

@@ -106,7 +106,8 @@ Args:
     inference_times (list of float, optional): seconds per image; adds `fps`.
     per_image (bool, default False): also return the scores of every image.
 
-Returns (all scores in [0, 1]):
+Returns (all in [0, 1] but the E-measures, whose maximum on an image of N pixels is
+N / (N - 1), as in PraNet's toolbox):
     "default" protocol: `dice`, `iou`, `precision`, `recall`, `specificity`, `accuracy`,
         `f2` (mean over images, NanoNet's convention); `pooled_dice` ... `pooled_f2`
         (counts summed over all pixels); `two_class_mean_iou` (evaluate's `mean_iou` with

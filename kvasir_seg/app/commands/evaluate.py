@@ -17,7 +17,7 @@ from typing import Any
 from kvasir_seg.app import score_arguments
 from kvasir_seg.app.ground_truth import GroundTruth, opened_ground_truth
 from kvasir_seg.app.options import UsageError, add_json_argument
-from kvasir_seg.app.printing import print_json, print_table
+from kvasir_seg.app.printing import plural, print_json, print_table
 from kvasir_seg.app.score_options import ScoreOptions, read_score_options
 
 #: ``--format`` values: the aligned text table, the papers' formats, and JSON.
@@ -151,7 +151,7 @@ def _print_text(
         how += f", predictions resized ({args.resize})"
     count = table.overall.num_images
     sets = f" in {len(table.sets)} sets" if len(table.sets) > 1 else ""
-    print(f"{truth.title}: {count} images{sets}, {how}")
+    print(f"{truth.title}: {plural(count, 'image')}{sets}, {how}")
     if len(table.sets) > 1:
         print(table.render("table"))
         print("mean ± std over images; all scores, intervals: --format json")

@@ -13,7 +13,7 @@ from pathlib import Path
 from kvasir_seg.app import score_arguments
 from kvasir_seg.app.ground_truth import opened_ground_truth
 from kvasir_seg.app.options import UsageError, add_json_argument
-from kvasir_seg.app.printing import print_json
+from kvasir_seg.app.printing import plural, print_json
 from kvasir_seg.app.score_options import read_score_options
 from kvasir_seg.score_settings import PROTOCOLS
 
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         facts = [
             ("ground truth", truth.title),
             ("predictions", args.predictions),
-            ("images", f"{count} in {len(scores.sets)} set(s)"),
+            ("images", f"{count} in {plural(len(scores.sets), 'set')}"),
             ("default protocol", f"prediction > {threshold:g}"),
             ("resize", options.scoring.resize),
         ]
@@ -87,5 +87,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"out": str(out), "bytes": len(page.encode()), "num_images": count})
     else:
-        print(f"wrote {out} ({len(page.encode()) / 1024:.0f} KiB, {count} images)")
+        print(f"wrote {out} ({len(page.encode()) / 1024:.0f} KiB, {plural(count, 'image')})")
     return 0

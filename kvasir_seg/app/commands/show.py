@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from kvasir_seg.app import score_arguments
 from kvasir_seg.app.ground_truth import GroundTruth, opened_ground_truth
 from kvasir_seg.app.options import UsageError, add_json_argument
-from kvasir_seg.app.printing import print_json
+from kvasir_seg.app.printing import plural, print_json
 from kvasir_seg.app.score_options import ScoreOptions, read_score_options
 
 if TYPE_CHECKING:
@@ -31,7 +31,8 @@ DEFAULT_COUNT = 8
 NAME = "show"
 SUMMARY = "draw a grid of examples (mask outline, boxes; predictions: TP/FP/FN)"
 DESCRIPTION = (
-    "Write a PNG grid of examples of a dataset's split (NAME) or of --references DIR (as "
+    "Write a PNG grid of examples of a dataset's split (NAME, or --dataset NAME as evaluate "
+    "takes it; the split defaults to the config's last) or of --references DIR (as "
     "evaluate takes it): each image scaled into a square tile with the ground-truth mask "
     "outlined in cyan and the boxes in yellow; the masks of a set without images are drawn "
     "on grey. With --predictions, the images are scored as evaluate scores them (missing, "
@@ -42,7 +43,7 @@ DESCRIPTION = (
 )
 EXAMPLES = [
     "show kvasir_seg -n 12 --out examples.png",
-    "show kvasir_seg --config pranet --split test --predictions preds/ --out worst.png",
+    "show --dataset kvasir_seg --config pranet --split test --predictions preds/ --out worst.png",
     "show --references TestDataset/ --predictions results/PraNet/ --resize bilinear "
     "--out worst.png",
     "show kvasir_capsule_seg --ids 131368cc17e44240_28955 --out frame.png",
@@ -116,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         print(
-            f"wrote {out} ({picture.width}x{picture.height}, {len(tiles)} examples of "
+            f"wrote {out} ({picture.width}x{picture.height}, {plural(len(tiles), 'example')} of "
             f"{truth.title})"
         )
     return 0
