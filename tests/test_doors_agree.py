@@ -9,7 +9,6 @@ the per-image scores in image order.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,12 +21,11 @@ tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
 
 from kvasir_seg.errors import MetricInputError  # noqa: E402
-from kvasir_seg.scores import compute_scores, new_accumulator  # noqa: E402
+from kvasir_seg.scores import compute_scores, evaluate_module_path, new_accumulator  # noqa: E402
 from kvasir_seg.scores.confusion import SCORE_NAMES  # noqa: E402
 from kvasir_seg.scores.torch import KvasirSegMetric  # noqa: E402
 from kvasir_seg_tfds.keras import DiceScore, PerImageScores  # noqa: E402
 
-MODULE_DIR = Path(__file__).resolve().parents[1] / "metrics" / "kvasir_seg"
 BATCH = 4  # 10 images: batches of 4, 4 and 2
 
 
@@ -81,7 +79,7 @@ def _batches(array: np.ndarray) -> list[np.ndarray]:
 
 
 def evaluate_door(predictions: np.ndarray, references: np.ndarray, threshold: float, cache: str):
-    metric = evaluate.load(str(MODULE_DIR), cache_dir=cache, threshold=threshold)
+    metric = evaluate.load(evaluate_module_path(), cache_dir=cache, threshold=threshold)
     for batch in zip(_batches(predictions), _batches(references), strict=True):
         metric.add_batch(predictions=list(batch[0]), references=list(batch[1]))
     return metric.compute()

@@ -14,7 +14,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-#: The packages of the distribution, and the ``evaluate`` module's script.
+#: The packages of the distribution (the ``evaluate`` module's script,
+#: ``kvasir_seg/evaluate_module/kvasir_seg.py``, included).
 PACKAGES = ("kvasir_seg", "kvasir_seg_hf", "kvasir_seg_tfds")
 #: Circles known and being removed elsewhere, each a sorted tuple of its modules.
 KNOWN_CIRCLES = {

@@ -94,7 +94,7 @@ def test_the_e_measures_reach_n_over_n_minus_1_as_the_card_says() -> None:
     others = {k: v for k, v in scores.items() if "e_measure" not in k and k != "num_images"}
     assert all(0.0 <= value <= 1.0 for value in others.values()), others
     card = (
-        Path(__file__).resolve().parents[1] / "metrics" / "kvasir_seg" / "README.md"
+        Path(__file__).resolve().parents[1] / "kvasir_seg" / "evaluate_module" / "README.md"
     ).read_text()
     assert "All scores lie in [0, 1]" not in card
     assert "N / (N - 1)" in card and "1.000333 on a 50 x 60 image" in card

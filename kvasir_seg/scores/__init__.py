@@ -199,27 +199,17 @@ def compute_scores(
 def evaluate_module_path() -> str:
     """Path of the ``evaluate`` metric script, ready for ``evaluate.load(...)``.
 
-    An installed wheel carries the module inside the package (``kvasir_seg/evaluate_module/``);
-    a source checkout has it at ``metrics/kvasir_seg/``. The script's own path is returned
+    The module is ``kvasir_seg/evaluate_module/kvasir_seg.py`` (with its card, ``README.md``)
+    in a checkout, an editable install and a wheel alike. The script's own path is returned
     rather than its folder because ``evaluate.load`` on a folder looks for a script named
-    after the folder, which the wheel's ``evaluate_module/`` is not; and a ``str`` because
+    after the folder, which ``evaluate_module/`` is not; and a ``str`` because
     ``evaluate.load`` does not take ``pathlib.Path``.
 
-    >>> evaluate_module_path().endswith("kvasir_seg.py")
-    True
+    Returns:
+        The script's absolute path.
+
+    Example:
+        >>> evaluate_module_path().endswith("evaluate_module/kvasir_seg.py")
+        True
     """
-    return str(_locate_script(Path(__file__).resolve().parent.parent))
-
-
-def _locate_script(package: Path) -> Path:
-    """The script inside the installed ``package`` folder, else in the checkout around it."""
-    installed = package / "evaluate_module" / _SCRIPT
-    if installed.is_file():
-        return installed
-    checkout = package.parent / "metrics" / "kvasir_seg" / _SCRIPT
-    if checkout.is_file():
-        return checkout
-    raise FileNotFoundError(
-        f"The evaluate module was found neither at {installed} (installed package) nor at "
-        f"{checkout} (source checkout); reinstall kvasir-seg."
-    )
+    return str(Path(__file__).resolve().parent.parent / "evaluate_module" / _SCRIPT)
