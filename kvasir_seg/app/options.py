@@ -61,6 +61,15 @@ class CommandParser(argparse.ArgumentParser):
     def parse_args(  # type: ignore[override]
         self, args: list[str] | None = None, namespace: argparse.Namespace | None = None
     ) -> argparse.Namespace:
+        """Parse ``args`` as ``argparse`` does; unknown arguments are the subcommand's error.
+
+        Args:
+            args: The command line without the program (``sys.argv[1:]`` by default).
+            namespace: Where to put the values (a new one by default).
+
+        Returns:
+            The parsed values.
+        """
         parsed, unknown = self.parse_known_args(args, namespace)
         if unknown:
             command = self.commands.get(getattr(parsed, "command", None) or "", self)

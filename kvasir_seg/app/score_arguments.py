@@ -75,7 +75,12 @@ def add_ground_truth_arguments(
 
 
 def add_predictions_argument(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
-    """Add ``--predictions DIR``: one model's folder, mirroring the ground truth."""
+    """Add ``--predictions DIR``: one model's folder, mirroring the ground truth.
+
+    Args:
+        parser: The command's parser.
+        required: Whether the command needs it (``show`` draws examples without it).
+    """
     add_predictions_folder(
         parser,
         required=required,
@@ -85,7 +90,11 @@ def add_predictions_argument(parser: argparse.ArgumentParser, *, required: bool 
 
 
 def add_allow_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--allow-missing`` and ``--allow-extra``: score what matches."""
+    """Add ``--allow-missing`` and ``--allow-extra``: score what matches.
+
+    Args:
+        parser: The command's parser.
+    """
     add_flag(parser, "--allow-missing", "score the images that have a prediction; skip the rest")
     add_flag(parser, "--allow-extra", "ignore predictions for images that are not in the split")
 

@@ -90,7 +90,7 @@ def mean_in_order(values: np.ndarray) -> float:
     """The mean of per-image scores, summed one image after the other in image order.
 
     Not numpy's pairwise ``mean``: a metric that streams batches (the Keras metrics) adds
-    in this order too, so every door gives the same float, not one a few ulps apart.
+    in this order too, so every way of scoring gives the same float, not one a few ulps apart.
 
         >>> mean_in_order(np.array([0.1, 0.2, 0.3]))
         0.20000000000000004
