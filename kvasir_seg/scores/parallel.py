@@ -15,10 +15,11 @@ torchmetrics metric and the ``evaluate`` module never start a process.
 - :func:`update_all` is :meth:`~kvasir_seg.scores.accumulator.ScoreAccumulator.update`
   over many images, measured in workers.
 
-Workers start at the first task, forked from this process where that is safe (Linux, and
-no other thread of Python nor any library known to run its own thread pool): they start
-in milliseconds with everything this process imported. Elsewhere they start from a fork
-server (or are spawned), which imports the engine once.
+Workers start when :func:`ordered_map` is called (with its first item, never for no work),
+forked from this process where that is safe (Linux, and no other thread of Python nor any
+library known to run its own thread pool): they start in milliseconds with everything
+this process imported. Elsewhere they start from a fork server (or are spawned), which
+imports the engine once.
 
     >>> list(ordered_map(abs, [-1, 2, -3], num_workers=1))
     [1, 2, 3]
