@@ -2,16 +2,18 @@
 
     python benchmarks/bench_cold_jobs.py                       # 196 masks, both protocols
     python benchmarks/bench_cold_jobs.py --count 100 --rounds 7
-    python benchmarks/bench_cold_jobs.py --checkout ../other   # another checkout's code
+    python benchmarks/bench_cold_jobs.py --checkout . --checkout ../before   # two versions
 
 Real-size masks (Kvasir-SEG's sizes, ``kvasir_seg.testing.write_archive``: RGB JPEG masks
 beside their images) and 8-bit PNG probability maps at the masks' sizes. Each run is a new
 ``python -m kvasir_seg evaluate --references ... --predictions ... --format csv -q``
 process, so it pays every import and every worker start; ``--jobs 1`` and ``--jobs 2``
 alternate within each round (on a shared machine, a burst of other work then slows both),
-and the medians of the rounds are compared. Targets: ``--jobs 2`` no slower than
-``--jobs 1`` on either protocol, and at most 0.65x on the PraNet protocol. The printed
-tables must be the same to the last digit. The load average is printed with each round.
+and the medians of the rounds are compared. With several ``--checkout``, each round runs
+every checkout's code in turn, so versions are compared in the same conditions too.
+Targets: ``--jobs 2`` no slower than ``--jobs 1`` on either protocol, and at most 0.65x on
+the PraNet protocol. The printed tables must be the same to the last digit. The load
+average is printed with each round.
 """
 
 from __future__ import annotations
@@ -83,47 +85,50 @@ def main() -> None:
         "--protocols", nargs="+", default=list(TARGETS), choices=list(TARGETS), metavar="P"
     )
     parser.add_argument(
-        "--checkout", type=Path, help="run the code of this checkout (default: this one)"
+        "--checkout",
+        type=Path,
+        action="append",
+        help="run the code of this checkout (repeat to compare; default: the one imported)",
     )
     args = parser.parse_args()
-    env = dict(os.environ)
-    if args.checkout is not None:
-        env["PYTHONPATH"] = str(args.checkout.resolve())
+    codes = {
+        str(path): {**os.environ, "PYTHONPATH": str(path.resolve())} for path in args.checkout or []
+    } or {"installed": dict(os.environ)}
     root = Path(tempfile.mkdtemp(prefix="bench-cold-jobs-"))
     try:
         references = write_archive("kvasir_seg", root, count=args.count, zipped=False, junk=False)
         references = references / "Kvasir-SEG"
         predictions = root / "predictions"
         write_predictions(references / "masks", predictions)
-        print(
-            f"{args.count} Kvasir-SEG-size JPEG masks and PNG maps; cores: {os.cpu_count()}; "
-            f"code: {env.get('PYTHONPATH') or 'installed'}"
-        )
+        print(f"{args.count} Kvasir-SEG-size JPEG masks and PNG maps; cores: {os.cpu_count()}")
         for protocol in args.protocols:
-            runs: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
+            runs = {(code, jobs): [] for code in codes for jobs in (1, 2)}
             tables = {}
             for round_ in range(args.rounds):
-                for jobs in runs:
-                    wall, cpu, tables[jobs] = evaluate(references, predictions, protocol, jobs, env)
-                    runs[jobs].append((wall, cpu))
+                for code, jobs in runs:
+                    wall, cpu, tables[code, jobs] = evaluate(
+                        references, predictions, protocol, jobs, codes[code]
+                    )
+                    runs[code, jobs].append((wall, cpu))
                 print(
                     f"  {protocol} round {round_ + 1}: "
                     + ", ".join(
-                        f"--jobs {jobs} {found[-1][0]:5.2f} s (CPU {found[-1][1]:5.2f} s)"
-                        for jobs, found in runs.items()
+                        f"{code} --jobs {jobs} {found[-1][0]:5.2f} s (CPU {found[-1][1]:5.2f} s)"
+                        for (code, jobs), found in runs.items()
                     )
-                    + f", load average {os.getloadavg()[0]:.2f}"
+                    + f"; load average {os.getloadavg()[0]:.2f}"
                 )
-            assert tables[1] == tables[2], "--jobs changed the scores"
-            (one, one_cpu), (two, two_cpu) = (
-                [statistics.median(column) for column in zip(*runs[jobs], strict=True)]
-                for jobs in (1, 2)
-            )
-            print(
-                f"{protocol}: medians --jobs 1 {one:5.2f} s (CPU {one_cpu:5.2f} s), --jobs 2 "
-                f"{two:5.2f} s (CPU {two_cpu:5.2f} s), ratio {two / one:4.2f}x "
-                f"(target <= {TARGETS[protocol]:.2f}x)"
-            )
+            assert len(set(tables.values())) == 1, "--jobs or the code changed the scores"
+            for code in codes:
+                (one, one_cpu), (two, two_cpu) = (
+                    [statistics.median(column) for column in zip(*runs[code, jobs], strict=True)]
+                    for jobs in (1, 2)
+                )
+                print(
+                    f"{protocol}, {code}: medians --jobs 1 {one:5.2f} s (CPU {one_cpu:5.2f} s), "
+                    f"--jobs 2 {two:5.2f} s (CPU {two_cpu:5.2f} s), ratio {two / one:4.2f}x "
+                    f"(target <= {TARGETS[protocol]:.2f}x)"
+                )
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
