@@ -15,8 +15,9 @@
    tensorflow-datasets); on a machine where other work runs, they show what a wall time
    cannot (``python benchmarks/bench_parallel.py --only-evaluate --rounds 5``).
 
-Each side is warmed up once on two images first (imports, and the fork server that starts
-the workers, about 0.5 s once per process), so only the scoring is timed.
+Each side is warmed up once on two images first (imports), so only the scoring is timed;
+the workers start with each call (forked: milliseconds). ``bench_cold_jobs.py`` times
+fresh processes instead, as a paper's test set is scored once.
 """
 
 from __future__ import annotations

@@ -22,6 +22,14 @@ N x 1 x H x W or N x H x W) whose first axis is the image; predictions are proba
 (or logits with ``from_logits=True``), binary masks or 8-bit maps. A ``sample_weight``
 weighs whole images (shape N). Needs Keras 3, not ``datasets``.
 
+``resize="nearest" | "bilinear" | "bicubic"`` scores predictions at the network's size
+against references at another size as ``compute_scores(..., resize=...)`` and
+``kvasir-seg evaluate --resize`` do: each prediction is resized to its reference's size by
+the engine (Pillow, on the host: ``tf.numpy_function`` in a TensorFlow graph, a callback
+under JAX). Every reference of a batch has one size (a batch tensor). XLA cannot call the
+host: with ``resize``, compile with ``jit_compile=False`` (Keras compiles with XLA by
+default on a GPU), or resize the predictions in the pipeline.
+
 Inputs that ``compute_scores`` refuses (a reference that is not binary, NaN, logits given
 as probabilities, integers above 255) are refused here too. Run eagerly (``update_state``
 called directly, or ``run_eagerly=True``), the error is the engine's, prefixed with the
@@ -40,14 +48,11 @@ import numpy as np
 from keras import ops
 
 from kvasir_seg.errors import MetricInputError
+from kvasir_seg.score_settings import DEFAULT_THRESHOLD, check_resize, check_threshold
 from kvasir_seg.scores import kernel
 from kvasir_seg.scores.confusion import SCORE_NAMES
-from kvasir_seg.scores.inputs import (
-    check_threshold,
-    image_of_batch,
-    prediction_problem,
-    reference_problem,
-)
+from kvasir_seg.scores.inputs import image_of_batch, prediction_problem, reference_problem
+from kvasir_seg.scores.resize import resize_prediction
 
 __all__ = ["DiceScore", "IoUScore", "PerImageScores"]
 
@@ -56,20 +61,40 @@ __all__ = ["DiceScore", "IoUScore", "PerImageScores"]
 class PerImageScores(keras.metrics.Metric):
     """Mean over images of per-image default-protocol scores (see the module doc).
 
-    ``scores`` picks the names (by default the five that :class:`DiceScore` and
-    :class:`IoUScore` leave); ``result()`` is a dict of them, which Keras logs by name.
+    ``result()`` is a dict of the ``scores``, which Keras logs by name.
 
+    Args:
+        scores: The names to keep (by default the five that :class:`DiceScore` and
+            :class:`IoUScore` leave), of ``dice``, ``iou``, ``precision``, ``recall``,
+            ``specificity``, ``accuracy``, ``f2``.
+        threshold: A probability above it is polyp (8-bit maps: value / 255).
+        from_logits: ``y_pred`` holds logits: a sigmoid is applied first.
+        resize: ``"none"`` (sizes must match), or the Pillow filter that resizes each
+            prediction to its reference's size first (see the module doc).
+        name: The metric's name.
+        kwargs: Passed to ``keras.metrics.Metric``.
+
+    Raises:
+        ValueError: If a name of ``scores`` is unknown.
+        MetricInputError: If ``threshold`` or ``resize`` is refused.
+
+    Example:
         >>> metric = PerImageScores(scores=("recall",))
         >>> metric.update_state([[[1.0, 0.0]]], [[[0.9, 0.8]]])
         >>> float(metric.result()["recall"])
+        1.0
+        >>> resized = PerImageScores(scores=("recall",), resize="nearest")
+        >>> resized.update_state(np.ones((1, 4, 4)), np.ones((1, 2, 2), np.float32))
+        >>> float(resized.result()["recall"])
         1.0
     """
 
     def __init__(
         self,
         scores: tuple[str, ...] = ("precision", "recall", "specificity", "accuracy", "f2"),
-        threshold: float = 0.5,
+        threshold: float = DEFAULT_THRESHOLD,
         from_logits: bool = False,
+        resize: str = "none",
         name: str = "per_image_scores",
         **kwargs: Any,
     ) -> None:
@@ -82,6 +107,7 @@ class PerImageScores(keras.metrics.Metric):
         self.scores = tuple(scores)
         self.threshold = check_threshold(threshold)
         self.from_logits = bool(from_logits)
+        self.resize = check_resize(resize)
         # float64 sums: a mean over thousands of images keeps the engine's precision.
         self.totals = self.add_variable(
             shape=(len(self.scores),), initializer="zeros", dtype="float64", name="totals"
@@ -91,12 +117,22 @@ class PerImageScores(keras.metrics.Metric):
         )
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        """Add the per-image scores of a batch (see the module doc for refused inputs)."""
+        """Add the per-image scores of a batch (see the module doc for refused inputs).
+
+        Args:
+            y_true: The reference masks, N x H x W x 1, N x 1 x H x W or N x H x W.
+            y_pred: The predictions, shaped as ``y_true`` (with ``resize``, of any H x W).
+            sample_weight: One weight per image (shape N), or ``None``.
+
+        Raises:
+            MetricInputError: Eagerly, for a batch the engine refuses (in a graph the
+                scores become NaN instead).
+        """
         y_pred = ops.convert_to_tensor(y_pred)
         if self.from_logits:
             y_pred = ops.sigmoid(y_pred)
         predictions, references = _images(y_pred, "y_pred"), _images(y_true, "y_true")
-        if (
+        if self.resize == "none" and (
             None not in (sizes := (predictions.shape[1], references.shape[1]))
             and len(set(sizes)) > 1
         ):
@@ -117,10 +153,13 @@ class PerImageScores(keras.metrics.Metric):
         ]
         if checks and _concrete(checks[0][0]):
             _raise_for_refused(checks)
+        if self.resize != "none":  # after the checks, as the engine resizes checked values
+            predictions = _images(_resized(y_pred, y_true, self.resize), "y_pred")
+            prediction_type = _dtype(predictions)
         predicted = kernel.prediction_mask(
             ops, predictions, prediction_type, self.threshold, axis=1
         )
-        counts = kernel.confusion(ops, predicted, polyp, ops.shape(predictions)[1], axis=1)
+        counts = kernel.confusion(ops, predicted, polyp, ops.shape(references)[1], axis=1)
         scores = kernel.scores(ops, *(ops.cast(count, "float64") for count in counts))
         per_image = ops.stack([scores[name] for name in self.scores], axis=1)
         weights = ops.ones_like(per_image[:, 0])
@@ -157,6 +196,7 @@ class PerImageScores(keras.metrics.Metric):
             "scores": list(self.scores),
             "threshold": self.threshold,
             "from_logits": self.from_logits,
+            "resize": self.resize,
         }
 
 
@@ -167,13 +207,16 @@ class _OneScore(PerImageScores):
 
     def __init__(
         self,
-        threshold: float = 0.5,
+        threshold: float = DEFAULT_THRESHOLD,
         from_logits: bool = False,
+        resize: str = "none",
         name: str | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs.pop("scores", None)  # in configs saved by get_config
-        super().__init__((self.score,), threshold, from_logits, name=name or self.score, **kwargs)
+        super().__init__(
+            (self.score,), threshold, from_logits, resize, name=name or self.score, **kwargs
+        )
 
     def result(self) -> Any:
         return super().result()[self.score]
@@ -214,6 +257,74 @@ def _images(batch: Any, role: str) -> Any:
             "N x 1 x H x W or N x H x W."
         )
     return ops.reshape(batch, (ops.shape(batch)[0], -1))
+
+
+def _spatial(batch: Any, role: str) -> Any:
+    """A batch of masks as N x H x W (its unit channel axis dropped)."""
+    batch = ops.convert_to_tensor(batch)
+    shape = batch.shape
+    if len(shape) == 4 and 1 in (shape[1], shape[-1]):
+        return batch[..., 0] if shape[-1] == 1 else batch[:, 0]
+    if len(shape) != 3:
+        raise MetricInputError(
+            f"{role} has shape {tuple(shape)}; with resize, expected a batch of images: "
+            "N x H x W x 1, N x 1 x H x W or N x H x W."
+        )
+    return batch
+
+
+def _resized(y_pred: Any, y_true: Any, method: str) -> Any:
+    """Each prediction resized to its reference's size by the engine, on the host.
+
+    The engine thresholds a resized map as float32 (floats) or uint8 (8-bit maps and
+    binary masks, whose nearest resize is returned as 0/1); a batch already at the
+    references' size is returned unchanged, as the engine leaves it.
+    """
+    predictions, references = _spatial(y_pred, "y_pred"), _spatial(y_true, "y_true")
+    known = [size for size in (*predictions.shape[1:], *references.shape[1:]) if size is not None]
+    if len(known) == 4 and tuple(predictions.shape[1:]) == tuple(references.shape[1:]):
+        return predictions
+    kind = kernel.dtype_kind(_dtype(predictions))
+    dtype = "float32" if kind == "f" else "uint8"
+    if kind == "f" and _dtype(predictions) != "float32" and len(known) < 4:
+        raise MetricInputError(
+            f"resize on {_dtype(predictions)} predictions needs image sizes known when the "
+            "graph is built (the engine scores a map at its own size in its own dtype, a "
+            "resized one as float32): give float32 predictions, or fixed sizes."
+        )
+
+    def resize_all(batch: np.ndarray, size: np.ndarray) -> np.ndarray:
+        shape = (int(size[0]), int(size[1]))
+        return np.stack([resize_prediction(image, shape, method).astype(dtype) for image in batch])
+
+    if _concrete(predictions):
+        size = np.asarray(ops.shape(references)[1:3])
+        return ops.convert_to_tensor(resize_all(_host(predictions), size))
+    return _on_host(resize_all, predictions, references, dtype)
+
+
+def _on_host(
+    function: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    predictions: Any,
+    references: Any,
+    dtype: str,
+) -> Any:
+    """``function(predictions, references' H x W)`` called on the host from a graph."""
+    shape = tuple(references.shape)
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return jax.pure_callback(
+            lambda batch: function(np.asarray(batch), np.asarray(shape[1:])),
+            jax.ShapeDtypeStruct(shape, dtype),
+            predictions,
+        )
+    import tensorflow as tf  # the other backends (torch, numpy) run eagerly
+
+    size = tf.shape(references)[1:3]
+    resized = tf.numpy_function(function, [predictions, size], Tout=dtype, stateful=False)
+    resized.set_shape(shape)
+    return resized
 
 
 def _dtype(tensor: Any) -> str:

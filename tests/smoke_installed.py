@@ -119,6 +119,7 @@ def row_core(scratch: Path) -> None:
         )
     module = Path(evaluate_module_path()).resolve()
     check(SITE in module.parents, f"the evaluate module is package data ({module})")
+    check((module.parent / "README.md").is_file(), "the metric card is installed beside it")
 
     info = run(BIN / "kvasir-seg", "info")
     check(info.returncode == 0 and "Kvasir-SEG (kvasir_seg)" in info.stdout, "kvasir-seg info")

@@ -25,7 +25,7 @@ DOCUMENTS = sorted(
         ROOT / "README.md",
         ROOT / "CONTRIBUTING.md",
         ROOT / "benchmarks" / "README.md",
-        ROOT / "metrics" / "kvasir_seg" / "README.md",
+        ROOT / "kvasir_seg" / "evaluate_module" / "README.md",
         *(ROOT / "docs").glob("*.md"),
     ]
 )

@@ -1,4 +1,5 @@
-"""The four doors of the default protocol give the same numbers and refuse the same inputs.
+"""The doors of the default protocol give the same numbers and refuse the same inputs; with
+``resize``, every door gives the numbers of ``kvasir-seg evaluate --resize``.
 
 ``compute_scores``, the ``evaluate`` module, the torchmetrics metric and the Keras metrics
 (eagerly, in a graph, under XLA) are fed the very same arrays; their scores must be equal
@@ -8,12 +9,16 @@ the per-image scores in image order.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from PIL import Image
 
 evaluate = pytest.importorskip("evaluate")
 torch = pytest.importorskip("torch")
@@ -22,12 +27,11 @@ tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
 
 from kvasir_seg.errors import MetricInputError  # noqa: E402
-from kvasir_seg.scores import compute_scores, new_accumulator  # noqa: E402
+from kvasir_seg.scores import compute_scores, evaluate_module_path, new_accumulator  # noqa: E402
 from kvasir_seg.scores.confusion import SCORE_NAMES  # noqa: E402
 from kvasir_seg.scores.torch import KvasirSegMetric  # noqa: E402
 from kvasir_seg_tfds.keras import DiceScore, PerImageScores  # noqa: E402
 
-MODULE_DIR = Path(__file__).resolve().parents[1] / "metrics" / "kvasir_seg"
 BATCH = 4  # 10 images: batches of 4, 4 and 2
 
 
@@ -81,7 +85,7 @@ def _batches(array: np.ndarray) -> list[np.ndarray]:
 
 
 def evaluate_door(predictions: np.ndarray, references: np.ndarray, threshold: float, cache: str):
-    metric = evaluate.load(str(MODULE_DIR), cache_dir=cache, threshold=threshold)
+    metric = evaluate.load(evaluate_module_path(), cache_dir=cache, threshold=threshold)
     for batch in zip(_batches(predictions), _batches(references), strict=True):
         metric.add_batch(predictions=list(batch[0]), references=list(batch[1]))
     return metric.compute()
@@ -198,3 +202,89 @@ def test_in_a_compiled_graph_a_refused_batch_makes_the_scores_nan(case: str, mod
     predictions, references = _refused(case)
     scores = keras_door(predictions, references, 0.5, mode)
     assert all(np.isnan(value) for value in scores.values()), scores
+
+
+# --------------------------------------------------------------------------- resize
+
+
+def _resize_case() -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """8-bit maps at a network's size (16 x 16) and 0/255 references of two other sizes,
+    two of each (a Keras batch holds references of one size)."""
+    rng = np.random.default_rng(25)
+    predictions, references = [], []
+    for height, width in ((21, 27), (21, 27), (30, 24), (30, 24)):
+        reference = np.zeros((height, width), np.uint8)
+        top, left = rng.integers(2, 8, size=2)
+        reference[top : top + rng.integers(6, 12), left : left + rng.integers(6, 12)] = 255
+        small = np.asarray(Image.fromarray(reference).resize((16, 16)), np.float64) / 255
+        noisy = np.clip(np.roll(small, 1, axis=1) * 0.8 + rng.uniform(0, 0.3, small.shape), 0, 1)
+        predictions.append(np.rint(noisy * 255).astype(np.uint8))
+        references.append(reference)
+    return predictions, references
+
+
+def _command_line_scores(folder: Path, protocol: str, method: str) -> dict[str, Any]:
+    """``kvasir-seg evaluate --resize`` on the masks written as PNG files: its JSON scores."""
+    from kvasir_seg.app.cli import main
+
+    printed = io.StringIO()
+    argv = ["evaluate", "--references", str(folder / "references"), "--predictions"]
+    argv += [str(folder / "predictions"), "--protocol", protocol, "--resize", method]
+    with contextlib.redirect_stdout(printed):
+        assert main([*argv, "--json", "-q", "--jobs", "1"]) == 0
+    return json.loads(printed.getvalue())["scores"]
+
+
+@pytest.mark.parametrize("method", ["nearest", "bilinear", "bicubic"])
+@pytest.mark.parametrize("protocol", ["default", "pranet"])
+def test_with_resize_every_door_gives_the_numbers_of_evaluate_resize(
+    protocol: str, method: str, evaluate_cache: str, tmp_path: Path
+) -> None:
+    predictions, references = _resize_case()
+    for name, masks in (("references", references), ("predictions", predictions)):
+        (tmp_path / name).mkdir()
+        for index, mask in enumerate(masks):
+            Image.fromarray(mask, "L").save(tmp_path / name / f"image-{index}.png")
+    expected = compute_scores(predictions, references, protocol=protocol, resize=method)
+    command_line = _command_line_scores(tmp_path, protocol, method)
+    assert command_line == {name: expected[name] for name in command_line}
+    assert len(command_line) >= 10
+    module = evaluate.load(evaluate_module_path(), protocol, cache_dir=evaluate_cache)
+    assert module.compute(predictions=predictions, references=references, resize=method) == (
+        expected
+    )
+    metric = KvasirSegMetric(protocol, resize=method)
+    for start in (0, 2):  # a 2 x 1 x 16 x 16 batch; its references a list of two masks
+        batch = torch.from_numpy(np.stack(predictions[start : start + 2]))[:, None]
+        metric.update(batch, [torch.from_numpy(r) for r in references[start : start + 2]])
+    assert {name: value.item() for name, value in metric.compute().items()} == expected
+    if protocol == "pranet":
+        return
+    for mode in ("eager", "graph"):
+        scores = PerImageScores(scores=SCORE_NAMES, resize=method)
+        update = _keras_update(scores, mode)
+        for start in (0, 2):
+            pair = (
+                np.stack(references[start : start + 2]),
+                np.stack(predictions[start : start + 2]),
+            )
+            update(*(tf.constant(b[..., None]) for b in pair))
+        found = {name: float(value) for name, value in scores.result().items()}
+        assert found == {name: expected[name] for name in SCORE_NAMES}, mode
+
+
+def test_with_resize_a_refused_image_is_named_as_without() -> None:
+    predictions, references = _resize_case()
+    bad = [p.astype(np.float32) / 255 for p in predictions[:2]]
+    bad[1][0, 0] = np.nan
+    with pytest.raises(MetricInputError) as engine:
+        new_accumulator(resize="bilinear").measure(bad[1], references[1])
+    message = f"Image 1 of the batch: {engine.value}"
+    with pytest.raises(MetricInputError) as refused:
+        KvasirSegMetric(resize="bilinear").update(torch.from_numpy(np.stack(bad)), references[:2])
+    assert str(refused.value) == message
+    with pytest.raises(MetricInputError) as refused:
+        PerImageScores(resize="bilinear").update_state(np.stack(references[:2]), np.stack(bad))
+    assert str(refused.value) == message
+    with pytest.raises(MetricInputError, match="2 predictions and 1 references"):
+        KvasirSegMetric(resize="bilinear").update(torch.from_numpy(np.stack(bad)), references[:1])

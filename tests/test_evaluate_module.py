@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -16,9 +15,10 @@ import pytest
 from evaluate.loading import get_imports
 
 from kvasir_seg import MetricInputError
-from kvasir_seg.scores import _locate_script, compute_scores, evaluate_module_path
+from kvasir_seg.scores import compute_scores, evaluate_module_path
 
-MODULE_DIR = Path(__file__).resolve().parents[1] / "metrics" / "kvasir_seg"
+MODULE_DIR = Path(__file__).resolve().parents[1] / "kvasir_seg" / "evaluate_module"
+SCRIPT = str(MODULE_DIR / "kvasir_seg.py")
 
 
 def masks(seed: int, count: int = 6) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -37,37 +37,17 @@ def cache(tmp_path: Path) -> str:
     return str(tmp_path / "evaluate-cache")
 
 
-def test_loads_from_a_checkout_path(cache: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(MODULE_DIR.parents[1])
-    metric = evaluate.load("metrics/kvasir_seg", cache_dir=cache)
-    assert metric.name == "kvasir_seg"
-    predictions, references = masks(0)
-    result = metric.compute(predictions=predictions, references=references)
-    assert result == compute_scores(predictions, references)
-
-
-def test_evaluate_module_path_points_at_a_loadable_script(cache: str) -> None:
+def test_evaluate_module_path_points_at_the_one_loadable_script(cache: str) -> None:
+    """One file, in a checkout, an editable install and a wheel (tests/smoke_installed.py
+    checks the wheel's)."""
     path = evaluate_module_path()
-    assert Path(path).name == "kvasir_seg.py"
-    # An editable install finds the checkout, a wheel install its packaged copy: same text.
-    assert Path(path).read_text() == (MODULE_DIR / "kvasir_seg.py").read_text()
+    assert Path(path) == MODULE_DIR / "kvasir_seg.py"
+    assert (MODULE_DIR / "README.md").is_file()  # the metric card, beside its script
     metric = evaluate.load(path, "pranet", cache_dir=cache)
+    assert metric.name == "kvasir_seg"
     predictions, references = masks(1)
     result = metric.compute(predictions=predictions, references=references)
     assert result == compute_scores(predictions, references, protocol="pranet")
-
-
-def test_the_wheel_layout_is_found_first_and_loads(tmp_path: Path, cache: str) -> None:
-    """The wheel puts metrics/kvasir_seg at kvasir_seg/evaluate_module (pyproject)."""
-    package = tmp_path / "site-packages" / "kvasir_seg"
-    shutil.copytree(MODULE_DIR, package / "evaluate_module")
-    found = _locate_script(package)
-    assert found == package / "evaluate_module" / "kvasir_seg.py"
-    with pytest.raises(FileNotFoundError, match="reinstall"):
-        _locate_script(tmp_path / "elsewhere" / "kvasir_seg")
-    metric = evaluate.load(str(found), cache_dir=cache)
-    predictions, references = masks(2, count=2)
-    assert metric.compute(predictions=predictions, references=references)["num_images"] == 2
 
 
 def test_the_citation_is_the_cards_and_cites_the_pranet_measures(cache: str) -> None:
@@ -75,7 +55,7 @@ def test_the_citation_is_the_cards_and_cites_the_pranet_measures(cache: str) -> 
     papers, PraNet, and the papers of the S-measure, E-measure and weighted F-measure."""
     card = (MODULE_DIR / "README.md").read_text(encoding="utf-8")
     block = card.split("## Citation\n\n```bibtex\n", 1)[1].split("```", 1)[0]
-    citation = evaluate.load(str(MODULE_DIR / "kvasir_seg.py"), cache_dir=cache).citation
+    citation = evaluate.load(SCRIPT, cache_dir=cache).citation
     assert citation == block
     keys = [line.split("{", 1)[1].rstrip(",") for line in block.splitlines() if "@" in line]
     assert keys == [
@@ -89,14 +69,14 @@ def test_the_citation_is_the_cards_and_cites_the_pranet_measures(cache: str) -> 
 
 
 def test_script_imports_only_what_evaluate_can_check() -> None:
-    imports = get_imports(str(MODULE_DIR / "kvasir_seg.py"))
+    imports = get_imports(SCRIPT)
     libraries = {name for kind, name, *_ in imports if kind == "library"}
     assert libraries <= {"__future__", "typing", "datasets", "evaluate", "kvasir_seg"}
     assert all(kind == "library" for kind, *_ in imports)
 
 
 def test_add_batch_and_add_store_statistics_not_masks(cache: str) -> None:
-    metric = evaluate.load(str(MODULE_DIR), cache_dir=cache)
+    metric = evaluate.load(SCRIPT, cache_dir=cache)
     predictions, references = masks(3)
     metric.add_batch(predictions=predictions[:3], references=references[:3])
     metric.add(prediction=predictions[3], reference=references[3])
@@ -117,9 +97,9 @@ def test_add_batch_and_add_store_statistics_not_masks(cache: str) -> None:
 def test_threshold_is_a_load_or_compute_setting(cache: str) -> None:
     predictions, references = masks(4)
     expected = compute_scores(predictions, references, threshold=0.7)
-    at_load = evaluate.load(str(MODULE_DIR), threshold=0.7, cache_dir=cache)
+    at_load = evaluate.load(SCRIPT, threshold=0.7, cache_dir=cache)
     assert at_load.compute(predictions=predictions, references=references) == expected
-    metric = evaluate.load(str(MODULE_DIR), cache_dir=cache)
+    metric = evaluate.load(SCRIPT, cache_dir=cache)
     at_compute = metric.compute(predictions=predictions, references=references, threshold=0.7)
     assert at_compute == expected
     # The setting applied to that call only.
@@ -130,7 +110,7 @@ def test_threshold_is_a_load_or_compute_setting(cache: str) -> None:
 
 
 def test_changing_a_setting_after_masks_were_added_is_an_error(cache: str) -> None:
-    metric = evaluate.load(str(MODULE_DIR), cache_dir=cache)
+    metric = evaluate.load(SCRIPT, cache_dir=cache)
     predictions, references = masks(5, count=2)
     metric.add_batch(predictions=predictions, references=references)
     with pytest.raises(MetricInputError, match="evaluate.load"):
@@ -140,7 +120,7 @@ def test_changing_a_setting_after_masks_were_added_is_an_error(cache: str) -> No
 
 
 def test_input_errors_come_from_the_engine(cache: str) -> None:
-    metric = evaluate.load(str(MODULE_DIR), cache_dir=cache)
+    metric = evaluate.load(SCRIPT, cache_dir=cache)
     predictions, references = masks(6, count=2)
     with pytest.raises(MetricInputError, match="not a binary mask"):
         metric.add_batch(predictions=predictions, references=[r // 2 for r in references])
@@ -153,12 +133,12 @@ def test_input_errors_come_from_the_engine(cache: str) -> None:
     with pytest.raises(MetricInputError, match="image_ids"):
         metric.compute(predictions=predictions, references=references, image_ids=["a"])
     with pytest.raises(MetricInputError, match="Unknown config"):
-        evaluate.load(str(MODULE_DIR), "nanonet", cache_dir=cache)
+        evaluate.load(SCRIPT, "nanonet", cache_dir=cache)
 
 
 def test_combine_two_protocols(cache: str) -> None:
-    default = evaluate.load(str(MODULE_DIR), cache_dir=cache)
-    pranet = evaluate.load(str(MODULE_DIR), "pranet", cache_dir=cache)
+    default = evaluate.load(SCRIPT, cache_dir=cache)
+    pranet = evaluate.load(SCRIPT, "pranet", cache_dir=cache)
     combined = evaluate.combine({"nanonet": default, "pranet": pranet})
     predictions, references = masks(7)
     combined.add_batch(predictions=predictions[:3], references=references[:3])
@@ -206,7 +186,7 @@ def test_two_processes_share_one_computation(tmp_path: Path, cache: str) -> None
             [
                 sys.executable,
                 str(worker),
-                str(MODULE_DIR / "kvasir_seg.py"),
+                SCRIPT,
                 cache,
                 experiment,
                 str(process_id),

@@ -81,3 +81,20 @@ def test_two_class_mean_iou_is_another_number_than_the_polyp_iou(masks) -> None:
     maps, references = masks
     scores = compute_scores([m / 255 > 0.5 for m in maps], references)
     assert scores["two_class_mean_iou"] > scores["pooled_iou"] > scores["iou"]
+
+
+def test_the_e_measures_reach_n_over_n_minus_1_as_the_card_says() -> None:
+    reference = np.zeros((50, 60), bool)
+    reference[10:30, 20:40] = True
+    scores = compute_scores([reference.astype(np.float32)], [reference], protocol="pranet")
+    pixels = reference.size
+    for name in ("max_e_measure", "adaptive_e_measure"):
+        assert scores[name] == pytest.approx(pixels / (pixels - 1), abs=1e-12), name
+        assert scores[name] > 1.0
+    others = {k: v for k, v in scores.items() if "e_measure" not in k and k != "num_images"}
+    assert all(0.0 <= value <= 1.0 for value in others.values()), others
+    card = (
+        Path(__file__).resolve().parents[1] / "kvasir_seg" / "evaluate_module" / "README.md"
+    ).read_text()
+    assert "All scores lie in [0, 1]" not in card
+    assert "N / (N - 1)" in card and "1.000333 on a 50 x 60 image" in card

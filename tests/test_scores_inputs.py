@@ -7,12 +7,12 @@ import pytest
 from PIL import Image
 
 from kvasir_seg import MetricInputError
+from kvasir_seg.score_settings import check_threshold
 from kvasir_seg.scores import compute_scores, new_accumulator
 from kvasir_seg.scores.inputs import (
     as_mask_array,
     as_reference,
     binarize_prediction,
-    check_threshold,
     coerce_pair,
     prediction_to_uint8,
 )

@@ -1,4 +1,6 @@
-"""compute_scores(num_workers=N): the same floats as one process; errors as they are."""
+"""``kvasir_seg.scores.parallel``: ``ordered_map`` keeps the order, bounds the window and
+raises as ``map`` does; one worker starts no pool. (compute_scores with workers:
+tests/test_workers_agree.py.)"""
 
 from __future__ import annotations
 
@@ -29,35 +31,6 @@ def _masks(count: int = 14, seed: int = 0) -> tuple[list, list]:
     return predictions, references
 
 
-@pytest.mark.parametrize("protocol", ["default", "pranet"])
-def test_two_workers_give_the_floats_of_one(protocol: str) -> None:
-    predictions, references = _masks()
-    options = {
-        "protocol": protocol,
-        "resize": "bilinear",
-        "image_ids": [f"image-{i}" for i in range(len(predictions))],
-        "inference_times": [0.01 * (i + 1) for i in range(len(predictions))],
-        "per_image": True,
-    }
-    one = compute_scores(predictions, references, **options)
-    two = compute_scores(iter(predictions), iter(references), num_workers=2, **options)
-    assert two == one  # bit-identical: == on every float, per image too
-    assert list(two["per_image"]) == options["image_ids"]
-
-
-def test_an_error_in_a_worker_is_the_error_of_one_process() -> None:
-    predictions, references = _masks(8)
-    predictions[5] = np.full((4, 4), np.nan)
-    references[5] = np.zeros((4, 4), bool)
-    raised = []
-    for workers in (1, 2):
-        with pytest.raises(MetricInputError) as caught:
-            compute_scores(predictions, references, resize="nearest", num_workers=workers)
-        raised.append((type(caught.value), str(caught.value)))
-    assert raised[0] == raised[1]
-    assert "NaN" in raised[0][1]
-
-
 def test_one_worker_starts_no_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_pool(*args, **kwargs):
         raise AssertionError("a pool was started")
@@ -65,7 +38,7 @@ def test_one_worker_starts_no_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
     predictions, references = _masks(3)
     compute_scores(predictions, references, resize="nearest", num_workers=1)
-    assert list(parallel.ordered_map(abs, [-1, -2], jobs=1)) == [1, 2]
+    assert list(parallel.ordered_map(abs, [-1, -2], num_workers=1)) == [1, 2]
 
 
 @pytest.mark.parametrize("workers", [0, -1, 1.5, True])
@@ -82,7 +55,7 @@ def test_the_window_of_pending_images_is_bounded() -> None:
             produced.append(value)
             yield value
 
-    for value in parallel.ordered_map(abs, items(), jobs=2, ahead=2):
+    for value in parallel.ordered_map(abs, items(), num_workers=2, ahead=2):
         consumed.append(value)
         assert len(produced) - len(consumed) <= 2 * 2
     assert consumed == list(range(40))
@@ -97,30 +70,32 @@ def test_chunks_keep_the_order_and_bound_the_window(chunk: int) -> None:
             produced.append(value)
             yield value
 
-    for value in parallel.ordered_map(abs, items(), jobs=2, ahead=2, chunk=chunk):
+    for value in parallel.ordered_map(abs, items(), num_workers=2, ahead=2, chunk=chunk):
         consumed.append(value)
         assert len(produced) - len(consumed) <= 2 * 2 * chunk
     assert consumed == list(range(40, 0, -1))
 
 
-@pytest.mark.parametrize(("jobs", "chunk"), [(1, 1), (2, 1), (2, 4), (2, 16)])
-def test_an_error_comes_after_the_results_before_it_as_with_map(jobs: int, chunk: int) -> None:
+@pytest.mark.parametrize(("workers", "chunk"), [(1, 1), (2, 1), (2, 4), (2, 16)])
+def test_an_error_comes_after_the_results_before_it_as_with_map(workers: int, chunk: int) -> None:
     # The work is a function of the package: a worker of the installed package (as in CI)
-    # cannot import this test module. check_jobs refuses the 0 at place 5.
+    # cannot import this test module. check_workers refuses the 0 at place 5.
     items = [1, 2, 3, 4, 5, 0, 7, 8, 9, 10, 11, 12]
     consumed = []
     with pytest.raises(MetricInputError, match="positive integer, got 0") as caught:
-        for value in parallel.ordered_map(parallel.check_jobs, items, jobs=jobs, chunk=chunk):
+        for value in parallel.ordered_map(
+            parallel.check_workers, items, num_workers=workers, chunk=chunk
+        ):
             consumed.append(value)
     assert consumed == [1, 2, 3, 4, 5]
-    if jobs > 1:  # the worker's traceback is the cause, as a raise in the worker shows it
-        assert "check_jobs" in str(caught.value.__cause__)
+    if workers > 1:  # the worker's traceback is the cause, as a raise in the worker shows it
+        assert "check_workers" in str(caught.value.__cause__)
 
 
 @pytest.mark.parametrize("chunk", [0, -1, 2.0, True])
 def test_the_chunk_is_checked(chunk: object) -> None:
     with pytest.raises(MetricInputError, match="chunk must be a positive integer"):
-        list(parallel.ordered_map(abs, [1], jobs=2, chunk=chunk))
+        list(parallel.ordered_map(abs, [1], num_workers=2, chunk=chunk))
 
 
 def test_available_cores_is_a_positive_count() -> None:
@@ -129,8 +104,7 @@ def test_available_cores_is_a_positive_count() -> None:
 
 def test_our_errors_pickle_as_they_are() -> None:
     from kvasir_seg.app.options import UsageError
-    from kvasir_seg.app.predictions import PredictionProblems
-    from kvasir_seg.app.scoring import PredictionMismatch
+    from kvasir_seg.app.pairing import PredictionMismatch, PredictionProblems
 
     classes = [
         value
@@ -153,6 +127,6 @@ def test_ctrl_c_stops_the_workers() -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        for _ in parallel.ordered_map(abs, items(), jobs=2):
+        for _ in parallel.ordered_map(abs, items(), num_workers=2):
             pass
     assert multiprocessing.active_children() == []

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from kvasir_seg import MetricInputError
-from kvasir_seg.app import ground_truth
 from kvasir_seg.image_files import read_mask_file
+from kvasir_seg.score_settings import check_resize
 from kvasir_seg.scores import (
     PROTOCOLS,
     RESIZE_METHODS,
@@ -20,7 +20,7 @@ from kvasir_seg.scores import (
     new_accumulator,
 )
 from kvasir_seg.scores.pranet import THRESHOLDS
-from kvasir_seg.scores.resize import check_resize, resize_prediction
+from kvasir_seg.scores.resize import resize_prediction
 
 from oracles import pranet_toolbox_curves
 
@@ -144,9 +144,12 @@ def test_the_evaluate_module_takes_resize_at_load_or_with_the_masks(tmp_path) ->
         evaluate.load(evaluate_module_path(), resize="lanczos", cache_dir=cache)
 
 
-def test_the_command_line_knows_the_engines_protocols_and_filters() -> None:
-    assert ground_truth.PROTOCOLS == PROTOCOLS
-    assert ground_truth.RESIZE_METHODS == RESIZE_METHODS
+def test_the_command_line_offers_the_engines_protocols_and_filters() -> None:
+    from kvasir_seg.app.cli import build_parser
+
+    evaluate = build_parser()._subparsers._group_actions[0].choices["evaluate"]
+    choices = {action.dest: action.choices for action in evaluate._actions}
+    assert choices["protocol"] is PROTOCOLS and choices["resize"] is RESIZE_METHODS
 
 
 def test_pranet_curves_are_the_toolbox_dice_curve() -> None:

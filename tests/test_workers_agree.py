@@ -1,8 +1,10 @@
-"""Every door with worker processes gives the floats and the errors of one process.
+"""Worker processes give the floats and the errors of one process; the metrics start none.
 
-The accumulator (``new_accumulator(num_workers=2)``), ``compute_scores``, the ``evaluate``
-module (``num_workers`` given to ``evaluate.load`` or to ``compute``) and the torchmetrics
-metric, on both protocols, with ``resize``: compared with ``==``, not "close".
+``compute_scores(num_workers=2)`` (its workers forked, or started from a fork server) on
+both protocols, with ``resize``, ids and times, compared with ``==``, not "close". The
+accumulator, the torchmetrics metric and the ``evaluate`` module are plain state: they
+start no process, and an accumulator copied or pickled mid-stream goes on as the original.
+The command line's ``--jobs`` is tested in tests/cli/test_cli_jobs.py.
 """
 
 from __future__ import annotations
@@ -11,21 +13,13 @@ import copy
 import multiprocessing
 import os
 import pickle
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from kvasir_seg.errors import KvasirSegError, MetricInputError
-from kvasir_seg.scores import compute_scores, new_accumulator
+from kvasir_seg.scores import compute_scores, evaluate_module_path, new_accumulator, parallel
 
-evaluate = pytest.importorskip("evaluate")
-torch = pytest.importorskip("torch")
-pytest.importorskip("torchmetrics")
-
-from kvasir_seg.scores.torch import KvasirSegMetric  # noqa: E402
-
-MODULE = str(Path(__file__).resolve().parents[1] / "metrics" / "kvasir_seg")
 PROTOCOLS = ("default", "pranet")
 
 
@@ -43,97 +37,86 @@ def _pairs(count: int = 12, seed: int = 7) -> tuple[list[np.ndarray], list[np.nd
 
 
 @pytest.fixture
-def no_children_left():
-    yield
+def every_image_worth_a_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two workers even for a dozen images (the tests' masks are few and small)."""
+    monkeypatch.setattr(parallel, "MIN_IMAGES_PER_WORKER", 1)
+
+
+@pytest.fixture(params=["fork", "forkserver"])
+def start_method(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Workers forked from this process, or started from a fork server (as where it runs
+    other threads): the same floats either way."""
+    if request.param not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {request.param} here")
+    real = parallel.worker_context
+
+    def chosen() -> multiprocessing.context.BaseContext:
+        context = real()
+        if request.param == "fork":
+            return multiprocessing.get_context("fork")
+        if context.get_start_method() != "forkserver":
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["kvasir_seg.scores"])
+        return context
+
+    monkeypatch.setattr(parallel, "worker_context", chosen)
+    yield request.param
     assert multiprocessing.active_children() == []
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_a_streaming_accumulator_with_workers_folds_the_floats_of_one(protocol, no_children_left):
+def test_compute_scores_with_workers_gives_the_floats_of_one(
+    protocol: str, start_method: str, every_image_worth_a_worker: None
+) -> None:
     predictions, references = _pairs()
-    ids = [f"frame-{i}" for i in range(len(predictions))]
-    times = [0.01 * (i + 1) for i in range(len(predictions))]
-    expected = compute_scores(
-        predictions,
-        references,
-        protocol=protocol,
-        resize="bilinear",
-        image_ids=ids,
-        inference_times=times,
-        per_image=True,
-    )
-    with new_accumulator(protocol, resize="bilinear", num_workers=2) as scores:
-        for prediction, reference, image_id, seconds in zip(
-            predictions, references, ids, times, strict=True
-        ):
-            scores.update(prediction, reference, image_id=image_id, inference_time=seconds)
-            assert len(scores._pool) < 2 * 4  # never more than the window in flight
-        half = scores.result()  # a partial result waits for the workers, keeps them
-        assert half == {k: v for k, v in expected.items() if k != "per_image"}
-        assert scores.result(per_image=True) == expected
-    assert list(expected["per_image"]) == ids
+    options = {
+        "protocol": protocol,
+        "resize": "bilinear",
+        "image_ids": [f"frame-{i}" for i in range(len(predictions))],
+        "inference_times": [0.01 * (i + 1) for i in range(len(predictions))],
+        "per_image": True,
+    }
+    one = compute_scores(predictions, references, **options)
+    two = compute_scores(iter(predictions), iter(references), num_workers=2, **options)
+    assert two == one  # bit-identical: == on every float, per image too
+    assert list(two["per_image"]) == options["image_ids"]
 
 
-def test_an_image_a_worker_refuses_is_named_and_the_others_are_kept(no_children_left):
+@pytest.mark.parametrize("ids", [True, False])
+def test_an_image_a_worker_refuses_is_named_as_one_process_names_it(
+    ids: bool, start_method: str, every_image_worth_a_worker: None
+) -> None:
     predictions, references = _pairs(9)
     predictions[4] = np.full((12, 15), np.nan)
-    one, two = new_accumulator(resize="bilinear"), new_accumulator(resize="bilinear", num_workers=2)
-    errors = {}
-    for scores in (one, two):
-        with scores:
-            for index, pair in enumerate(zip(predictions, references, strict=True)):
-                try:
-                    scores.update(*pair, image_id=f"frame-{index}")
-                except MetricInputError as error:
-                    errors[scores.num_workers] = str(error)
-            try:
-                result = scores.result(per_image=True)
-            except MetricInputError as error:  # with workers, raised by a later call
-                errors[scores.num_workers] = str(error)
-                result = scores.result(per_image=True)
-        assert "frame-4" not in result["per_image"] and result["num_images"] == 8
-    assert errors[1] == errors[2]
-    assert errors[1].startswith("Image 'frame-4': The prediction contains NaN")
-    assert one.result(per_image=True) == two.result(per_image=True)
+    image_ids = [f"frame-{i}" for i in range(9)] if ids else None
+    raised = []
+    for workers in (1, 2):
+        with pytest.raises(MetricInputError) as caught:
+            compute_scores(
+                predictions, references, resize="bilinear", image_ids=image_ids, num_workers=workers
+            )
+        raised.append(str(caught.value))
+    assert raised[0] == raised[1]
+    name = "Image 'frame-4'" if ids else "Image 4 (counting from 0)"
+    assert raised[0].startswith(f"{name}: The prediction contains NaN")
 
 
-def test_an_id_given_twice_is_refused_at_once_with_workers(no_children_left):
-    with new_accumulator(num_workers=2) as scores:
-        scores.update(np.ones((3, 3)), np.ones((3, 3), bool), image_id="a")
-        with pytest.raises(MetricInputError, match="given twice"):
-            scores.update(np.ones((3, 3)), np.ones((3, 3), bool), image_id="a")
-        assert scores.result()["num_images"] == 1
-
-
-def test_an_accumulator_with_workers_pickles_and_copies_with_what_is_in_flight(no_children_left):
-    predictions, references = _pairs(6)
-    with new_accumulator("pranet", resize="nearest", num_workers=2) as scores:
-        for pair in zip(predictions, references, strict=True):
-            scores.update(*pair)
-        copied = copy.deepcopy(scores)
-        unpickled = pickle.loads(pickle.dumps(scores))
-        expected = scores.result()
-    assert copied.result() == unpickled.result() == expected
-    assert copied.num_workers == 2  # its own workers start if it is updated again
-    with copied:
-        copied.update(predictions[0], references[0])
-        assert copied.result()["num_images"] == 7
-
-
-def test_ctrl_c_while_waiting_for_the_workers_stops_them(no_children_left, monkeypatch):
-    scores = new_accumulator(num_workers=2)
-    scores.update(np.ones((3, 3)), np.ones((3, 3), bool))
-
-    def interrupted(**_):
-        raise KeyboardInterrupt
-        yield
-
-    monkeypatch.setattr(scores._pool, "take", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        scores.result()
-    assert multiprocessing.active_children() == []
-    with pytest.raises(MetricInputError, match="interrupted.*start a new accumulator"):
-        scores.update(np.ones((3, 3)), np.ones((3, 3), bool))
+def test_an_id_given_twice_is_refused_with_workers_as_without(
+    every_image_worth_a_worker: None,
+) -> None:
+    predictions, references = _pairs(4)
+    raised = []
+    for workers in (1, 2):
+        with pytest.raises(MetricInputError, match="'b' was given twice") as caught:
+            compute_scores(
+                predictions,
+                references,
+                resize="nearest",
+                image_ids=["a", "b", "c", "b"],
+                num_workers=workers,
+            )
+        raised.append(str(caught.value))
+    assert raised[0] == raised[1]
 
 
 class _KillsTheWorker:
@@ -143,76 +126,84 @@ class _KillsTheWorker:
         return (os._exit, (3,))
 
 
-def test_a_worker_that_dies_is_our_error_saying_what_to_do(no_children_left):
-    scores = new_accumulator(num_workers=2)
-    scores.update(_KillsTheWorker(), np.ones((3, 3), bool))
-    with pytest.raises(KvasirSegError, match="worker process .* died.*fewer workers"):
-        scores.close()
+def test_a_worker_that_dies_is_our_error_saying_what_to_do(
+    every_image_worth_a_worker: None,
+) -> None:
+    predictions, references = _pairs(4)
+    predictions[2] = _KillsTheWorker()
+    with pytest.raises(KvasirSegError, match="worker process died.*fewer worker processes"):
+        compute_scores(predictions, references, resize="nearest", num_workers=2)
+    assert multiprocessing.active_children() == []
+
+
+def test_too_few_images_for_the_workers_to_pay_off_are_scored_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool was started")
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    count = 2 * parallel.MIN_IMAGES_PER_WORKER - 1
+    predictions, references = _pairs(count)
+    scores = compute_scores(predictions, references, resize="nearest", num_workers=4)
+    assert scores["num_images"] == count
+    assert parallel.worker_count(4, count + 1) == 2
+    assert parallel.worker_count(4, 100 * parallel.MIN_IMAGES_PER_WORKER) == 4
+    assert parallel.worker_count(4, None) == 4  # an iterator of unknown length
+
+
+def test_the_metrics_start_no_process(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """The accumulator, the torchmetrics metric and the evaluate module measure here."""
+    evaluate = pytest.importorskip("evaluate")
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("torchmetrics")
+    from kvasir_seg.scores.torch import KvasirSegMetric
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool was started")
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    predictions, references = _pairs()
+    expected = compute_scores(predictions, references, resize="bilinear")
+    accumulator = new_accumulator(resize="bilinear")
+    for pair in zip(predictions, references, strict=True):
+        accumulator.update(*pair)
+    assert accumulator.result() == expected
+    module = evaluate.load(evaluate_module_path(), cache_dir=str(tmp_path), resize="bilinear")
+    assert module.compute(predictions=predictions, references=references) == expected
+    metric = KvasirSegMetric()
+    metric.update(
+        torch.from_numpy(np.stack(references) // 255), torch.from_numpy(np.stack(references))
+    )
+    assert metric.compute()["dice"].item() == 1.0
+    for make in (new_accumulator, KvasirSegMetric):
+        with pytest.raises((TypeError, ValueError), match="num_workers"):
+            make(num_workers=2)
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_the_evaluate_module_with_workers_gives_the_floats_of_one(
-    protocol, tmp_path, no_children_left
-):
-    predictions, references = _pairs()
-    expected = compute_scores(predictions, references, protocol=protocol, resize="bilinear")
-    at_load = evaluate.load(
-        MODULE, protocol, cache_dir=str(tmp_path), resize="bilinear", num_workers=2
-    )
-    for start in range(0, len(predictions), 5):  # batches of 5, 5 and 2: one pool for all
-        at_load.add_batch(
-            predictions=predictions[start : start + 5], references=references[start : start + 5]
-        )
-    assert at_load.compute() == expected
-    at_compute = evaluate.load(MODULE, protocol, cache_dir=str(tmp_path), resize="bilinear")
-    assert (
-        at_compute.compute(predictions=predictions, references=references, num_workers=2)
-        == expected
-    )
-    at_load._measurer.close()
-    at_compute._measurer.close()
-
-
-def test_the_evaluate_module_names_a_refused_image_as_without_workers(tmp_path):
-    predictions, references = _pairs(5)
-    references[3] = references[3] // 2  # values 0 and 127: not a binary mask
-    raised = []
-    for workers in (1, 2):
-        metric = evaluate.load(MODULE, cache_dir=str(tmp_path), resize="bilinear")
-        with pytest.raises(MetricInputError) as caught:
-            metric.compute(predictions=predictions, references=references, num_workers=workers)
-        raised.append(str(caught.value))
-        metric._measurer.close()
-    assert raised[0] == raised[1]
-    assert raised[0].startswith("Image 3 of the batch: The reference is not a binary mask")
-
-
-@pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_the_torch_metric_with_workers_gives_the_floats_of_one(protocol, no_children_left):
-    predictions, references = _pairs()
-    targets = torch.from_numpy(np.stack(references))[:, None]
-    maps = torch.from_numpy(np.stack([np.kron(p, np.ones((2, 2), np.uint8)) for p in predictions]))
-    expected = compute_scores(list(maps.numpy()), references, protocol=protocol)
-    metric = KvasirSegMetric(protocol, num_workers=2)
-    for start in range(0, len(predictions), 5):
-        metric.update(maps[start : start + 5, None], targets[start : start + 5])
-    computed = {name: value.item() for name, value in metric.compute().items()}
-    assert computed == expected
-    bad = maps[:3].float() / 255
-    bad[2, 0, 0] = float("nan")
-    with pytest.raises(
-        MetricInputError, match="^Image 2 of the batch: The prediction contains NaN"
-    ):
-        metric.update(bad[:, None], targets[:3])
-    assert len(metric.prediction_columns) == 3  # nothing of the refused batch was kept
-    metric._engine.close()
-
-
-def test_leaving_a_with_block_on_an_error_refuses_what_it_lost(no_children_left):
+def test_an_accumulator_is_plain_state_that_copies_and_pickles_mid_stream(protocol: str) -> None:
     predictions, references = _pairs(6)
-    with pytest.raises(RuntimeError), new_accumulator(num_workers=2) as scores:
-        for pair in zip(predictions, references, strict=True):
-            scores.update(*pair)
-        raise RuntimeError("the caller's own error, images still in flight")
-    with pytest.raises(MetricInputError, match="interrupted.*start a new accumulator"):
-        scores.result()
+    scores = new_accumulator(protocol, resize="nearest")
+    for index, pair in enumerate(zip(predictions[:3], references[:3], strict=True)):
+        scores.update(*pair, image_id=index)
+    copies = [copy.deepcopy(scores), pickle.loads(pickle.dumps(scores)), scores]
+    for accumulator in copies:
+        for index, pair in enumerate(zip(predictions[3:], references[3:], strict=True), 3):
+            # measured elsewhere (e.g. in a worker), added here: the same as update
+            accumulator.add(accumulator.measure(*pair), image_id=index)
+    expected = compute_scores(
+        predictions, references, protocol=protocol, resize="nearest", per_image=True
+    )
+    assert [a.result(per_image=True) for a in copies] == [expected] * 3
+
+
+def test_a_refused_id_or_time_keeps_nothing_of_the_image() -> None:
+    scores = new_accumulator()
+    mask = np.ones((2, 2), bool)
+    scores.update(mask, mask, image_id="a", inference_time=0.1)
+    for keywords in ({"image_id": "b", "inference_time": -1.0}, {"image_id": "a"}):
+        with pytest.raises(MetricInputError):
+            scores.update(mask, mask, **keywords)
+    scores.update(mask, mask, image_id="b", inference_time=0.2)
+    assert list(scores.result(per_image=True)["per_image"]) == ["a", "b"]

@@ -68,8 +68,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers.required = True
     for command in _COMMANDS:
-        add_command(subparsers, command, [common])
+        parser.commands[command.NAME] = add_command(subparsers, command, [common])
     return parser
+
+
+@contextmanager
+def _no_progress_monitor() -> Iterator[None]:
+    """No monitor thread behind the progress bars (tqdm's ``monitor_interval = 0``), so
+    that ``--jobs`` can fork its workers: a fork is safe only from a process that runs no
+    other thread. Put back on exit, so that :func:`main` can be called in-process."""
+    from tqdm import tqdm
+
+    saved, tqdm.monitor_interval = tqdm.monitor_interval, 0
+    try:
+        yield
+    finally:
+        tqdm.monitor_interval = saved
 
 
 @contextmanager
@@ -111,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.progress = not args.quiet
     try:
-        with _logging_to_stderr(args.verbose, args.quiet):
+        with _logging_to_stderr(args.verbose, args.quiet), _no_progress_monitor():
             return args.run(args)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kvasir_seg import __version__
+from kvasir_seg.app.printing import plural
 from kvasir_seg.errors import KvasirSegError
 from kvasir_seg.store import sha256_of
 
@@ -140,7 +141,9 @@ class ExportManifest:
                 path.rmdir()
                 path = path.parent
         self.path.unlink(missing_ok=True)
-        logger.info("removed the %d files of the earlier export in %s", len(paths), self.folder)
+        logger.info(
+            "removed the earlier export's %s in %s", plural(len(paths), "file"), self.folder
+        )
 
     def _unchanged(self, relative: str, path: Path) -> bool:
         entry = self.files[relative]

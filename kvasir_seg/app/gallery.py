@@ -20,8 +20,9 @@ from pathlib import Path
 from PIL import Image
 
 from kvasir_seg.app.grid import Tile
+from kvasir_seg.app.pairing import image_label
 from kvasir_seg.app.reference_sets import ReferenceSet
-from kvasir_seg.app.scoring import ImageScore, ModelScores, image_label
+from kvasir_seg.app.scoring import ImageScore, ModelScores
 
 #: Background of a tile whose set has no images (masks only).
 NO_IMAGE = (96, 96, 96)

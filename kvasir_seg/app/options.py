@@ -12,23 +12,27 @@ from __future__ import annotations
 import argparse
 import textwrap
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn
 
 from kvasir_seg.catalog import DATASETS, DatasetSpec, get_spec
 from kvasir_seg.errors import KvasirSegError
-from kvasir_seg.store import STORE_VARIABLE
+from kvasir_seg.score_settings import DEFAULT_THRESHOLD
+from kvasir_seg.store import STORE_VARIABLE, store_root
 
 PROG = "kvasir-seg"
 
-#: Environment variable naming the archive store, where ``download`` puts the archives and
-#: where every command looks for them when ``--data-dir`` is not given.
-#: That folder when the variable is not set (under ``$XDG_CACHE_HOME`` when that is set).
-DEFAULT_DATA_DIR = "~/.cache/kvasir_seg/archives"
 
-#: Probability above which a predicted pixel is polyp, unless --threshold says otherwise.
-DEFAULT_THRESHOLD = 0.5
+def store_description() -> str:
+    """How ``--help`` names the archive store: the folder it is now, and how to move it.
+
+    Returns:
+        E.g. ``"the archive store, /home/me/.cache/kvasir_seg/archives ($KVASIR_SEG_DATA
+        sets another)"``.
+    """
+    return f"the archive store, {store_root()} (${STORE_VARIABLE} sets another)"
 
 
 def dataset_names() -> str:
@@ -41,7 +45,36 @@ class UsageError(KvasirSegError):
 
 
 class CommandParser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line and exit with status 2."""
+    """An argument parser whose errors are one line and exit with status 2.
+
+    Arguments it does not know are reported by the subcommand they were given to, so that
+    the message points at that command's ``--help`` (argparse reports them from the top).
+    """
+
+    #: The subcommands' parsers, by name (:func:`add_command` fills it).
+    commands: dict[str, argparse.ArgumentParser]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = {}
+
+    def parse_args(  # type: ignore[override]
+        self, args: list[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        """Parse ``args`` as ``argparse`` does; unknown arguments are the subcommand's error.
+
+        Args:
+            args: The command line without the program (``sys.argv[1:]`` by default).
+            namespace: Where to put the values (a new one by default).
+
+        Returns:
+            The parsed values.
+        """
+        parsed, unknown = self.parse_known_args(args, namespace)
+        if unknown:
+            command = self.commands.get(getattr(parsed, "command", None) or "", self)
+            command.error(f"unrecognized arguments: {' '.join(unknown)}")
+        return parsed
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
@@ -127,8 +160,8 @@ def add_archive_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help=(
             "the downloaded zip, the folder holding it, or the folder it extracts to; "
-            "remembered in the archive store for later commands (default: the store, "
-            f"${STORE_VARIABLE} or {DEFAULT_DATA_DIR}; downloaded there when missing)"
+            f"remembered in the archive store for later commands (default: "
+            f"{store_description()}; downloaded there when missing)"
         ),
     )
     add_verify_arguments(parser)
@@ -195,29 +228,74 @@ def add_json_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def require(module: str, extra: str, what: str) -> None:
-    """Raise :class:`UsageError` naming the extra to install when ``module`` is missing."""
+    """Check that ``module`` is installed, else say which extra installs it.
+
+    Args:
+        module: The module to look for (not imported).
+        extra: The extra of kvasir-seg that installs it.
+        what: What needs it, e.g. ``"the report's plots"``.
+
+    Raises:
+        UsageError: ``"matplotlib, needed for the report's plots, is not installed: pip
+            install 'kvasir-seg[report]'."`` when it is missing.
+
+    Example:
+        >>> require("json", "none", "this example")
+    """
     import importlib.util
 
     if importlib.util.find_spec(module) is None:
         raise UsageError(
-            f"{what} needs {module}, which is not installed: pip install 'kvasir-seg[{extra}]'."
+            f"{module}, needed for {what}, is not installed: pip install 'kvasir-seg[{extra}]'."
         )
 
 
-def archive_of(spec: DatasetSpec, args: argparse.Namespace) -> Path:
-    """The archive the command line names: ``--data-dir``, else the archive store, else a
-    download (``--no-verify``, ``--ca-bundle`` and the progress setting apply).
+@dataclass(frozen=True)
+class ArchiveOptions:
+    """Where a dataset's archive is and how to check it: ``--data-dir``, ``--no-verify``,
+    ``--ca-bundle``, and whether progress bars are shown."""
+
+    data_dir: str | None = None
+    verify: bool = True
+    ca_bundle: str | None = None
+    progress: bool = True
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> ArchiveOptions:
+        """The options a command line parsed with :func:`add_archive_arguments` gave.
+
+        Args:
+            args: The parsed command line.
+
+        Returns:
+            The options (``--ca-bundle`` is ``None`` for a command without it).
+        """
+        return cls(args.data_dir, args.verify, getattr(args, "ca_bundle", None), args.progress)
+
+
+def archive_of(spec: DatasetSpec, options: ArchiveOptions) -> Path:
+    """The archive the options name: ``--data-dir``, else the archive store, else a download.
 
     A zip is checked against its pin (``--no-verify`` accepts one that fails it), by the
     one rule of every door (:func:`kvasir_seg.plan.resolve_archive`); a copy read whole
     is remembered by the store, so the next command needs no path.
+
+    Args:
+        spec: The dataset.
+        options: Where its archive is, and how to check it.
+
+    Returns:
+        The path of the archive (a zip or an extracted folder).
+
+    Raises:
+        KvasirSegError: If it is not found and cannot be downloaded, or fails its checks.
     """
     from kvasir_seg.plan import resolve_archive
 
     return resolve_archive(
         spec,
-        args.data_dir,
-        verify=args.verify,
-        progress=args.progress,
-        ca_bundle=getattr(args, "ca_bundle", None),
+        options.data_dir,
+        verify=options.verify,
+        progress=options.progress,
+        ca_bundle=options.ca_bundle,
     ).path

@@ -1,7 +1,9 @@
-"""What the commands print: JSON documents, aligned tables, sizes.
+"""What the commands print: JSON documents, aligned tables, sizes, counted nouns.
 
 >>> human_size(46227172)
 '44.1 MiB (46,227,172 bytes)'
+>>> plural(1, "example"), plural(12, "example")
+('1 example', '12 examples')
 """
 
 from __future__ import annotations
@@ -29,6 +31,24 @@ def human_size(size: int | None) -> str:
     if unit == "bytes":
         return f"{size:,} bytes"
     return f"{value:.1f} {unit} ({size:,} bytes)"
+
+
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """``count`` and ``noun``, the noun in the plural unless there is exactly one.
+
+    Args:
+        count: How many.
+        noun: The noun (or phrase) in the singular.
+        plural_form: Its plural when it is not ``noun + "s"``.
+
+    Returns:
+        E.g. ``"1 set"``, ``"3 sets"``, ``"0 sets"``.
+
+    Example:
+        >>> plural(2, "file or folder", "files or folders")
+        '2 files or folders'
+    """
+    return f"{count} {noun if count == 1 else plural_form or noun + 's'}"
 
 
 def print_table(rows: list[list[str]], header: list[str]) -> None:

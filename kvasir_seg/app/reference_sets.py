@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from kvasir_seg.app.predictions import files_by_id
+from kvasir_seg.app.folders import FolderError, files_by_id, list_folder
+from kvasir_seg.app.printing import plural
 from kvasir_seg.errors import MetricInputError
 from kvasir_seg.image_files import describe_path, opened_image, read_mask_file
 from kvasir_seg.masks import Box
@@ -73,53 +74,68 @@ def read_reference_file(path: Path) -> np.ndarray:
     return read_mask_file(path, describe_path(path), role="reference", error=MetricInputError)
 
 
-def masks_location(folder: Path) -> Path | None:
-    """Where a set's mask files are: ``folder/masks/`` if it exists, else ``folder`` itself
-    when it holds image files directly; ``None`` when it is neither.
+@dataclass(frozen=True)
+class SetMasks:
+    """Where a set's mask files are, and the files by id (from one listing)."""
+
+    folder: Path
+    files: dict[str, Path]
+
+
+def set_masks(folder: Path, kind: str = "reference mask") -> SetMasks | None:
+    """A set's mask files: in ``folder/masks/`` if it exists, else directly in ``folder``.
+
+    Args:
+        folder: The set's folder.
+        kind: What the files are, for messages (a folder of predictions mirrors a set).
+
+    Returns:
+        The folder of the masks and its files (none in an empty ``masks/``); ``None`` when
+        ``folder`` has no ``masks/`` and holds no mask file.
+
+    Raises:
+        FolderError: As :func:`~kvasir_seg.app.folders.list_folder` raises it.
     """
     inner = folder / MASKS_FOLDER
     if inner.is_dir():
-        return inner
-    return folder if files_by_id(folder, "reference mask") else None
-
-
-def _subfolders(folder: Path) -> list[Path]:
-    with os.scandir(folder) as entries:  # their types come with the listing: no stat each
-        names = sorted(e.name for e in entries if e.is_dir() and not e.name.startswith("."))
-    return [folder / name for name in names]
+        return SetMasks(inner, files_by_id(inner, kind))
+    files = files_by_id(folder, kind)
+    return SetMasks(folder, files) if files else None
 
 
 def reference_sets(directory: str | os.PathLike[str]) -> list[ReferenceSet]:
     """The sets of ground truth in ``directory`` (see the module doc for the layouts)."""
     folder = Path(directory).expanduser()
     if not folder.is_dir():
-        raise MetricInputError(
+        raise FolderError(
             f"{describe_path(folder)} is not a folder; --references takes a folder of masks, "
             "a set with a masks/ folder, or a folder of such sets."
         )
-    direct = files_by_id(folder, "reference mask")
-    own = folder / MASKS_FOLDER if (folder / MASKS_FOLDER).is_dir() else None
+    listing = list_folder(folder, "reference mask")
+    direct = listing.files
+    own = folder / MASKS_FOLDER if MASKS_FOLDER in listing.folders else None
     children = {
-        child.name: location
-        for child in _subfolders(folder)
-        if child.name not in (MASKS_FOLDER, IMAGES_FOLDER)
-        and (location := masks_location(child)) is not None
+        name: masks
+        for name in listing.folders
+        if name not in (MASKS_FOLDER, IMAGES_FOLDER)
+        and (masks := set_masks(folder / name)) is not None
     }
-    single = f"{len(direct)} mask files" if direct else f"{MASKS_FOLDER}/" if own else ""
+    single = plural(len(direct), "mask file") if direct else f"{MASKS_FOLDER}/" if own else ""
     if single and children:
         names = ", ".join(list(children)[:5]) + (", ..." if len(children) > 5 else "")
-        raise MetricInputError(
+        raise FolderError(
             f"{describe_path(folder)} could be one set or a folder of sets: it holds {single} "
-            f"(one set) and {len(children)} folder(s) of masks ({names}). Point --references "
-            "at one set, or move the set's masks into a folder of their own next to the others."
+            f"(one set) and {plural(len(children), 'folder')} of masks ({names}). Point "
+            "--references at one set, or move the set's masks into a folder of their own next "
+            "to the others."
         )
     if single:
-        masks = own or folder
+        masks = set_masks(folder) if own else SetMasks(folder, direct)
         # `--references TestDataset/Kvasir/masks` is the set Kvasir, with its images beside.
         home = folder.parent if own is None and folder.name == MASKS_FOLDER else folder
         return [_folder_set(home.name or describe_path(home), masks, home, subfolder=None)]
     if not children:
-        raise MetricInputError(
+        raise FolderError(
             f"{describe_path(folder)} holds no masks: expected mask files (<id>.png/.jpg), a "
             f"{MASKS_FOLDER}/ folder, or folders of sets that hold either."
         )
@@ -128,17 +144,18 @@ def reference_sets(directory: str | os.PathLike[str]) -> list[ReferenceSet]:
     ]
 
 
-def _folder_set(name: str, masks: Path, home: Path, *, subfolder: str | None) -> ReferenceSet:
-    files = files_by_id(masks, "reference mask")
+def _folder_set(name: str, masks: SetMasks, home: Path, *, subfolder: str | None) -> ReferenceSet:
+    files = masks.files
     if not files:
-        raise MetricInputError(
-            f"{describe_path(masks)} holds no mask files; expected files named <id>.png/.jpg."
+        raise FolderError(
+            f"{describe_path(masks.folder)} holds no mask files; expected files named "
+            "<id>.png/.jpg."
         )
 
     def read_mask(image_id: str) -> np.ndarray:
         return read_reference_file(files[image_id])
 
-    images_folder = home / IMAGES_FOLDER if masks != home else None
+    images_folder = home / IMAGES_FOLDER if masks.folder != home else None
 
     @cache
     def images() -> dict[str, Path]:

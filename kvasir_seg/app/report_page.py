@@ -28,11 +28,10 @@ from PIL import Image
 from kvasir_seg.app.reference_sets import ReferenceSet
 from kvasir_seg.app.score_tables import ScoreTable, per_image_values, score_table
 from kvasir_seg.app.scoring import ImageScore, ModelScores, worst_first
+from kvasir_seg.score_settings import PROTOCOLS
 
 #: Background of the tables' header row (a test looks for it in a screenshot).
 TABLE_HEADER = "#1f3a5f"
-#: The protocols a report shows, in order.
-PROTOCOLS = ("default", "pranet")
 
 _STYLE = f"""
 body {{ font-family: sans-serif; margin: 24px; color: #1a1a1a; background: #ffffff; }}
@@ -116,7 +115,8 @@ def build_report(
     resize: str,
     worst: int = 8,
 ) -> str:
-    """The whole page. ``scores`` holds both protocols (:data:`PROTOCOLS`) per set."""
+    """The whole page. ``scores`` holds every protocol
+    (:data:`~kvasir_seg.score_settings.PROTOCOLS`) per set."""
     from kvasir_seg.app.plots import dice_histogram, threshold_curves
     from kvasir_seg.scores.pranet import THRESHOLDS
 

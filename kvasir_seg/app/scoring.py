@@ -1,15 +1,19 @@
-"""Pair folders of predictions with sets of ground truth, check them, and score them set by set.
+"""Score folders of predictions against the ground truth, set by set and over all images.
 
-What ``evaluate``, ``compare`` and ``report`` share. Each model (a folder of predictions
-that mirrors the references, :mod:`kvasir_seg.app.reference_sets`) gets one accumulator per
-set and protocol, and one per protocol over all images; every image is measured once and
-its statistics folded into both. Nothing is scored until every prediction is accounted
-for: missing and extra ones, and (without ``resize``) ones whose size differs from their
-ground truth, are all listed in one :class:`PredictionMismatch`.
+What ``evaluate``, ``compare``, ``report`` and ``show`` share. Each model (a folder of
+predictions that mirrors the references, :mod:`kvasir_seg.app.pairing`) gets one
+accumulator per set and protocol, and one per protocol over all images; every image is
+measured once and its statistics added to both. Nothing is scored until every prediction
+is accounted for: missing and extra ones, and (without ``resize``) ones whose size differs
+from their ground truth, are all listed in one
+:class:`~kvasir_seg.app.pairing.PredictionMismatch`. With ``num_workers`` > 1 the files are
+read and measured in worker processes (:mod:`kvasir_seg.scores.parallel`).
 
+    >>> from kvasir_seg.app.predictions import PredictionFolder
     >>> from kvasir_seg.app.reference_sets import reference_sets
     >>> sets = reference_sets("TestDataset/")  # doctest: +SKIP
-    >>> scores = score_models(sets, {"": Path("results/")}, ["default"])  # doctest: +SKIP
+    >>> folder = PredictionFolder.open("results/")  # doctest: +SKIP
+    >>> scores = score_models(sets, {"": folder}, ScoringOptions(("default",)))  # doctest: +SKIP
     >>> scores[""].overall["default"].result()["dice"]  # doctest: +SKIP
     0.87
 """
@@ -17,6 +21,7 @@ ground truth, are all listed in one :class:`PredictionMismatch`.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -24,20 +29,18 @@ from pathlib import Path
 
 import numpy as np
 
-from kvasir_seg.app.ground_truth import WORKER_MODULES
-from kvasir_seg.app.predictions import (
+from kvasir_seg.app.pairing import (
+    PredictionMismatch,
     PredictionProblems,
-    compare_ids,
-    files_by_id,
-    find_predictions,
-    prediction_size,
-    read_prediction,
+    image_label,
+    pair_predictions,
 )
-from kvasir_seg.app.reference_sets import ReferenceSet, masks_location, read_reference_file
+from kvasir_seg.app.predictions import PredictionFolder, prediction_size, read_prediction
+from kvasir_seg.app.reference_sets import ReferenceSet, read_reference_file
+from kvasir_seg.app.score_options import ScoringOptions
 from kvasir_seg.errors import MetricInputError
-from kvasir_seg.image_files import describe_path
 from kvasir_seg.scores import ScoreAccumulator, new_accumulator
-from kvasir_seg.scores.parallel import ordered_map
+from kvasir_seg.scores.parallel import ordered_map, worker_count
 
 logger = logging.getLogger(__name__)
 
@@ -100,122 +103,46 @@ def worst_first(scores: ModelScores) -> list[ImageScore]:
     return sorted(found, key=lambda item: (item.dice, item.set_name, item.image_id))
 
 
-class PredictionMismatch(MetricInputError):
-    """Predictions that do not match the ground truth; :meth:`lines` lists them all."""
-
-    def __init__(self, problems: dict[str, PredictionProblems]) -> None:
-        self.problems = {model: found for model, found in problems.items() if found}
-        super().__init__(
-            "; ".join(
-                f"{model + ': ' if model else ''}{found.summary()}"
-                for model, found in self.problems.items()
-            )
-        )
-
-    def __reduce__(self) -> tuple:
-        # Pickled (e.g. from a worker process) by what it was made of, not its message.
-        return type(self), (self.problems,)
-
-    def lines(self, *, limit: int = 20) -> list[str]:
-        """Every problem, at most ``limit`` ids per kind and model."""
-        report = []
-        for model, found in self.problems.items():
-            report += [f"{model}: {line}" if model else line for line in found.lines(limit=limit)]
-        return report
-
-
-def image_label(set_name: str, image_id: str, several: bool) -> str:
-    """How messages, captions and JSON name an image: ``<set>/<id>`` among several sets."""
-    return f"{set_name}/{image_id}" if several else image_id
-
-
-def _set_predictions(
-    reference_set: ReferenceSet, folder: Path, problems: PredictionProblems
-) -> dict[str, Path]:
-    """The prediction files of one set in a folder of predictions that mirrors the references."""
-    if reference_set.subfolder is None:
-        return find_predictions(folder)
-    home = folder / reference_set.subfolder
-    location = masks_location(home) if home.is_dir() else None
-    if location is None:
-        problems.notes.append(
-            f"no predictions for the set {reference_set.name}: expected files in "
-            f"{describe_path(home)}/ (predictions mirror the references: <set>/<id>.png)"
-        )
-        return {}
-    return files_by_id(location)
-
-
-def _extra_folders(sets: Sequence[ReferenceSet], folder: Path) -> list[str]:
-    """Folders of predictions (or files) in ``folder`` that no reference set mirrors."""
-    known = {s.subfolder for s in sets}
-    extra = [f"{path.name}/" for path in sorted(folder.iterdir()) if path.is_dir()]
-    extra = [name for name in extra if name[:-1] not in known and not name.startswith(".")]
-    extra = [name for name in extra if masks_location(folder / name[:-1]) is not None]
-    return extra + sorted(files_by_id(folder))
-
-
-def pair_predictions(
-    sets: Sequence[ReferenceSet], folder: Path, problems: PredictionProblems
-) -> tuple[dict[str, dict[str, Path]], list[str], list[str]]:
-    """(files per set and id, missing labels, extra labels) of one folder of predictions."""
-    several = len(sets) > 1
-    files: dict[str, dict[str, Path]] = {}
-    missing: list[str] = []
-    extra: list[str] = []
-    for reference_set in sets:
-        found = _set_predictions(reference_set, folder, problems)
-        absent, unknown = compare_ids(reference_set.ids, found)
-        missing += [image_label(reference_set.name, i, several) for i in absent]
-        extra += [image_label(reference_set.name, i, several) for i in unknown]
-        files[reference_set.name] = {i: found[i] for i in reference_set.ids if i in found}
-    if any(s.subfolder is not None for s in sets):
-        outside = _extra_folders(sets, folder)
-        if outside:
-            problems.notes.append(
-                f"{describe_path(folder)} holds {len(outside)} file(s) or folder(s) that no set "
-                f"of the references mirrors (e.g. {outside[0]})"
-            )
-        extra += outside
-    return files, missing, extra
-
-
 def score_models(
     sets: Sequence[ReferenceSet],
-    models: dict[str, Path],
-    protocols: Sequence[str],
-    *,
-    threshold: float = 0.5,
-    resize: str = "none",
-    allow_missing: bool = False,
-    allow_extra: bool = False,
-    progress: bool = False,
-    jobs: int = 1,
+    models: dict[str, PredictionFolder],
+    options: ScoringOptions,
 ) -> dict[str, ModelScores]:
     """Score every model's folder of predictions against ``sets`` under each protocol.
 
-    ``models`` maps a label (``""`` for one model, ``"A"``/``"B"`` to compare) to its
-    folder. Raises :class:`PredictionMismatch` listing every missing, extra or (with
-    ``resize="none"``) wrongly sized prediction, unless ``allow_missing`` /
-    ``allow_extra`` say to score what matches.
+    Args:
+        sets: The ground truth's sets.
+        models: Each model's folder, by label (``""`` for one model, ``"A"``/``"B"`` to
+            compare).
+        options: How to score. ``num_workers`` > 1 decodes, resizes and measures the
+            images in up to that many worker processes (fewer for a few images,
+            :func:`~kvasir_seg.scores.parallel.worker_count`) and adds them here in input
+            order: the same scores as one process.
 
-    ``jobs`` > 1 decodes, resizes and measures the images in that many worker processes
-    (:func:`kvasir_seg.scores.parallel.ordered_map`) and folds them here in input order:
-    the same scores as ``jobs=1``, which starts no process.
+    Returns:
+        Each model's :class:`ModelScores`, by label.
+
+    Raises:
+        PredictionMismatch: Listing every missing, extra or (with ``resize="none"``)
+            wrongly sized prediction, unless ``allow_missing`` / ``allow_extra`` say to
+            score what matches.
+        MetricInputError: If a file cannot be read or measured (naming it), or no image
+            has a prediction.
+        FolderError: If a folder of predictions cannot be used.
     """
     several = len(sets) > 1
     problems, scores = {}, {}
     for model, folder in models.items():
         problems[model] = PredictionProblems(size_hint=RESIZE_HINT)
-        files, missing, extra = pair_predictions(sets, folder, problems[model])
-        problems[model].missing = [] if allow_missing else missing
-        problems[model].extra = [] if allow_extra else extra
+        pairing = pair_predictions(sets, folder, problems[model])
+        problems[model].missing = [] if options.allow_missing else pairing.missing
+        problems[model].extra = [] if options.allow_extra else pairing.extra
         scores[model] = ModelScores(
-            sets={s.name: _accumulators(protocols, threshold, resize) for s in sets},
-            overall=_accumulators(protocols, threshold, resize),
-            files=files,
-            missing=missing,
-            extra=extra,
+            sets={s.name: _accumulators(options) for s in sets},
+            overall=_accumulators(options),
+            files=pairing.files,
+            missing=pairing.missing,
+            extra=pairing.extra,
         )
     total = sum(1 for _ in _pairs(sets, scores))
     models_order = list(scores)
@@ -230,18 +157,16 @@ def score_models(
                 measure=not any(problems.values()),  # else only sizes: one run lists them all
             )
 
+    # Called before the progress bar: the workers start (fork) while no other thread runs.
     measured = ordered_map(
-        _measure_image,
+        _ImageMeasurer(list(_accumulators(options).values())),
         tasks(),
-        jobs=jobs,
-        initializer=_start_measuring,
-        initargs=(tuple(protocols), threshold, resize),
+        num_workers=worker_count(options.num_workers, total),
         chunk=IMAGES_PER_TASK,
         ahead=TASKS_AHEAD,
-        preload=WORKER_MODULES,
     )
     with closing(measured):  # an error or Ctrl-C here stops the workers at once
-        pairs = _progress(zip(_pairs(sets, scores), measured, strict=True), total, progress)
+        pairs = _progress(zip(_pairs(sets, scores), measured, strict=True), total, options.progress)
         for (reference_set, image_id), (reference_size, results) in pairs:
             for model, result in zip(models_order, results, strict=True):
                 if result is None:
@@ -261,7 +186,42 @@ def score_models(
     if any(problems.values()):
         raise PredictionMismatch(problems)
     for model, model_scores in scores.items():
-        _drop_empty_sets(model, model_scores, protocols[0])
+        _drop_empty_sets(model, model_scores, options.protocols[0])
+    return scores
+
+
+def score_or_explain(
+    sets: Sequence[ReferenceSet], models: dict[str, PredictionFolder], options: ScoringOptions
+) -> dict[str, ModelScores]:
+    """:func:`score_models`, with every mismatch listed on stderr and a warning for the
+    images left out (``--allow-missing``): what the commands print.
+
+    Args:
+        sets: As :func:`score_models` takes them.
+        models: As :func:`score_models` takes them.
+        options: As :func:`score_models` takes them.
+
+    Returns:
+        What :func:`score_models` returns.
+
+    Raises:
+        PredictionMismatch: After its lines are printed on stderr.
+    """
+    try:
+        scores = score_models(sets, models, options)
+    except PredictionMismatch as mismatch:
+        for line in mismatch.lines():
+            print(line, file=sys.stderr)
+        raise
+    total = sum(len(reference_set.ids) for reference_set in sets)
+    for model, found in scores.items():
+        if found.missing:
+            logger.warning(
+                "%sno prediction for %d of the %d images: left out of the scores (--allow-missing)",
+                f"{model}: " if model else "",
+                len(found.missing),
+                total,
+            )
     return scores
 
 
@@ -282,44 +242,44 @@ class _ImageTask:
     measure: bool = True
 
 
-#: The accumulators whose ``measure`` a worker runs (set by :func:`_start_measuring`).
-_measurers: list[ScoreAccumulator] = []
+@dataclass(frozen=True)
+class _ImageMeasurer:
+    """What a worker (or this process) runs on each :class:`_ImageTask`: the empty
+    accumulators whose ``measure`` it calls, one per protocol."""
 
+    measurers: list[ScoreAccumulator]
 
-def _start_measuring(protocols: tuple[str, ...], threshold: float, resize: str) -> None:
-    _measurers[:] = _accumulators(protocols, threshold, resize).values()
-
-
-def _measure_image(task: _ImageTask) -> tuple[tuple[int, int], list]:
-    """(reference (width, height), per model: None, a :class:`_WrongSize`, or the
-    statistics of each protocol, empty when only sizes are checked)."""
-    reference = task.reference
-    if isinstance(reference, Path):
-        reference = read_reference_file(reference)
-    height, width = reference.shape
-    resize = _measurers[0].resize
-    results: list = []
-    for path in task.predictions:
-        if path is None:
-            results.append(None)
-            continue
-        if resize == "none":
-            size = prediction_size(path)
-            if size != (width, height):
-                results.append(_WrongSize(size))
+    def __call__(self, task: _ImageTask) -> tuple[tuple[int, int], list]:
+        """(reference (width, height), per model: None, a :class:`_WrongSize`, or the
+        statistics of each protocol, empty when only sizes are checked)."""
+        reference = task.reference
+        if isinstance(reference, Path):
+            reference = read_reference_file(reference)
+        height, width = reference.shape
+        resize = self.measurers[0].resize
+        results: list = []
+        for path in task.predictions:
+            if path is None:
+                results.append(None)
                 continue
-        if not task.measure:
-            results.append([])
-            continue
-        prediction = read_prediction(path)
-        results.append([measurer.measure(prediction, reference) for measurer in _measurers])
-    return (width, height), results
+            if resize == "none":
+                size = prediction_size(path)
+                if size != (width, height):
+                    results.append(_WrongSize(size))
+                    continue
+            if not task.measure:
+                results.append([])
+                continue
+            prediction = read_prediction(path)
+            results.append([measurer.measure(prediction, reference) for measurer in self.measurers])
+        return (width, height), results
 
 
-def _accumulators(
-    protocols: Sequence[str], threshold: float, resize: str
-) -> dict[str, ScoreAccumulator]:
-    return {protocol: new_accumulator(protocol, threshold, resize) for protocol in protocols}
+def _accumulators(options: ScoringOptions) -> dict[str, ScoreAccumulator]:
+    return {
+        protocol: new_accumulator(protocol, options.threshold, options.resize)
+        for protocol in options.protocols
+    }
 
 
 def _pairs(

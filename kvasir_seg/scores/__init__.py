@@ -28,15 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from kvasir_seg.errors import MetricInputError
+from kvasir_seg.score_settings import DEFAULT_THRESHOLD, PROTOCOLS, RESIZE_METHODS, check_protocol
 from kvasir_seg.scores.accumulator import ScoreAccumulator
 from kvasir_seg.scores.confusion import ConfusionCounts, DefaultAccumulator
-from kvasir_seg.scores.parallel import available_cores
+from kvasir_seg.scores.parallel import available_cores, update_all, worker_count
 from kvasir_seg.scores.pranet import PraNetAccumulator, PraNetImageStatistics
-from kvasir_seg.scores.resize import RESIZE_METHODS
 from kvasir_seg.scores.timing import fps, time_inference, timed_predictions
-
-#: The protocols ``compute_scores`` and ``new_accumulator`` know.
-PROTOCOLS = ("default", "pranet")
 
 __all__ = [
     "PROTOCOLS",
@@ -61,37 +58,40 @@ logger = logging.getLogger(__name__)
 
 
 def new_accumulator(
-    protocol: str = "default",
-    threshold: float = 0.5,
-    resize: str = "none",
-    *,
-    num_workers: int = 1,
+    protocol: str = "default", threshold: float = DEFAULT_THRESHOLD, resize: str = "none"
 ) -> ScoreAccumulator:
-    """An empty accumulator for ``protocol`` (``threshold`` is the default protocol's).
+    """An empty accumulator of one protocol's scores.
 
-    ``resize`` is the Pillow filter (``"nearest"``, ``"bilinear"``, ``"bicubic"``) that
-    brings a prediction to its reference's size first; ``"none"`` refuses a size mismatch
-    (:mod:`kvasir_seg.scores.resize`). ``num_workers`` > 1 measures the images in that
-    many processes (``available_cores()`` uses them all), started at the first update and
-    stopped by ``close()`` or at the end of a ``with`` block; the scores are the floats of
-    one process.
+    Args:
+        protocol: ``"default"`` (:class:`DefaultAccumulator`) or ``"pranet"``
+            (:class:`PraNetAccumulator`).
+        threshold: The default protocol's: a probability above it is polyp. The PraNet
+            protocol scores 256 thresholds; another value is logged as ignored.
+        resize: The Pillow filter (``"nearest"``, ``"bilinear"``, ``"bicubic"``) that
+            brings a prediction to its reference's size first; ``"none"`` refuses a size
+            mismatch (:mod:`kvasir_seg.scores.resize`).
 
-    >>> new_accumulator("pranet", resize="bilinear").resize
-    'bilinear'
-    >>> with new_accumulator(num_workers=2) as scores:  # doctest: +SKIP
-    ...     for prediction, reference in pairs:
-    ...         scores.update(prediction, reference)
-    ...     result = scores.result()
+    Returns:
+        The accumulator: ``update`` it with each image, then read its ``result()``.
+
+    Raises:
+        MetricInputError: If the protocol is unknown, the threshold not in [0, 1] or the
+            resize filter unknown.
+
+    Example:
+        >>> import numpy as np
+        >>> scores = new_accumulator("pranet", resize="bilinear")
+        >>> scores.update(np.ones((2, 2)), np.ones((4, 4), bool))
+        >>> scores.result()["s_measure"]
+        1.0
     """
-    if protocol == "default":
-        return DefaultAccumulator(threshold=threshold, resize=resize, num_workers=num_workers)
-    if protocol == "pranet":
-        if threshold != 0.5:
-            logger.warning(
-                "threshold=%s is ignored: the PraNet protocol scores 256 thresholds.", threshold
-            )
-        return PraNetAccumulator(resize=resize, num_workers=num_workers)
-    raise MetricInputError(f"Unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}.")
+    if check_protocol(protocol) == "default":
+        return DefaultAccumulator(threshold=threshold, resize=resize)
+    if threshold != DEFAULT_THRESHOLD:
+        logger.warning(
+            "threshold=%s is ignored: the PraNet protocol scores 256 thresholds.", threshold
+        )
+    return PraNetAccumulator(resize=resize)
 
 
 def _length(values: Any) -> int | None:
@@ -131,7 +131,7 @@ def compute_scores(
     references: Iterable[Any],
     *,
     protocol: str = "default",
-    threshold: float = 0.5,
+    threshold: float = DEFAULT_THRESHOLD,
     resize: str = "none",
     image_ids: Iterable[Hashable] | None = None,
     inference_times: Iterable[float] | None = None,
@@ -140,16 +140,34 @@ def compute_scores(
 ) -> dict[str, Any]:
     """Score predictions against references in one call (a loop over an accumulator).
 
-    ``predictions`` and ``references`` are lists (or any iterables, consumed lazily) of
-    masks as :mod:`kvasir_seg.scores.inputs` describes. ``image_ids`` key the
-    ``per_image`` output; ``inference_times`` (seconds per image) add ``fps``. ``resize``
-    (``"nearest"``, ``"bilinear"``, ``"bicubic"``) resizes each prediction to its
-    reference's size first, as :mod:`kvasir_seg.scores.resize` describes.
-    ``num_workers`` > 1 measures the images in that many processes (the masks are sent to
-    them, a few per worker at a time) and folds them in input order: the same floats as
-    one process; 1, the default, starts no process (``available_cores()`` uses them all).
-    An image that cannot be measured raises :class:`MetricInputError` naming it.
+    Args:
+        predictions: The predicted masks, one per image (a list, or any iterable, read
+            lazily), as :mod:`kvasir_seg.scores.inputs` describes them.
+        references: Their ground-truth masks, as many.
+        protocol: ``"default"`` or ``"pranet"`` (:func:`new_accumulator`).
+        threshold: The default protocol's threshold.
+        resize: ``"nearest"``, ``"bilinear"`` or ``"bicubic"`` resizes each prediction to
+            its reference's size first (:mod:`kvasir_seg.scores.resize`); ``"none"``
+            refuses a size mismatch.
+        image_ids: One id per image; they key the ``per_image`` output.
+        inference_times: Seconds per image; they add ``fps``.
+        per_image: Also return each image's scores under ``"per_image"``.
+        num_workers: Processes that measure the images (the masks are sent to them, a few
+            per worker at a time); the scores are the floats of one process. 1, the
+            default, starts none, and so do fewer than 32 images
+            (:func:`kvasir_seg.scores.parallel.worker_count`); ``available_cores()`` is
+            how many this process may use.
 
+    Returns:
+        The protocol's scores (see :class:`DefaultAccumulator`, :class:`PraNetAccumulator`),
+        ``num_images``, and ``fps`` / ``per_image`` when asked for.
+
+    Raises:
+        MetricInputError: If an argument is refused, the lists are empty or of unequal
+            lengths, or an image cannot be measured (the message names it).
+        KvasirSegError: If a worker process died.
+
+    Example:
         >>> import numpy as np
         >>> masks = [np.eye(4, dtype=bool), np.ones((3, 5), np.uint8)]
         >>> compute_scores(masks, masks)["iou"]
@@ -163,42 +181,35 @@ def compute_scores(
         image_ids=image_ids,
         inference_times=inference_times,
     )
+    accumulator = new_accumulator(protocol, threshold, resize)
+    workers = worker_count(num_workers, _length(predictions))
     extras = {"image_id": image_ids, "inference_time": inference_times}
     given = {name: values for name, values in extras.items() if values is not None}
-    rows = _strict_rows(predictions, references, *given.values())
-    with new_accumulator(protocol, threshold, resize, num_workers=num_workers) as accumulator:
-        for prediction, reference, *values in rows:
-            accumulator.update(prediction, reference, **dict(zip(given, values, strict=True)))
-        logger.debug("Scored %d images with the %s protocol.", len(accumulator), protocol)
-        if not len(accumulator):
-            raise MetricInputError("No predictions and references were given: the lists are empty.")
-        return accumulator.result(per_image=per_image)
+    rows = (
+        (prediction, reference, dict(zip(given, values, strict=True)))
+        for prediction, reference, *values in _strict_rows(predictions, references, *given.values())
+    )
+    update_all(accumulator, rows, num_workers=workers)
+    logger.debug("Scored %d images with the %s protocol.", len(accumulator), protocol)
+    if not len(accumulator):
+        raise MetricInputError("No predictions and references were given: the lists are empty.")
+    return accumulator.result(per_image=per_image)
 
 
 def evaluate_module_path() -> str:
     """Path of the ``evaluate`` metric script, ready for ``evaluate.load(...)``.
 
-    An installed wheel carries the module inside the package (``kvasir_seg/evaluate_module/``);
-    a source checkout has it at ``metrics/kvasir_seg/``. The script's own path is returned
+    The module is ``kvasir_seg/evaluate_module/kvasir_seg.py`` (with its card, ``README.md``)
+    in a checkout, an editable install and a wheel alike. The script's own path is returned
     rather than its folder because ``evaluate.load`` on a folder looks for a script named
-    after the folder, which the wheel's ``evaluate_module/`` is not; and a ``str`` because
+    after the folder, which ``evaluate_module/`` is not; and a ``str`` because
     ``evaluate.load`` does not take ``pathlib.Path``.
 
-    >>> evaluate_module_path().endswith("kvasir_seg.py")
-    True
+    Returns:
+        The script's absolute path.
+
+    Example:
+        >>> evaluate_module_path().endswith("evaluate_module/kvasir_seg.py")
+        True
     """
-    return str(_locate_script(Path(__file__).resolve().parent.parent))
-
-
-def _locate_script(package: Path) -> Path:
-    """The script inside the installed ``package`` folder, else in the checkout around it."""
-    installed = package / "evaluate_module" / _SCRIPT
-    if installed.is_file():
-        return installed
-    checkout = package.parent / "metrics" / "kvasir_seg" / _SCRIPT
-    if checkout.is_file():
-        return checkout
-    raise FileNotFoundError(
-        f"The evaluate module was found neither at {installed} (installed package) nor at "
-        f"{checkout} (source checkout); reinstall kvasir-seg."
-    )
+    return str(Path(__file__).resolve().parent.parent / "evaluate_module" / _SCRIPT)

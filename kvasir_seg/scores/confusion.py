@@ -34,9 +34,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from kvasir_seg.score_settings import DEFAULT_THRESHOLD, check_threshold
 from kvasir_seg.scores import kernel
 from kvasir_seg.scores.accumulator import Rows, ScoreAccumulator
-from kvasir_seg.scores.inputs import binarize_prediction, check_threshold, coerce_pair
+from kvasir_seg.scores.inputs import binarize_prediction, coerce_pair
 
 #: Score names of the default protocol, in output order.
 SCORE_NAMES = ("dice", "iou", "precision", "recall", "specificity", "accuracy", "f2")
@@ -89,7 +90,7 @@ def mean_in_order(values: np.ndarray) -> float:
     """The mean of per-image scores, summed one image after the other in image order.
 
     Not numpy's pairwise ``mean``: a metric that streams batches (the Keras metrics) adds
-    in this order too, so every door gives the same float, not one a few ulps apart.
+    in this order too, so every way of scoring gives the same float, not one a few ulps apart.
 
         >>> mean_in_order(np.array([0.1, 0.2, 0.3]))
         0.20000000000000004
@@ -109,31 +110,59 @@ def two_class_mean_iou(pooled: np.ndarray) -> float:
 class DefaultAccumulator(ScoreAccumulator[ConfusionCounts]):
     """Streaming scores of the default protocol (see the module doc for conventions).
 
-    ``threshold`` applies to probabilities (floats, 8-bit maps); binary predictions are
-    used as they are. ``resize`` (:mod:`kvasir_seg.scores.resize`) is applied first to a
-    prediction whose size differs from its reference's. ``num_workers``: processes that
-    measure the images (:class:`~kvasir_seg.scores.accumulator.ScoreAccumulator`).
+    Args:
+        threshold: A probability (float, or 8-bit map read as value / 255) above it is
+            polyp; binary predictions are used as they are.
+        resize: The Pillow filter applied first to a prediction whose size differs from
+            its reference's (:mod:`kvasir_seg.scores.resize`); ``"none"`` refuses it.
+
+    Raises:
+        MetricInputError: If ``threshold`` is not in [0, 1] or ``resize`` is unknown.
+
+    Example:
+        >>> scores = DefaultAccumulator(threshold=0.3)
+        >>> scores.update(np.array([[0.4, 0.2]]), np.array([[1, 0]], np.uint8))
+        >>> scores.result()["iou"]
+        1.0
     """
 
     protocol = "default"
 
-    def __init__(self, threshold: float = 0.5, resize: str = "none", num_workers: int = 1) -> None:
-        super().__init__(resize, num_workers)
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD, resize: str = "none") -> None:
+        super().__init__(resize)
         self.threshold = check_threshold(threshold)
         self._counts = Rows(4, np.int64)
 
-    def settings(self) -> dict[str, Any]:
-        return {"threshold": self.threshold, "resize": self.resize}
-
     def measure(self, prediction: Any, reference: Any) -> ConfusionCounts:
-        """The confusion counts of one pair, after every input check."""
+        """The confusion counts of one pair, after every input check.
+
+        Args:
+            prediction: The predicted mask (:mod:`kvasir_seg.scores.inputs`).
+            reference: Its binary ground-truth mask.
+
+        Returns:
+            The image's counts; the accumulator's state is not changed.
+
+        Raises:
+            MetricInputError: If a mask is refused (values, shape, size mismatch).
+
+        Example:
+            >>> DefaultAccumulator().measure(np.array([[0.9, 0.1]]), np.array([[1, 1]]))
+            ConfusionCounts(tp=1, fp=0, fn=1, tn=0)
+        """
         prediction, reference = coerce_pair(prediction, reference, self.resize)
         return confusion_counts(binarize_prediction(prediction, self.threshold), reference)
 
     def add_columns(
         self, prediction: Sequence[float], reference: Sequence[int], **kwargs: Any
     ) -> None:
-        """Fold a record from :meth:`ConfusionCounts.to_columns` (same keywords as ``add``)."""
+        """Keep a record from :meth:`ConfusionCounts.to_columns` (e.g. read back from storage).
+
+        Args:
+            prediction: The record's prediction side.
+            reference: Its reference side.
+            **kwargs: ``image_id`` and ``inference_time``, as :meth:`add` takes them.
+        """
         self.add(ConfusionCounts.from_columns(prediction, reference), **kwargs)
 
     def _fold(self, statistics: ConfusionCounts) -> None:

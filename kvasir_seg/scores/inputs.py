@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import numpy as np
@@ -116,19 +116,6 @@ def check_same_shape(prediction: np.ndarray, reference: np.ndarray) -> None:
         )
 
 
-def check_threshold(threshold: float) -> float:
-    """``threshold`` as a float in [0, 1], or :class:`MetricInputError`."""
-    try:
-        value = float(threshold)
-    except (TypeError, ValueError):
-        raise MetricInputError(
-            f"threshold must be a number in [0, 1], got {threshold!r}."
-        ) from None
-    if not 0.0 <= value <= 1.0:
-        raise MetricInputError(f"threshold must be in [0, 1], got {threshold!r}.")
-    return value
-
-
 def _sample_values(array: np.ndarray, limit: int = 8) -> str:
     values = np.unique(array)
     shown = ", ".join(f"{v:g}" for v in values[:limit].tolist())
@@ -159,18 +146,44 @@ def reference_problem(array: np.ndarray) -> str:
     )
 
 
-def about_image(error: MetricInputError, which: str) -> MetricInputError:
-    """``error`` prefixed with the image it is about (``which``: "Image 3 of the batch")."""
-    return MetricInputError(f"{which}: {error}")
-
-
 @contextmanager
-def image_of_batch(index: int) -> Iterator[None]:
-    """Prefix the errors raised inside the block with the image's place in its batch."""
+def naming_image(which: str) -> Iterator[None]:
+    """Prefix the :class:`MetricInputError` raised inside the block with the image it is about.
+
+    Args:
+        which: How the message names the image, e.g. ``"Image 'frame-3'"``.
+
+    Raises:
+        MetricInputError: The one raised in the block, its message prefixed with ``which``.
+
+    Example:
+        >>> with naming_image("Image 'a'"):  # doctest: +ELLIPSIS
+        ...     coerce_pair(np.full((2, 2), np.nan), np.zeros((2, 2), bool))
+        Traceback (most recent call last):
+        kvasir_seg.errors.MetricInputError: Image 'a': The prediction contains NaN or ...
+    """
     try:
         yield
     except MetricInputError as error:
-        raise about_image(error, f"Image {index} of the batch") from None
+        raise MetricInputError(f"{which}: {error}") from None
+
+
+def image_of_batch(index: int) -> AbstractContextManager[None]:
+    """:func:`naming_image` with the image's place in its batch: ``"Image 3 of the batch"``.
+
+    Args:
+        index: The image's place in its batch, counting from 0.
+
+    Returns:
+        The context manager.
+
+    Example:
+        >>> with image_of_batch(3):  # doctest: +ELLIPSIS
+        ...     as_reference(np.array([[0, 3], [250, 255]]))
+        Traceback (most recent call last):
+        kvasir_seg.errors.MetricInputError: Image 3 of the batch: The reference is not a binary ...
+    """
+    return naming_image(f"Image {index} of the batch")
 
 
 def as_reference(value: Any) -> np.ndarray:

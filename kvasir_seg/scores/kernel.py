@@ -1,6 +1,6 @@
 """The default protocol's one kernel: how a prediction and a reference become four counts.
 
-Every door of the default protocol goes through these functions, so no two can count
+Every way of scoring the default protocol goes through these functions, so no two count
 differently: the engine (:mod:`~kvasir_seg.scores.inputs`,
 :mod:`~kvasir_seg.scores.confusion`; hence ``compute_scores``, the ``evaluate`` module and
 the torchmetrics metric) calls them with ``numpy`` on one image, the Keras metrics

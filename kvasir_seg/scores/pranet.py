@@ -174,30 +174,60 @@ class PraNetAccumulator(ScoreAccumulator[PraNetImageStatistics]):
     """Streaming scores of the PraNet protocol (see the module doc for conventions).
 
     Keeps the running sums of the three 256-threshold curves and seven numbers per image.
-    ``resize`` (:mod:`kvasir_seg.scores.resize`) is applied first to a prediction whose
-    size differs from its reference's, before the map is read as 8 bits. ``num_workers``:
-    processes that measure the images (:class:`~kvasir_seg.scores.accumulator.ScoreAccumulator`).
+
+    Args:
+        resize: The Pillow filter applied first to a prediction whose size differs from
+            its reference's, before the map is read as 8 bits
+            (:mod:`kvasir_seg.scores.resize`); ``"none"`` refuses a size mismatch.
+
+    Raises:
+        MetricInputError: If ``resize`` is unknown.
+
+    Example:
+        >>> scores = PraNetAccumulator(resize="nearest")
+        >>> scores.update(np.ones((2, 2)), np.ones((4, 4), bool))
+        >>> scores.result()["mae"]
+        0.0
     """
 
     protocol = "pranet"
 
-    def __init__(self, resize: str = "none", num_workers: int = 1) -> None:
-        super().__init__(resize, num_workers)
+    def __init__(self, resize: str = "none") -> None:
+        super().__init__(resize)
         self._curve_sums = {name: np.zeros(256) for name in CURVE_NAMES}
         self._rows = Rows(len(PER_IMAGE_NAMES), np.float64)
 
-    def settings(self) -> dict[str, Any]:
-        return {"resize": self.resize}
-
     def measure(self, prediction: Any, reference: Any) -> PraNetImageStatistics:
-        """The statistics of one pair, after every input check."""
+        """The statistics of one pair, after every input check.
+
+        Args:
+            prediction: The predicted map (:mod:`kvasir_seg.scores.inputs`).
+            reference: Its binary ground-truth mask.
+
+        Returns:
+            The image's histograms and scores; the accumulator's state is not changed.
+
+        Raises:
+            MetricInputError: If a mask is refused (values, shape, size mismatch).
+
+        Example:
+            >>> PraNetAccumulator().measure(np.ones((2, 2)), np.ones((2, 2), bool)).mae
+            0.0
+        """
         prediction, reference = coerce_pair(prediction, reference, self.resize)
         return pranet_image_statistics(prediction_to_uint8(prediction), reference)
 
     def add_columns(
         self, prediction: Sequence[float], reference: Sequence[int], **kwargs: Any
     ) -> None:
-        """Fold a record from :meth:`PraNetImageStatistics.to_columns` (keywords as ``add``)."""
+        """Keep a record from :meth:`PraNetImageStatistics.to_columns` (e.g. read back from
+        storage).
+
+        Args:
+            prediction: The record's prediction side.
+            reference: Its reference side.
+            **kwargs: ``image_id`` and ``inference_time``, as :meth:`add` takes them.
+        """
         self.add(PraNetImageStatistics.from_columns(prediction, reference), **kwargs)
 
     def _fold(self, statistics: PraNetImageStatistics) -> None:

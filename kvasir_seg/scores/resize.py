@@ -32,31 +32,13 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from kvasir_seg.errors import MetricInputError
-
-#: The ``resize`` values the engine, the evaluate module and the CLI accept.
-RESIZE_METHODS = ("none", "nearest", "bilinear", "bicubic")
+from kvasir_seg.score_settings import check_resize
 
 _FILTERS = {
     "nearest": Image.Resampling.NEAREST,
     "bilinear": Image.Resampling.BILINEAR,
     "bicubic": Image.Resampling.BICUBIC,
 }
-
-
-def check_resize(resize: str) -> str:
-    """``resize`` as one of :data:`RESIZE_METHODS`, or :class:`MetricInputError`.
-
-    >>> check_resize("Bilinear")
-    'bilinear'
-    """
-    name = resize.strip().lower() if isinstance(resize, str) else resize
-    if name not in RESIZE_METHODS:
-        raise MetricInputError(
-            f"resize must be one of {', '.join(RESIZE_METHODS)}, got {resize!r}: the Pillow "
-            "filter applied to a prediction whose size differs from its reference's."
-        )
-    return name
 
 
 def resize_prediction(prediction: np.ndarray, shape: tuple[int, int], resize: str) -> np.ndarray:

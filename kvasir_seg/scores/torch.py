@@ -12,6 +12,18 @@ values), as 0-d tensors:
     >>> float(metric.compute()["dice"])
     1.0
 
+With ``resize`` the predictions may be at the network's size and the references at their
+own, as ``evaluate --resize`` scores them (each image's prediction resized to its
+reference's size by Pillow, then scored): a validation loop at 352 x 352 reports the
+papers' numbers at the references' sizes. The references of a batch may then be a list of
+masks of different sizes:
+
+    >>> metric = KvasirSegMetric(resize="bilinear")
+    >>> masks = [torch.ones(5, 7, dtype=torch.bool), torch.zeros(6, 4, dtype=torch.bool)]
+    >>> metric.update(torch.stack([torch.ones(8, 8), torch.zeros(8, 8)]), masks)
+    >>> float(metric.compute()["dice"])  # (1 + 0) / 2: an empty pair scores 0
+    0.5
+
 How it works, and why:
 
 - State: per image, the record the core accumulator defines
@@ -31,7 +43,9 @@ How it works, and why:
   costs a transfer a device route avoids; the numbers are the engine's either way.
 - Inputs are read as the engine reads them (:mod:`kvasir_seg.scores.inputs`): logits,
   NaN or out-of-range values are refused, references must be binary; the error is the
-  engine's, prefixed with the image's place in the batch.
+  engine's, prefixed with the image's place in the batch. ``resize`` is the engine's too
+  (:mod:`kvasir_seg.scores.resize`), so the numbers equal ``compute_scores(...,
+  resize=...)`` and ``kvasir-seg evaluate --resize``.
 
 This module imports PyTorch and torchmetrics (``pip install "kvasir-seg[torch]"``); the
 rest of :mod:`kvasir_seg.scores` does not.
@@ -39,6 +53,7 @@ rest of :mod:`kvasir_seg.scores` does not.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -47,9 +62,10 @@ from torchmetrics import Metric
 from torchmetrics.utilities.data import dim_zero_cat
 
 from kvasir_seg.errors import MetricInputError
+from kvasir_seg.score_settings import DEFAULT_THRESHOLD, check_threshold
 from kvasir_seg.scores import new_accumulator
 from kvasir_seg.scores.accumulator import ScoreAccumulator
-from kvasir_seg.scores.inputs import check_same_shape, check_threshold
+from kvasir_seg.scores.inputs import check_same_shape
 
 __all__ = ["KvasirSegMetric", "as_mask_batch"]
 
@@ -60,15 +76,32 @@ _STATES = ("prediction_columns", "reference_columns")
 class KvasirSegMetric(Metric):
     """The default or PraNet protocol of :mod:`kvasir_seg.scores` as a ``torchmetrics.Metric``.
 
-    ``update(preds, target)`` takes a batch: tensors (or numpy arrays, or lists of
-    equal-size masks such as PIL images) shaped N x 1 x H x W, N x H x W or N x H x W x 1.
-    ``preds`` are probabilities in [0, 1] (run logits through ``torch.sigmoid`` first),
-    binary masks or 8-bit maps; ``target`` binary masks (bool, 0/1 or 0/255). ``threshold``
-    is the default protocol's (``prediction > threshold``). ``num_workers`` > 1 measures
-    each batch's images in that many CPU processes (the same numbers as one; worth it for
-    large batches of full-size masks). Other keyword arguments go to
-    ``torchmetrics.Metric`` (e.g. ``dist_sync_on_step``).
+    As input to ``update`` (and ``forward``) the metric takes a batch:
 
+    - ``preds``: a tensor (or numpy array, or list of equal-size masks such as PIL images)
+      shaped N x 1 x H x W, N x H x W or N x H x W x 1: probabilities in [0, 1] (run
+      logits through ``torch.sigmoid`` first), binary masks or 8-bit maps;
+    - ``target``: the binary reference masks (bool, 0/1 or 0/255), shaped as ``preds``;
+      with ``resize``, also a list of N masks of any sizes (H x W, 1 x H x W or H x W x 1).
+
+    ``compute`` returns what :func:`kvasir_seg.scores.compute_scores` returns on the same
+    masks (same names, equal values), as 0-d tensors.
+
+    Args:
+        protocol: ``"default"`` or ``"pranet"`` (the benchmark tables).
+        threshold: The default protocol's: ``prediction > threshold`` is polyp.
+        resize: ``"nearest"``, ``"bilinear"`` or ``"bicubic"``: each prediction is resized
+            to its reference's size with Pillow's filter before it is scored, as
+            ``compute_scores(..., resize=...)`` and ``kvasir-seg evaluate --resize`` do;
+            ``"none"`` (the default) refuses a size mismatch.
+        kwargs: Passed to ``torchmetrics.Metric`` (e.g. ``dist_sync_on_step``).
+
+    Raises:
+        MetricInputError: If the protocol, threshold or resize filter is refused (at
+            construction), or a batch is (at ``update``: the engine's message, prefixed
+            with the image's place in the batch).
+
+    Example:
         >>> metric = KvasirSegMetric(protocol="pranet")
         >>> target = torch.zeros(1, 16, 16, dtype=torch.bool); target[0, 4:12, 4:12] = True
         >>> metric.update(target.float(), target)
@@ -83,33 +116,51 @@ class KvasirSegMetric(Metric):
     def __init__(
         self,
         protocol: str = "default",
-        threshold: float = 0.5,
-        *,
-        num_workers: int = 1,
+        threshold: float = DEFAULT_THRESHOLD,
+        resize: str = "none",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         #: Measures images on the host (its own state stays empty); checks the arguments.
-        #: With ``num_workers`` > 1, in that many processes (started at the first update,
-        #: kept for the next ones): a batch's images are measured side by side.
-        self._engine = new_accumulator(protocol, threshold, num_workers=num_workers)
+        self._engine = new_accumulator(protocol, threshold, resize)
         self.protocol = protocol
         self.threshold = check_threshold(threshold)
+        self.resize = self._engine.resize
         for name in _STATES:
             self.add_state(name, default=[], dist_reduce_fx="cat")
 
     def update(self, preds: Any, target: Any) -> None:
-        """Measure a batch of predictions against their reference masks."""
-        predictions = as_mask_batch(preds, "prediction")
-        references = as_mask_batch(target, "reference")
-        if predictions.shape != references.shape:
-            _raise_shape_mismatch(predictions, references)
+        """Measure a batch of predictions against their reference masks.
+
+        Args:
+            preds: The batch's predictions (see the class docstring).
+            target: Their reference masks.
+
+        Raises:
+            MetricInputError: If the batch is refused; nothing of it is kept.
+        """
+        if self.resize == "none":
+            predictions = _host(as_mask_batch(preds, "prediction"))
+            references = _host(as_mask_batch(target, "reference"))
+            if predictions.shape != references.shape:
+                _raise_shape_mismatch(predictions, references)
+        else:  # the sizes may differ: image by image, as the engine resizes them
+            predictions, references = _images(preds, "prediction"), _images(target, "reference")
+            if len(predictions) != len(references):
+                _raise_shape_mismatch(predictions, references)
         columns = _engine_columns(self._engine, predictions, references)
         for name, values in zip(_STATES, columns, strict=True):
             getattr(self, name).append(values.to(self.device))
 
     def compute(self) -> dict[str, torch.Tensor]:
-        """The engine's result over every image seen (in all processes, once synced)."""
+        """The engine's result over every image seen (in all processes, once synced).
+
+        Returns:
+            ``{score: 0-d tensor}``, as :func:`kvasir_seg.scores.compute_scores` names them.
+
+        Raises:
+            MetricInputError: If no image was seen.
+        """
         accumulator = new_accumulator(self.protocol)
         rows = (_state_rows(getattr(self, name)) for name in _STATES)
         for prediction, reference in zip(*rows, strict=True):
@@ -161,7 +212,17 @@ def _tensor(value: Any) -> torch.Tensor:
     return torch.tensor(np.asarray(value))
 
 
-def _raise_shape_mismatch(predictions: torch.Tensor, references: torch.Tensor) -> None:
+def _images(value: Any, role: str) -> Sequence[Any]:
+    """A batch as a sequence of single masks, each of its own size: a list's items as they
+    are (tensors on the host), or the images of a batch tensor or array."""
+    if isinstance(value, list | tuple):
+        if not value:
+            raise MetricInputError(f"The {role} batch is empty: give at least one mask.")
+        return [_host(item) if isinstance(item, torch.Tensor) else item for item in value]
+    return _host(as_mask_batch(value, role))
+
+
+def _raise_shape_mismatch(predictions: Sequence[Any], references: Sequence[Any]) -> None:
     if len(predictions) != len(references):
         raise MetricInputError(
             f"The batch has {len(predictions)} predictions and {len(references)} references; "
@@ -181,10 +242,10 @@ def _host(masks: torch.Tensor) -> np.ndarray:
 
 
 def _engine_columns(
-    engine: ScoreAccumulator, predictions: torch.Tensor, references: torch.Tensor
+    engine: ScoreAccumulator, predictions: Sequence[Any], references: Sequence[Any]
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Each image measured by the core engine: its (float64, int64) ``to_columns`` records."""
-    statistics = engine.measure_batch(_host(predictions), _host(references))
+    statistics = engine.measure_batch(predictions, references)
     records = [image.to_columns() for image in statistics]
     prediction_side, reference_side = zip(*records, strict=True)
     return (

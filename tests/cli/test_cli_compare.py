@@ -89,7 +89,7 @@ def test_ids_must_match_in_both_folders(test_dataset, tmp_path: Path, kvasir_seg
     (b / "ETIS" / "etis_00.png").unlink()
     failed = kvasir_seg_cli("compare", a, b, "--references", test_dataset.root, ok=False)
     failed.assert_user_error("B: predictions do not match the ground truth: 1 missing")
-    assert "B: 1 missing prediction(s):\nB:   ETIS/etis_00" in failed.stderr
+    assert "B: 1 missing prediction:\nB:   ETIS/etis_00" in failed.stderr
     assert "A:" not in failed.stderr
 
 

@@ -139,8 +139,8 @@ def test_missing_extra_and_wrongly_sized_predictions_stop_the_scoring(
     failed.assert_user_error("1 missing", "1 extra", "1 of the wrong size", "--allow-missing")
     assert failed.returncode == 2 and failed.stdout == ""
     listing = failed.stderr
-    assert f"1 missing prediction(s):\n  {third}" in listing
-    assert f"1 extra prediction(s):\n  {extra_id}" in listing
+    assert f"1 missing prediction:\n  {third}" in listing
+    assert f"1 extra prediction:\n  {extra_id}" in listing
     assert f"  {second}: {width + 1}x{height}, the ground truth is {width}x{height}" in listing
 
     write_masks(folder, {second: truth[second]})

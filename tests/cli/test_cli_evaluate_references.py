@@ -244,11 +244,11 @@ def test_ambiguous_folders_and_mismatched_ids_are_refused_with_what_was_found(
     stray = root / "stray.png"
     Image.new("L", (8, 8)).save(stray)
     message = refused(root, predictions)
-    assert "could be one set or a folder of sets" in message and "3 folder(s) of masks" in message
+    assert "could be one set or a folder of sets" in message and "3 folders of masks" in message
     stray.unlink()
     # A masks/ folder next to folders of sets.
     (root / "masks").mkdir()
-    assert "holds masks/ (one set) and 3 folder(s)" in refused(root, predictions)
+    assert "holds masks/ (one set) and 3 folders" in refused(root, predictions)
     (root / "masks").rmdir()
     # Nothing that looks like masks.
     empty = tmp_path / "empty"

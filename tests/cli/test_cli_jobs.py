@@ -10,6 +10,12 @@ from PIL import Image
 from kvasir_seg.scores import parallel
 
 
+@pytest.fixture(autouse=True)
+def every_image_worth_a_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers even for the few images of the test sets (unless a test says otherwise)."""
+    monkeypatch.setattr(parallel, "MIN_IMAGES_PER_WORKER", 1)
+
+
 @pytest.mark.parametrize("protocol", ["default", "pranet"])
 def test_two_jobs_give_the_scores_of_one(
     test_dataset, tmp_path: Path, kvasir_seg_cli, protocol: str
@@ -89,29 +95,45 @@ def test_ctrl_c_with_two_jobs_prints_one_line_and_stops_the_workers(
     assert multiprocessing.active_children() == []
 
 
-def test_the_fork_server_starts_before_anything_is_read_with_two_jobs_only(
+def test_two_jobs_on_too_few_images_start_no_pool(
     test_dataset, tmp_path: Path, kvasir_seg_cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kvasir_seg import workers
-    from kvasir_seg.app import ground_truth
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool was started")
 
-    started = []
-    monkeypatch.setattr(workers, "start_server", started.append)
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(parallel, "MIN_IMAGES_PER_WORKER", 1000)
     predictions = test_dataset.write_predictions(tmp_path / "results", size=None)
-    args = ["evaluate --references", test_dataset.root, "--predictions", predictions, "-q"]
-    kvasir_seg_cli(*args, "--jobs 1")
-    assert started == []
-    kvasir_seg_cli(*args, "--jobs 2")
-    assert started == [ground_truth.WORKER_MODULES]
+    kvasir_seg_cli(
+        "evaluate --references", test_dataset.root, "--predictions", predictions, "--jobs 2 -q"
+    )
 
 
-def test_the_modules_the_fork_server_imports_exist() -> None:
-    import importlib
+def test_the_workers_are_forked_while_the_command_runs_no_other_thread(
+    test_dataset, tmp_path: Path, python_beside_cli
+) -> None:
+    """A fresh command with its progress bars on (tqdm's monitor thread off): the workers
+    are forked, the cheapest start, where that is safe (Linux)."""
+    import sys
 
-    from kvasir_seg.app import ground_truth
-
-    for name in ground_truth.WORKER_MODULES:
-        importlib.import_module(name)  # the server skips a module it cannot import
+    predictions = test_dataset.write_predictions(tmp_path / "results", size=None)
+    argv = ["evaluate", "--references", str(test_dataset.root)]
+    argv += ["--predictions", str(predictions), "--jobs", "2"]
+    code = f"""
+import threading
+from kvasir_seg.app.cli import main
+from kvasir_seg.scores import parallel
+parallel.MIN_IMAGES_PER_WORKER = 1
+real, seen = parallel.worker_context, []
+def context():
+    seen.append((threading.active_count(), real().get_start_method()))
+    return real()
+parallel.worker_context = context
+assert main({argv!r}) == 0
+print(seen)
+"""
+    printed = python_beside_cli(code).stdout.strip().splitlines()[-1]
+    assert printed == str([(1, "fork" if sys.platform.startswith("linux") else "forkserver")])
 
 
 @pytest.mark.parametrize("processes", ["0", "-1", "two"])

@@ -174,7 +174,9 @@ def test_without_matplotlib_the_command_names_the_extra(
     )
     assert status == 2
     error = capsys.readouterr().err.strip()
-    assert error.startswith("kvasir-seg: error: the report's plots needs matplotlib")
+    assert error.startswith(
+        "kvasir-seg: error: matplotlib, needed for the report's plots, is not installed"
+    )
     assert "pip install 'kvasir-seg[report]'" in error
     assert not (tmp_path / "r.html").exists()
 

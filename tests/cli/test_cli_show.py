@@ -104,7 +104,7 @@ def test_predictions_are_drawn_worst_dice_first_in_three_colours(
         capsule_zip,
         "--allow-missing --json",
     )
-    assert "4 of 10 images have no prediction" in result.stderr  # ids[6:] are left out
+    assert "no prediction for 4 of the 10 images" in result.stderr  # ids[6:] are left out
     report = result.json()
     assert report["ids"][:2] == [ids[2], ids[4]]
     dice = [report["dice"][image_id] for image_id in report["ids"]]

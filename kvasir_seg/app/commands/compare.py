@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kvasir_seg.app import ground_truth
+from kvasir_seg.app import score_arguments
+from kvasir_seg.app.ground_truth import opened_ground_truth
 from kvasir_seg.app.options import add_json_argument
 from kvasir_seg.app.printing import print_json
+from kvasir_seg.app.score_options import read_score_options
 
 #: The per-image scores compared (both protocols have them per image).
 COMPARED = ("dice", "iou")
@@ -39,21 +41,19 @@ EXAMPLES = [
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("a_dir", metavar="A_DIR", help="model A's folder of predictions")
     parser.add_argument("b_dir", metavar="B_DIR", help="model B's folder of predictions")
-    ground_truth.add_ground_truth_arguments(parser)
-    ground_truth.add_scoring_arguments(parser)
+    score_arguments.add_ground_truth_arguments(parser)
+    score_arguments.add_scoring_arguments(parser)
     add_json_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    ground_truth.start_workers(args)  # its imports overlap ours
-    from kvasir_seg.app.scoring import ALL_IMAGES
+    options = read_score_options(args, protocols=(args.protocol,), predictions=("a_dir", "b_dir"))
+    from kvasir_seg.app.scoring import ALL_IMAGES, score_or_explain
     from kvasir_seg.scores.statistics import BootstrapSettings
 
-    threshold = ground_truth.scoring_threshold(args)
-    folders = ground_truth.prediction_folders(args, args.a_dir, args.b_dir)
-    models = {"A": folders[args.a_dir], "B": folders[args.b_dir]}
-    with ground_truth.opened_ground_truth(args) as truth:
-        scores = ground_truth.score_or_explain(truth, models, [args.protocol], args, threshold)
+    models = {"A": options.predictions["a_dir"], "B": options.predictions["b_dir"]}
+    with opened_ground_truth(options.ground_truth) as truth:
+        scores = score_or_explain(truth.sets, models, options.scoring)
     settings = BootstrapSettings()
     a, b = scores["A"], scores["B"]
     pairs = {name: (a.sets[name], b.sets[name]) for name in a.sets}
@@ -70,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
                 "a": args.a_dir,
                 "b": args.b_dir,
                 "protocol": args.protocol,
-                "threshold": threshold if args.protocol == "default" else None,
-                "resize": args.resize,
+                "threshold": options.scoring.threshold if args.protocol == "default" else None,
+                "resize": options.scoring.resize,
                 "alpha": ALPHA,
                 "sets": rows,
                 "bootstrap": settings.to_dict(),

@@ -9,17 +9,17 @@ from pathlib import Path
 from typing import Any
 
 from kvasir_seg.app.options import (
-    DEFAULT_DATA_DIR,
     add_dataset_arguments,
     add_flag,
     add_json_argument,
     add_verify_arguments,
     specs_from_names,
+    store_description,
 )
 from kvasir_seg.app.printing import human_size, print_json, print_table
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import ChecksumError, KvasirSegError
-from kvasir_seg.store import STORE_VARIABLE, default_store
+from kvasir_seg.store import default_store
 
 NAME = "download"
 SUMMARY = "fetch the official archives (verified, resumable), unless the store holds them"
@@ -45,8 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--to",
         metavar="DIR",
-        help=f"folder for the zips (default: the archive store, ${STORE_VARIABLE} or "
-        f"{DEFAULT_DATA_DIR})",
+        help=f"folder for the zips (default: {store_description()})",
     )
     add_verify_arguments(parser)
     add_flag(parser, "--force", "download again even when a verified file is in place")

@@ -14,9 +14,11 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from kvasir_seg.app import ground_truth
+from kvasir_seg.app import score_arguments
+from kvasir_seg.app.ground_truth import GroundTruth, opened_ground_truth
 from kvasir_seg.app.options import UsageError, add_json_argument
-from kvasir_seg.app.printing import print_json, print_table
+from kvasir_seg.app.printing import plural, print_json, print_table
+from kvasir_seg.app.score_options import ScoreOptions, read_score_options
 
 #: ``--format`` values: the aligned text table, the papers' formats, and JSON.
 FORMATS = ("table", "markdown", "latex", "csv", "json")
@@ -50,9 +52,9 @@ EXAMPLES = [
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    ground_truth.add_ground_truth_arguments(parser)
-    ground_truth.add_predictions_argument(parser)
-    ground_truth.add_scoring_arguments(parser)
+    score_arguments.add_ground_truth_arguments(parser)
+    score_arguments.add_predictions_argument(parser)
+    score_arguments.add_scoring_arguments(parser)
     parser.add_argument(
         "--format",
         choices=FORMATS,
@@ -62,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--per-image", metavar="FILE.csv", help="also write one row of scores per image"
     )
-    ground_truth.add_allow_arguments(parser)
+    score_arguments.add_allow_arguments(parser)
     add_json_argument(parser)
 
 
@@ -74,23 +76,15 @@ def output_format(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    ground_truth.start_workers(args)  # its imports overlap ours
+    table_format = output_format(args)
+    options = read_score_options(args, protocols=(args.protocol,))
     from kvasir_seg.app.score_tables import score_table
+    from kvasir_seg.app.scoring import score_or_explain
     from kvasir_seg.scores.statistics import BootstrapSettings
 
-    threshold = ground_truth.scoring_threshold(args)
-    table_format = output_format(args)
-    folder = ground_truth.prediction_folders(args, args.predictions)[args.predictions]
-    with ground_truth.opened_ground_truth(args) as truth:
-        scores = ground_truth.score_or_explain(
-            truth,
-            {"": folder},
-            [args.protocol],
-            args,
-            threshold,
-            allow_missing=args.allow_missing,
-            allow_extra=args.allow_extra,
-        )[""]
+    with opened_ground_truth(options.ground_truth) as truth:
+        folder = options.predictions["predictions"]
+        scores = score_or_explain(truth.sets, {"": folder}, options.scoring)[""]
     settings = BootstrapSettings()
     by_set = {name: found[args.protocol] for name, found in scores.sets.items()}
     # The intervals are printed in JSON and in the listing of one set's scores only.
@@ -99,18 +93,18 @@ def run(args: argparse.Namespace) -> int:
     if args.per_image:
         _write_csv(Path(args.per_image).expanduser(), by_set)
     if table_format == "json":
-        print_json(_document(truth, args, threshold, scores, table, settings))
+        print_json(_document(truth, args, options, scores, table, settings))
     elif table_format == "table":
-        _print_text(truth, args, threshold, table)
+        _print_text(truth, args, options, table)
     else:
         print(table.render(table_format))
     return 0
 
 
 def _document(
-    truth: ground_truth.GroundTruth,
+    truth: GroundTruth,
     args: argparse.Namespace,
-    threshold: float,
+    options: ScoreOptions,
     scores: Any,
     table: Any,
     settings: Any,
@@ -120,8 +114,8 @@ def _document(
         **truth.source,
         "predictions": args.predictions,
         "protocol": args.protocol,
-        "threshold": threshold if args.protocol == "default" else None,
-        "resize": args.resize,
+        "threshold": options.scoring.threshold if args.protocol == "default" else None,
+        "resize": options.scoring.resize,
         "num_images": overall.num_images,
         "missing": scores.missing,
         "extra": scores.extra,
@@ -146,10 +140,10 @@ def _write_csv(path: Path, by_set: dict[str, Any]) -> None:
 
 
 def _print_text(
-    truth: ground_truth.GroundTruth, args: argparse.Namespace, threshold: float, table: Any
+    truth: GroundTruth, args: argparse.Namespace, options: ScoreOptions, table: Any
 ) -> None:
     how = (
-        f"protocol default, prediction > {threshold:g}"
+        f"protocol default, prediction > {options.scoring.threshold:g}"
         if args.protocol == "default"
         else "protocol pranet (256 thresholds)"
     )
@@ -157,7 +151,7 @@ def _print_text(
         how += f", predictions resized ({args.resize})"
     count = table.overall.num_images
     sets = f" in {len(table.sets)} sets" if len(table.sets) > 1 else ""
-    print(f"{truth.title}: {count} images{sets}, {how}")
+    print(f"{truth.title}: {plural(count, 'image')}{sets}, {how}")
     if len(table.sets) > 1:
         print(table.render("table"))
         print("mean ± std over images; all scores, intervals: --format json")

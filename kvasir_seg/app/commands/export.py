@@ -9,6 +9,7 @@ import sys
 
 from kvasir_seg.app.export_folder import CARD_NAME, CROISSANT_NAME, MANIFEST_NAME
 from kvasir_seg.app.options import (
+    ArchiveOptions,
     add_archive_arguments,
     add_config_argument,
     add_flag,
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         import datasets
 
         datasets.disable_progress_bars()
-    archive = archive_of(spec, args)
+    archive = archive_of(spec, ArchiveOptions.from_args(args))
     with contextlib.redirect_stdout(sys.stderr):  # stdout holds the report only
         result = export_dataset(
             spec.name,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kvasir_seg.app.options import (
+    ArchiveOptions,
     UsageError,
     add_archive_arguments,
     add_config_argument,
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         _quiet_progress(backends)
     results = []
     for spec in specs:
-        archive = archive_of(spec, args)
+        archive = archive_of(spec, ArchiveOptions.from_args(args))
         configs = [spec.config(args.config)] if args.config else list(spec.configs)
         for config, backend in itertools.product(configs, backends):
             cache_dir = _cache_dir(args.cache_dir, backend, len(backends) > 1)

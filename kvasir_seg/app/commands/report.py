@@ -10,9 +10,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kvasir_seg.app import ground_truth
+from kvasir_seg.app import score_arguments
+from kvasir_seg.app.ground_truth import opened_ground_truth
 from kvasir_seg.app.options import UsageError, add_json_argument
-from kvasir_seg.app.printing import print_json
+from kvasir_seg.app.printing import plural, print_json
+from kvasir_seg.app.score_options import read_score_options
+from kvasir_seg.score_settings import PROTOCOLS
 
 DEFAULT_WORST = 8
 
@@ -34,9 +37,9 @@ EXAMPLES = [
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    ground_truth.add_ground_truth_arguments(parser)
-    ground_truth.add_predictions_argument(parser)
-    ground_truth.add_scoring_arguments(parser, protocol=False)
+    score_arguments.add_ground_truth_arguments(parser)
+    score_arguments.add_predictions_argument(parser)
+    score_arguments.add_scoring_arguments(parser, protocol=False)
     parser.add_argument(
         "--worst",
         type=int,
@@ -49,25 +52,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    ground_truth.start_workers(args)  # its imports overlap ours
     from kvasir_seg.app.plots import require_matplotlib
-    from kvasir_seg.app.report_page import PROTOCOLS, build_report
 
     require_matplotlib()
     if args.worst < 1:
         raise UsageError(f"--worst must be at least 1, got {args.worst}.")
-    threshold = ground_truth.scoring_threshold(args)
-    folder = ground_truth.prediction_folders(args, args.predictions)[args.predictions]
+    options = read_score_options(args, protocols=PROTOCOLS)
+    from kvasir_seg.app.report_page import build_report
+    from kvasir_seg.app.scoring import score_or_explain
+
+    threshold = options.scoring.threshold
     out = Path(args.out).expanduser()
-    with ground_truth.opened_ground_truth(args) as truth:
-        scores = ground_truth.score_or_explain(truth, {"": folder}, PROTOCOLS, args, threshold)[""]
+    with opened_ground_truth(options.ground_truth) as truth:
+        folder = options.predictions["predictions"]
+        scores = score_or_explain(truth.sets, {"": folder}, options.scoring)[""]
         count = len(scores.overall["default"])
         facts = [
             ("ground truth", truth.title),
             ("predictions", args.predictions),
-            ("images", f"{count} in {len(scores.sets)} set(s)"),
+            ("images", f"{count} in {plural(len(scores.sets), 'set')}"),
             ("default protocol", f"prediction > {threshold:g}"),
-            ("resize", args.resize),
+            ("resize", options.scoring.resize),
         ]
         page = build_report(
             f"kvasir-seg report: {args.predictions}",
@@ -75,12 +80,12 @@ def run(args: argparse.Namespace) -> int:
             truth.sets,
             scores,
             threshold=threshold,
-            resize=args.resize,
+            resize=options.scoring.resize,
             worst=args.worst,
         )
     out.write_text(page, encoding="utf-8")
     if args.json:
         print_json({"out": str(out), "bytes": len(page.encode()), "num_images": count})
     else:
-        print(f"wrote {out} ({len(page.encode()) / 1024:.0f} KiB, {count} images)")
+        print(f"wrote {out} ({len(page.encode()) / 1024:.0f} KiB, {plural(count, 'image')})")
     return 0

@@ -14,9 +14,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kvasir_seg.app import ground_truth
+from kvasir_seg.app import score_arguments
+from kvasir_seg.app.ground_truth import GroundTruth, opened_ground_truth
 from kvasir_seg.app.options import UsageError, add_json_argument
-from kvasir_seg.app.printing import print_json
+from kvasir_seg.app.printing import plural, print_json
+from kvasir_seg.app.score_options import ScoreOptions, read_score_options
 
 if TYPE_CHECKING:
     from kvasir_seg.app.grid import Tile
@@ -29,7 +31,8 @@ DEFAULT_COUNT = 8
 NAME = "show"
 SUMMARY = "draw a grid of examples (mask outline, boxes; predictions: TP/FP/FN)"
 DESCRIPTION = (
-    "Write a PNG grid of examples of a dataset's split (NAME) or of --references DIR (as "
+    "Write a PNG grid of examples of a dataset's split (NAME, or --dataset NAME as evaluate "
+    "takes it; the split defaults to the config's last) or of --references DIR (as "
     "evaluate takes it): each image scaled into a square tile with the ground-truth mask "
     "outlined in cyan and the boxes in yellow; the masks of a set without images are drawn "
     "on grey. With --predictions, the images are scored as evaluate scores them (missing, "
@@ -40,7 +43,7 @@ DESCRIPTION = (
 )
 EXAMPLES = [
     "show kvasir_seg -n 12 --out examples.png",
-    "show kvasir_seg --config pranet --split test --predictions preds/ --out worst.png",
+    "show --dataset kvasir_seg --config pranet --split test --predictions preds/ --out worst.png",
     "show --references TestDataset/ --predictions results/PraNet/ --resize bilinear "
     "--out worst.png",
     "show kvasir_capsule_seg --ids 131368cc17e44240_28955 --out frame.png",
@@ -48,7 +51,7 @@ EXAMPLES = [
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    ground_truth.add_dataset_or_references_arguments(parser)
+    score_arguments.add_ground_truth_arguments(parser, dataset_argument=True)
     parser.add_argument(
         "-n",
         type=int,
@@ -62,9 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="draw these images, of any split (<set>/<id> in a folder of sets); predictions "
         "of other images are not looked at",
     )
-    ground_truth.add_predictions_argument(parser, required=False)
-    ground_truth.add_scoring_arguments(parser, protocol=False)
-    ground_truth.add_allow_arguments(parser)
+    score_arguments.add_predictions_argument(parser, required=False)
+    score_arguments.add_scoring_arguments(parser, protocol=False)
+    score_arguments.add_allow_arguments(parser)
     parser.add_argument("--out", required=True, metavar="FILE.png", help="the PNG to write")
     parser.add_argument(
         "--columns", type=int, default=4, metavar="K", help="tiles per row (default: 4)"
@@ -80,19 +83,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.predictions:
-        ground_truth.start_workers(args)  # its imports overlap ours
+    _check_numbers(args)
+    options = read_score_options(args, protocols=("default",), split_required=False)
     from kvasir_seg.app.grid import render_grid
 
-    _check_numbers(args)
-    threshold = ground_truth.scoring_threshold(args)
-    folders = ground_truth.prediction_folders(args, args.predictions) if args.predictions else {}
-    with ground_truth.opened_ground_truth(args, every_image=bool(args.ids)) as truth:
+    scored = bool(options.predictions)
+    with opened_ground_truth(options.ground_truth, every_image=bool(args.ids)) as truth:
         if args.ids:
             truth = replace(truth, sets=_chosen(truth, args.ids))
         count = args.n or (sum(len(s.ids) for s in truth.sets) if args.ids else DEFAULT_COUNT)
-        if folders:
-            tiles, drawn, dice = _worst(truth, folders[args.predictions], count, args, threshold)
+        if scored:
+            tiles, drawn, dice = _worst(truth, options, count, bool(args.ids))
         else:
             tiles, drawn, dice = _examples(truth.sets, count)
         if not tiles:
@@ -109,14 +110,14 @@ def run(args: argparse.Namespace) -> int:
                 "size": list(picture.size),
                 **truth.source,
                 "ids": labels,
-                "dice": dict(zip(labels, dice, strict=True)) if folders else None,
-                "threshold": threshold if folders else None,
-                "resize": args.resize,
+                "dice": dict(zip(labels, dice, strict=True)) if scored else None,
+                "threshold": options.scoring.threshold if scored else None,
+                "resize": options.scoring.resize,
             }
         )
     else:
         print(
-            f"wrote {out} ({picture.width}x{picture.height}, {len(tiles)} examples of "
+            f"wrote {out} ({picture.width}x{picture.height}, {plural(len(tiles), 'example')} of "
             f"{truth.title})"
         )
     return 0
@@ -133,12 +134,12 @@ def _check_numbers(args: argparse.Namespace) -> None:
 
 
 def _label(sets: list[ReferenceSet], set_name: str, image_id: str) -> str:
-    from kvasir_seg.app.scoring import image_label
+    from kvasir_seg.app.pairing import image_label
 
     return image_label(set_name, image_id, len(sets) > 1)
 
 
-def _chosen(truth: ground_truth.GroundTruth, wanted: list[str]) -> list[ReferenceSet]:
+def _chosen(truth: GroundTruth, wanted: list[str]) -> list[ReferenceSet]:
     """The sets restricted to the ``--ids`` (ids, or ``<set>/<id>``; a file suffix is
     dropped), in the order given; an id that none holds is refused."""
     from kvasir_seg.archive.sources import IMAGE_SUFFIXES
@@ -178,27 +179,22 @@ def _examples(
 
 
 def _worst(
-    truth: ground_truth.GroundTruth,
-    folder: Path,
-    count: int,
-    args: argparse.Namespace,
-    threshold: float,
+    truth: GroundTruth, options: ScoreOptions, count: int, chosen: bool
 ) -> tuple[list[Tile], list[tuple[str, str]], list[float]]:
-    """The ``count`` worst images by Dice, scored as ``evaluate`` scores them."""
+    """The ``count`` worst images by Dice, scored as ``evaluate`` scores them (predictions
+    of images not ``chosen`` by ``--ids`` are not looked at)."""
     from kvasir_seg.app.gallery import scored_tiles
-    from kvasir_seg.app.scoring import worst_first
+    from kvasir_seg.app.scoring import score_or_explain, worst_first
 
-    scores = ground_truth.score_or_explain(
-        truth,
-        {"": folder},
-        ["default"],
-        args,
-        threshold,
-        allow_missing=args.allow_missing,
-        allow_extra=args.allow_extra or bool(args.ids),
-    )[""]
+    scoring = options.scoring
+    if chosen:
+        scoring = replace(scoring, allow_extra=True)
+    folder = options.predictions["predictions"]
+    scores = score_or_explain(truth.sets, {"": folder}, scoring)[""]
     ranked = worst_first(scores)[:count]
-    tiles = scored_tiles(ranked, truth.sets, scores, threshold=threshold, resize=args.resize)
+    tiles = scored_tiles(
+        ranked, truth.sets, scores, threshold=scoring.threshold, resize=scoring.resize
+    )
     return tiles, [(item.set_name, item.image_id) for item in ranked], [i.dice for i in ranked]
 
 

@@ -101,15 +101,13 @@ Args:
         network outputs; "none" refuses a size mismatch. Fixed when masks are added, like
         the threshold: give it to `evaluate.load(..., resize=...)` or to `compute()`
         together with the masks.
-    num_workers (int, default 1): processes that measure the masks as they are added
-        (the same scores as one; at most a few masks per worker in flight), given to
-        `evaluate.load(..., num_workers=...)` or to `compute()`; 1 starts no process.
     image_ids (list, optional): one id per image, in the order images were added (process 0's
         first in distributed use); keys the `per_image` output.
     inference_times (list of float, optional): seconds per image; adds `fps`.
     per_image (bool, default False): also return the scores of every image.
 
-Returns (all scores in [0, 1]):
+Returns (all in [0, 1] but the E-measures, whose maximum on an image of N pixels is
+N / (N - 1), as in PraNet's toolbox):
     "default" protocol: `dice`, `iou`, `precision`, `recall`, `specificity`, `accuracy`,
         `f2` (mean over images, NanoNet's convention); `pooled_dice` ... `pooled_f2`
         (counts summed over all pixels); `two_class_mean_iou` (evaluate's `mean_iou` with
@@ -133,7 +131,7 @@ Examples:
 """
 
 #: Settings that decide how masks are measured, so they must be known when masks are added.
-_SETTINGS = ("protocol", "threshold", "resize", "num_workers")
+_SETTINGS = ("protocol", "threshold", "resize")
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
@@ -141,23 +139,11 @@ class KvasirSeg(evaluate.Metric):
     """Dice, IoU and the benchmark scores of polyp masks (see the module's docstring)."""
 
     def __init__(
-        self,
-        *args: Any,
-        threshold: float = 0.5,
-        resize: str = "none",
-        num_workers: int = 1,
-        **kwargs: Any,
+        self, *args: Any, threshold: float = 0.5, resize: str = "none", **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self._settings = {
-            "protocol": self.config_name,
-            "threshold": threshold,
-            "resize": resize,
-            "num_workers": num_workers,
-        }
-        self._measurer: ScoreAccumulator | None = None  # kept: its workers serve every batch
-        self._measurer_key: tuple = ()
-        self._engine()  # validates the settings now rather than at the first add
+        self._settings = {"protocol": self.config_name, "threshold": threshold, "resize": resize}
+        self._accumulator()  # validates the settings now rather than at the first add
 
     def _info(self) -> evaluate.MetricInfo:
         if self.config_name not in PROTOCOLS:
@@ -185,22 +171,12 @@ class KvasirSeg(evaluate.Metric):
             ],
         )
 
-    def _accumulator(self, num_workers: int = 1) -> ScoreAccumulator:
-        settings = self._settings
+    def _accumulator(self) -> ScoreAccumulator:
+        """An empty accumulator of the current settings: it measures the masks as they are
+        added, and folds the stored statistics in ``_compute``."""
         return new_accumulator(
-            settings["protocol"], settings["threshold"], settings["resize"], num_workers=num_workers
+            self._settings["protocol"], self._settings["threshold"], self._settings["resize"]
         )
-
-    def _engine(self) -> ScoreAccumulator:
-        """The accumulator that measures the masks (never folds them), with the current
-        settings' workers, started at the first batch and kept for the next ones."""
-        key = tuple(self._settings.items())
-        if self._measurer is None or self._measurer_key != key:
-            if self._measurer is not None:
-                self._measurer.close()
-            self._measurer = self._accumulator(self._settings["num_workers"])
-            self._measurer_key = key
-        return self._measurer
 
     def _measure(self, predictions: Any, references: Any) -> tuple[list, list]:
         if predictions is None or references is None:
@@ -211,7 +187,8 @@ class KvasirSeg(evaluate.Metric):
                 "of each per image."
             )
         columns = [
-            image.to_columns() for image in self._engine().measure_batch(predictions, references)
+            image.to_columns()
+            for image in self._accumulator().measure_batch(predictions, references)
         ]
         return [c[0] for c in columns], [c[1] for c in columns]
 
@@ -232,9 +209,7 @@ class KvasirSeg(evaluate.Metric):
     ) -> dict[str, Any] | None:
         """Compute the scores; ``protocol``/``threshold`` here apply to the masks given here."""
         requested = {name: kwargs.pop(name) for name in _SETTINGS if name in kwargs}
-        changed = {
-            k: v for k, v in requested.items() if v != self._settings[k] and k != "num_workers"
-        }
+        changed = {k: v for k, v in requested.items() if v != self._settings[k]}
         if changed and self.writer is not None:
             raise MetricInputError(
                 f"{changed} given to compute() but masks were already added with "
@@ -243,7 +218,7 @@ class KvasirSeg(evaluate.Metric):
         saved = dict(self._settings)
         self._settings.update(requested)
         try:
-            self._engine()
+            self._accumulator()  # validates the settings given here
             return super().compute(predictions=predictions, references=references, **kwargs)
         finally:
             self._settings = saved
