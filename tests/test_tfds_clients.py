@@ -21,21 +21,26 @@ tfds = pytest.importorskip("tensorflow_datasets")
 
 SIZE = 64
 
-#: Hides TensorFlow as if it were not installed: ``find_spec`` gives None and ``import``
-#: fails. (``sys.modules["tensorflow"] = None`` would not do: TFDS takes any
-#: ``tensorflow`` key in ``sys.modules`` for a loaded TensorFlow.)
-HIDE_TENSORFLOW = """
+
+def hidden(*packages: str) -> str:
+    """Code that hides ``packages`` as if they were not installed: ``find_spec`` gives None
+    and ``import`` fails. (``sys.modules["tensorflow"] = None`` would not do: TFDS takes any
+    ``tensorflow`` key in ``sys.modules`` for a loaded TensorFlow.)"""
+    return f"""
 import importlib.machinery
 
 _find_spec = importlib.machinery.PathFinder.find_spec
 
-def _without_tensorflow(name, path=None, target=None):
-    if name.partition(".")[0] == "tensorflow":
+def _hidden(name, path=None, target=None):
+    if name.partition(".")[0] in {packages!r}:
         return None
     return _find_spec(name, path, target)
 
-importlib.machinery.PathFinder.find_spec = _without_tensorflow
+importlib.machinery.PathFinder.find_spec = _hidden
 """
+
+
+HIDE_TENSORFLOW = hidden("tensorflow")
 
 READ_WITH_DATA_SOURCE = """
 import json, sys
@@ -129,6 +134,27 @@ def test_data_source_builds_and_reads_without_tensorflow(
         "tensorflow_imported": False,
     }
     assert list(data_dir.rglob("*.array_record*"))
+
+
+def test_data_source_decodes_with_pillow_and_never_recommends_opencv(
+    make_archive, tmp_path: Path
+) -> None:
+    """Our features decode with Pillow on purpose (the pixels Hugging Face gives), so where
+    OpenCV is not installed TFDS 4.9.x must not log "OpenCV is not installed. We recommend
+    using OpenCV ..." while ``tfds.data_source`` reads images and masks."""
+    folder = make_archive("kvasir_sessile", count=3, zipped=False)
+    done = subprocess.run(
+        [sys.executable, "-c", hidden("cv2") + READ_WITH_DATA_SOURCE, str(folder)],
+        env={**os.environ, "TFDS_DATA_DIR": str(tmp_path / "data")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["count"] == 3 and result["mask_values"] == [0, 1]
+    assert "OpenCV" not in done.stderr, done.stderr[-3000:]
 
 
 def test_keras_fits_a_step_on_tfds_load(kvasir_seg_folder: Path, tmp_path: Path) -> None:
