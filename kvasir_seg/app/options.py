@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 
 from kvasir_seg.catalog import DATASETS, DatasetSpec, get_spec
 from kvasir_seg.errors import KvasirSegError
+from kvasir_seg.extras import install_command
 from kvasir_seg.store import STORE_VARIABLE
 
 PROG = "kvasir-seg"
@@ -200,7 +201,7 @@ def require(module: str, extra: str, what: str) -> None:
 
     if importlib.util.find_spec(module) is None:
         raise UsageError(
-            f"{what} needs {module}, which is not installed: pip install 'kvasir-seg[{extra}]'."
+            f"{what} needs {module}, which is not installed: {install_command(extra)}."
         )
 
 

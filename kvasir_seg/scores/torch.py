@@ -33,7 +33,7 @@ How it works, and why:
   NaN or out-of-range values are refused, references must be binary; the error is the
   engine's, prefixed with the image's place in the batch.
 
-This module imports PyTorch and torchmetrics (``pip install "kvasir-seg[torch]"``); the
+This module imports PyTorch and torchmetrics (``pip install ".[torch]"`` in a checkout); the
 rest of :mod:`kvasir_seg.scores` does not.
 """
 

@@ -175,7 +175,7 @@ def test_without_matplotlib_the_command_names_the_extra(
     assert status == 2
     error = capsys.readouterr().err.strip()
     assert error.startswith("kvasir-seg: error: the report's plots needs matplotlib")
-    assert "pip install 'kvasir-seg[report]'" in error
+    assert 'pip install ".[report]"' in error
     assert not (tmp_path / "r.html").exists()
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from kvasir_seg.app import ground_truth
 from kvasir_seg.app.options import UsageError, add_json_argument
 from kvasir_seg.app.printing import print_json
+from kvasir_seg.extras import install_command
 
 DEFAULT_WORST = 8
 
@@ -24,7 +25,7 @@ DESCRIPTION = (
     "fetch): the scores table per set, the distribution of per-image Dice, the PraNet "
     "protocol's Dice at each of its 256 thresholds, the worst images with their true "
     "positives, false positives and false negatives drawn as `show` draws them, and a table "
-    "of every image. The plots need matplotlib: pip install 'kvasir-seg[report]'."
+    "of every image. The plots need matplotlib: " + install_command("report") + "."
 )
 EXAMPLES = [
     "report --references TestDataset/ --predictions results/PraNet/ --resize bilinear "
