@@ -51,8 +51,8 @@ def _declared_extras() -> set[str]:
 def _problems(advice: str) -> list[str]:
     """What is wrong with ``pip install ARGUMENTS`` (nothing: an empty list)."""
     problems = []
-    arguments = re.findall(r'"[^"]*"|\S+', advice.removeprefix("pip install"))
-    arguments = [a for a in arguments if a != "-e" and not OTHERS.fullmatch(a)]
+    named = re.findall(r'"[^"]*"|\S+', advice.removeprefix("pip install"))
+    arguments = [a for a in named if a != "-e" and not OTHERS.fullmatch(a)]
     if any(a.startswith("{") for a in arguments):
         return []  # the f-string of install_command, whose output is checked below
     for argument in arguments:
@@ -60,10 +60,10 @@ def _problems(advice: str) -> list[str]:
         if argument == ".":
             continue
         if extras is None:
-            problems.append(f"{argument}: not the README's `.` or `\".[extra]\"`")
+            problems.append(f'{argument}: not the README\'s `.` or `".[extra]"`')
         elif unknown := set(extras.group(1).split(",")) - _declared_extras():
             problems.append(f"{argument}: no extra {sorted(unknown)} in pyproject.toml")
-    return problems if arguments else ["names nothing to install"]
+    return problems if named else ["names nothing to install"]
 
 
 def test_every_install_advice_is_the_readmes_and_names_declared_extras() -> None:
