@@ -41,6 +41,7 @@ import numpy as np
 from PIL import Image
 
 from kvasir_seg.errors import KvasirSegError
+from kvasir_seg.extras import install_command
 
 __all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "PairTransform", "pair_transform"]
 
@@ -143,8 +144,7 @@ def pair_transform(
             import torch  # noqa: F401
         except ImportError:
             raise ImportError(
-                'output="torch" needs PyTorch: pip install "kvasir-seg[torch]", or use '
-                'output="numpy".'
+                f'output="torch" needs PyTorch: {install_command("torch")}, or use output="numpy".'
             ) from None
     height, width = (int(v) for v in size)
     if height <= 0 or width <= 0:

@@ -2,9 +2,9 @@
 
 The records hold what the Hugging Face builders hold, in TFDS's conventions: the image is
 the archive's JPEG, unchanged, decoded to Pillow's pixels on every path (see
-:class:`PillowImage`); the mask an 8-bit PNG with values 0/1 (it decodes to the same array
-through TensorFlow and through ``tfds.data_source``); boxes are normalised
-``(ymin, xmin, ymax, xmax)`` in [0, 1].
+:class:`PillowImage`); the mask an 8-bit PNG with values 0/1, decoded by the same class (it
+decodes to the same array through TensorFlow and through ``tfds.data_source``); boxes are
+normalised ``(ymin, xmin, ymax, xmax)`` in [0, 1].
 
     >>> from kvasir_seg.catalog import get_spec
     >>> from kvasir_seg_tfds.features import features_for
@@ -32,7 +32,10 @@ class PillowImage(tfds.features.Image):
     TensorFlow decodes JPEGs with a fast IDCT by default, up to 4 levels off Pillow's on
     most pixels; ``tf.data`` here decodes with ``dct_method="INTEGER_ACCURATE"``, which
     gives Pillow's pixels exactly (4:4:4, 4:2:2, 4:2:0, progressive). ``tfds.data_source``
-    decodes with Pillow, never OpenCV (which TFDS prefers when installed).
+    decodes with Pillow, never OpenCV: TFDS's own ``decode_example_np`` (4.9.x) takes OpenCV
+    when it is installed and otherwise logs "OpenCV is not installed. We recommend using
+    OpenCV ...", advice that does not apply here. The masks (8-bit PNG, lossless) use this
+    class too, so that no path of ours reaches TFDS's numpy decoding.
 
     TFDS records the class in ``features.json``, so a dataset read back from its folder
     (``tfds.builder_from_directory``) decodes the same way.
@@ -72,7 +75,7 @@ def _feature(field: Field, spec: DatasetSpec) -> tfds.features.FeatureConnector:
             encoding_format="jpeg", doc=f"{field.description} Decoded to Pillow's pixels."
         )
     if field.kind == "mask":
-        return tfds.features.Image(
+        return PillowImage(
             shape=(None, None, 1), doc=f"{field.description} Stored as an 8-bit 0/1 PNG."
         )
     if field.kind == "boxes":

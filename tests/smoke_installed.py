@@ -16,10 +16,13 @@ which checks what that row promises, on synthetic archives (:mod:`kvasir_seg.tes
 - ``tfds``: ``tfds.load`` and ``tfds.data_source`` serve an archive, the Keras metrics
   score (no ``datasets``);
 - ``metrics``: ``evaluate.load(evaluate_module_path())`` scores as ``compute_scores``;
-- ``torch`` (``.[hf,torch]``): ``pair_transform`` batches and ``KvasirSegMetric`` scores;
+- ``torch`` (``.[hf,torch]``): ``pair_transform`` batches, ``KvasirSegMetric`` scores, and
+  torchvision, installed beside the project's torch, imports and runs a v2 transform on
+  an image and its mask;
 - ``report``: ``kvasir-seg report`` writes its page;
 - ``tfds-cli``: ``tfds build kvasir_sessile --imports kvasir_seg_tfds --manual_dir DIR``
-  builds the dataset, which TFDS then reads back.
+  builds the dataset, which TFDS then reads back; with ``--beam_pipeline_options`` it
+  builds the same records in the same one process (the options do nothing here).
 
 Every cache goes to a scratch folder (``isolation.py``), never the user's home. Exits
 non-zero on the first failure.
@@ -239,6 +242,19 @@ def row_torch(scratch: Path) -> None:
     dice = float(metric.compute()["dice"])
     check(abs(dice - expected["dice"]) < 1e-6, f"KvasirSegMetric: dice {dice}")
 
+    import torchvision
+    from torchvision import tv_tensors
+    from torchvision.transforms import v2
+
+    installed("torchvision")
+    image, mask = tv_tensors.Image(batch["image"][0]), tv_tensors.Mask(batch["mask"][0])
+    flipped_image, flipped_mask = v2.RandomHorizontalFlip(p=1.0)(image, mask)
+    check(
+        torch.equal(flipped_image, image.flip(-1)) and torch.equal(flipped_mask, mask.flip(-1)),
+        f"torchvision {torchvision.__version__} beside torch {torch.__version__}: a v2 "
+        "transform flips an image and its mask",
+    )
+
 
 def row_report(scratch: Path) -> None:
     installed("matplotlib")
@@ -272,6 +288,31 @@ def row_tfds_cli(scratch: Path) -> None:
     train = tfds.load("kvasir_sessile", split="train", data_dir=data, download=False)
     ids = [example["image_id"].numpy().decode() for example in train]
     check(len(set(ids)) == 4, f"what tfds build wrote reads back: {len(ids)} examples")
+
+    # Beam options are accepted and do nothing: the builders are generator builders, which
+    # TFDS writes in its own process (docs/tfds.md, "tfds build").
+    beam_data = scratch / "tfds-beam-options"
+    options = "direct_num_workers=2,direct_running_mode=multi_processing"
+    done = run(
+        *(BIN / "tfds", "build", "kvasir_sessile", "--imports", "kvasir_seg_tfds"),
+        *("--manual_dir", manual, "--data_dir", beam_data, f"--beam_pipeline_options={options}"),
+    )
+    check(done.returncode == 0, f"tfds build --beam_pipeline_options={options}")
+    plain, beam = (sorted(folder.rglob("*.tfrecord*")) for folder in (data, beam_data))
+    check(
+        bool(plain)
+        and [p.name for p in plain] == [p.name for p in beam]
+        and all(_examples(a) == _examples(b) for a, b in zip(plain, beam, strict=True)),
+        f"with Beam options, the same {len(plain)} record files, example for example",
+    )
+
+
+def _examples(path: Path) -> list:
+    """The ``tf.train.Example`` records of a TFRecord file, in order (compared as messages:
+    the bytes of two builds differ, protobuf writing a map's entries in any order)."""
+    import tensorflow as tf
+
+    return [tf.train.Example.FromString(r.numpy()) for r in tf.data.TFRecordDataset(path)]
 
 
 ROWS: dict[str, Callable[[Path], None]] = {

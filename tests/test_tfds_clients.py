@@ -21,21 +21,26 @@ tfds = pytest.importorskip("tensorflow_datasets")
 
 SIZE = 64
 
-#: Hides TensorFlow as if it were not installed: ``find_spec`` gives None and ``import``
-#: fails. (``sys.modules["tensorflow"] = None`` would not do: TFDS takes any
-#: ``tensorflow`` key in ``sys.modules`` for a loaded TensorFlow.)
-HIDE_TENSORFLOW = """
+
+def hidden(*packages: str) -> str:
+    """Code that hides ``packages`` as if they were not installed: ``find_spec`` gives None
+    and ``import`` fails. (``sys.modules["tensorflow"] = None`` would not do: TFDS takes any
+    ``tensorflow`` key in ``sys.modules`` for a loaded TensorFlow.)"""
+    return f"""
 import importlib.machinery
 
 _find_spec = importlib.machinery.PathFinder.find_spec
 
-def _without_tensorflow(name, path=None, target=None):
-    if name.partition(".")[0] == "tensorflow":
+def _hidden(name, path=None, target=None):
+    if name.partition(".")[0] in {packages!r}:
         return None
     return _find_spec(name, path, target)
 
-importlib.machinery.PathFinder.find_spec = _without_tensorflow
+importlib.machinery.PathFinder.find_spec = _hidden
 """
+
+
+HIDE_TENSORFLOW = hidden("tensorflow")
 
 READ_WITH_DATA_SOURCE = """
 import json, sys
@@ -86,6 +91,23 @@ def _ids_through_data_source(data_dir: Path, **kwargs: object) -> list[str]:
     return sorted(source[i]["image_id"].decode() for i in range(len(source)))
 
 
+def _read_in_a_fresh_interpreter(
+    code: str, folder: Path, tfds_data_dir: Path, *data_dir: Path
+) -> tuple[dict, str]:
+    """Run ``code`` (a READ_WITH_DATA_SOURCE script) on the archive in ``folder``: its
+    printed result, and what it wrote on stderr."""
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(folder), *map(str, data_dir)],
+        env={**os.environ, "TFDS_DATA_DIR": str(tfds_data_dir)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr
+
+
 def _tfrecord_build(folder: Path, data_dir: Path) -> None:
     """Build the 6-example Kvasir-Sessile archive in ``folder`` in TFRecord (``tfds.load``)."""
     pytest.importorskip("tensorflow")
@@ -109,19 +131,10 @@ def test_data_source_builds_and_reads_without_tensorflow(
     if tensorflow == "absent, TFRecord built":
         _tfrecord_build(folder, data_dir)
     if tensorflow == "installed":
-        script, args = READ_WITH_DATA_SOURCE, [str(folder)]
+        result, _ = _read_in_a_fresh_interpreter(READ_WITH_DATA_SOURCE, folder, data_dir)
     else:
-        script, args = HIDE_TENSORFLOW + READ_WITH_DATA_SOURCE, [str(folder), str(data_dir)]
-    done = subprocess.run(
-        [sys.executable, "-c", script, *args],
-        env={**os.environ, "TFDS_DATA_DIR": str(data_dir)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+        code = HIDE_TENSORFLOW + READ_WITH_DATA_SOURCE
+        result, _ = _read_in_a_fresh_interpreter(code, folder, data_dir, data_dir)
     assert result == {
         "count": 6,
         "mask_values": [0, 1],
@@ -129,6 +142,19 @@ def test_data_source_builds_and_reads_without_tensorflow(
         "tensorflow_imported": False,
     }
     assert list(data_dir.rglob("*.array_record*"))
+
+
+def test_data_source_decodes_with_pillow_and_never_recommends_opencv(
+    make_archive, tmp_path: Path
+) -> None:
+    """Our features decode with Pillow on purpose (the pixels Hugging Face gives), so where
+    OpenCV is not installed TFDS 4.9.x must not log "OpenCV is not installed. We recommend
+    using OpenCV ..." while ``tfds.data_source`` reads images and masks."""
+    folder = make_archive("kvasir_sessile", count=3, zipped=False)
+    code = hidden("cv2") + READ_WITH_DATA_SOURCE
+    result, stderr = _read_in_a_fresh_interpreter(code, folder, tmp_path / "data")
+    assert result["count"] == 3 and result["mask_values"] == [0, 1]
+    assert "OpenCV" not in stderr, stderr[-3000:]
 
 
 def test_keras_fits_a_step_on_tfds_load(kvasir_seg_folder: Path, tmp_path: Path) -> None:

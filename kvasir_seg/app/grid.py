@@ -150,9 +150,11 @@ def _font(size: int = 12) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 def _draw_caption(tile: Image.Image, caption: str, tile_size: int) -> None:
     draw = ImageDraw.Draw(tile)
     font = _font()
+    # The bitmap font of Pillow < 10.1 has Latin-1 glyphs only: no "…" there.
+    ellipsis = "…" if isinstance(font, ImageFont.FreeTypeFont) else "..."
     text = caption
     while text and draw.textlength(text, font=font) > tile_size - 8:
-        text = text[:-2] + "…"
+        text = text[: -len(ellipsis) - 1] + ellipsis
     draw.text((4, tile_size + 3), text, fill=_TEXT, font=font)
 
 

@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 
 from kvasir_seg.catalog import DATASETS, DatasetSpec, get_spec
 from kvasir_seg.errors import KvasirSegError
+from kvasir_seg.extras import install_command
 from kvasir_seg.score_settings import DEFAULT_THRESHOLD
 from kvasir_seg.store import STORE_VARIABLE, store_root
 
@@ -246,7 +247,7 @@ def require(module: str, extra: str, what: str) -> None:
 
     if importlib.util.find_spec(module) is None:
         raise UsageError(
-            f"{module}, needed for {what}, is not installed: pip install 'kvasir-seg[{extra}]'."
+            f"{module}, needed for {what}, is not installed: {install_command(extra)}."
         )
 
 

@@ -202,7 +202,11 @@ class KvasirSeg(evaluate.Metric):
     def add(self, *, prediction: Any = None, reference: Any = None, **kwargs: Any) -> None:
         """Measure one pair of masks and store its statistics."""
         prediction_columns, reference_columns = self._measure([prediction], [reference])
-        super().add(prediction=prediction_columns[0], reference=reference_columns[0], **kwargs)
+        # Stored as a batch of one: datasets before 4.8.5 buffers a single example and
+        # writes it after the batches added later, so add() then add_batch() reordered the
+        # images against the image_ids given to compute (per-image scores misnamed).
+        batch = {name: [value] for name, value in kwargs.items()}
+        super().add_batch(predictions=prediction_columns, references=reference_columns, **batch)
 
     def compute(
         self, *, predictions: Any = None, references: Any = None, **kwargs: Any

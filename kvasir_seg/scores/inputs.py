@@ -189,8 +189,8 @@ def image_of_batch(index: int) -> AbstractContextManager[None]:
 def as_reference(value: Any) -> np.ndarray:
     """A reference mask as a bool HxW array, read by its value set (see the module doc).
 
-    >>> as_reference(np.array([[0, 1], [1, 1]], dtype=np.uint8)).sum()
-    np.int64(3)
+    >>> int(as_reference(np.array([[0, 1], [1, 1]], dtype=np.uint8)).sum())
+    3
     """
     return reference_to_bool(as_mask_array(value, "reference"))
 

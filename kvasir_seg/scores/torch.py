@@ -47,7 +47,7 @@ How it works, and why:
   (:mod:`kvasir_seg.scores.resize`), so the numbers equal ``compute_scores(...,
   resize=...)`` and ``kvasir-seg evaluate --resize``.
 
-This module imports PyTorch and torchmetrics (``pip install "kvasir-seg[torch]"``); the
+This module imports PyTorch and torchmetrics (``pip install ".[torch]"`` in a checkout); the
 rest of :mod:`kvasir_seg.scores` does not.
 """
 

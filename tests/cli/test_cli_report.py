@@ -177,7 +177,7 @@ def test_without_matplotlib_the_command_names_the_extra(
     assert error.startswith(
         "kvasir-seg: error: matplotlib, needed for the report's plots, is not installed"
     )
-    assert "pip install 'kvasir-seg[report]'" in error
+    assert 'pip install ".[report]"' in error
     assert not (tmp_path / "r.html").exists()
 
 

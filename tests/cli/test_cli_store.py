@@ -84,7 +84,7 @@ def test_an_install_without_datasets_prepares_tfds_and_names_the_missing_extra(
         downloads,
         ok=False,
         hide=("datasets",),
-    ).assert_user_error("pip install 'kvasir-seg[hf]'")
+    ).assert_user_error('pip install ".[hf]"')
     prepare = ("prepare kvasir_sessile -q --json --data-dir", downloads)
     if TFDS:
         report = kvasir_seg_subprocess(
@@ -92,7 +92,7 @@ def test_an_install_without_datasets_prepares_tfds_and_names_the_missing_extra(
         ).json()
         assert [r["backend"] for r in report] == ["tfds"]
     kvasir_seg_subprocess(*prepare, "--backend hf", ok=False, hide=("datasets",)).assert_user_error(
-        "pip install 'kvasir-seg[hf]'"
+        'pip install ".[hf]"'
     )
 
 
@@ -107,7 +107,7 @@ def test_an_install_without_tfds_prepares_hf_and_names_the_missing_extra(
     assert [r["backend"] for r in report.json()] == ["hf"]
     kvasir_seg_subprocess(
         "prepare kvasir_sessile --backend tfds --data-dir", downloads, ok=False, hide=hide
-    ).assert_user_error("pip install 'kvasir-seg[tfds]'")
+    ).assert_user_error('pip install ".[tfds]"')
 
 
 def test_neither_backend_is_a_clear_error(

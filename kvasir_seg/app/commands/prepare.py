@@ -30,6 +30,7 @@ from kvasir_seg.app.options import (
 )
 from kvasir_seg.app.printing import print_json, print_table
 from kvasir_seg.catalog import DatasetSpec
+from kvasir_seg.extras import install_command
 
 BACKENDS = ("hf", "tfds")
 _CACHE_SUBFOLDERS = {"hf": "huggingface", "tfds": "tensorflow_datasets"}
@@ -158,7 +159,7 @@ def _backends(choice: str | None) -> tuple[str, ...]:
         if not found:
             raise UsageError(
                 "prepare builds the Hugging Face or TFDS caches, and neither is installed: "
-                "pip install 'kvasir-seg[hf]' (or 'kvasir-seg[tfds]')."
+                f"{install_command('hf')}, or {install_command('tfds')}."
             )
         wanted = (found[0],)
     for backend in wanted:
@@ -235,7 +236,7 @@ def _import_tfds() -> Any:
     except ImportError as error:
         raise UsageError(
             f"--backend tfds needs TensorFlow Datasets and the kvasir_seg_tfds builders ({error}); "
-            "install them with: pip install 'kvasir-seg[tfds]'"
+            f"install them with: {install_command('tfds')}"
         ) from error
     return tfds
 

@@ -15,6 +15,7 @@ from kvasir_seg.app.ground_truth import opened_ground_truth
 from kvasir_seg.app.options import UsageError, add_json_argument
 from kvasir_seg.app.printing import plural, print_json
 from kvasir_seg.app.score_options import read_score_options
+from kvasir_seg.extras import install_command
 from kvasir_seg.score_settings import PROTOCOLS
 
 DEFAULT_WORST = 8
@@ -27,7 +28,7 @@ DESCRIPTION = (
     "fetch): the scores table per set, the distribution of per-image Dice, the PraNet "
     "protocol's Dice at each of its 256 thresholds, the worst images with their true "
     "positives, false positives and false negatives drawn as `show` draws them, and a table "
-    "of every image. The plots need matplotlib: pip install 'kvasir-seg[report]'."
+    "of every image. The plots need matplotlib: " + install_command("report") + "."
 )
 EXAMPLES = [
     "report --references TestDataset/ --predictions results/PraNet/ --resize bilinear "
