@@ -16,7 +16,8 @@ which checks what that row promises, on synthetic archives (:mod:`kvasir_seg.tes
 - ``tfds``: ``tfds.load`` and ``tfds.data_source`` serve an archive, the Keras metrics
   score (no ``datasets``);
 - ``metrics``: ``evaluate.load(evaluate_module_path())`` scores as ``compute_scores``;
-- ``torch`` (``.[hf,torch]``): ``pair_transform`` batches and ``KvasirSegMetric`` scores;
+- ``torch`` (``.[hf,torch]``): ``KvasirSegDataset`` and ``torch_pairs`` give the same v2
+  batches, and ``KvasirSegMetric`` scores;
 - ``report``: ``kvasir-seg report`` writes its page;
 - ``tfds-cli``: ``tfds build kvasir_sessile --imports kvasir_seg_tfds --manual_dir DIR``
   builds the dataset, which TFDS then reads back.
@@ -216,27 +217,36 @@ def row_metrics(scratch: Path) -> None:
 def row_torch(scratch: Path) -> None:
     import torch
     from torch.utils.data import DataLoader
+    from torchvision.transforms import v2
 
     from kvasir_seg.scores import compute_scores
     from kvasir_seg.scores.torch import KvasirSegMetric
     from kvasir_seg.testing import write_archive
-    from kvasir_seg_hf import load_dataset, pair_transform
+    from kvasir_seg.torch import KvasirSegDataset, collate
+    from kvasir_seg_hf import load_dataset, torch_pairs
 
-    installed("torch", "torchmetrics")
+    installed("torch", "torchvision", "torchmetrics")
     archive = write_archive("kvasir_seg", scratch / "archive", count=6)
+    resize = v2.Resize((64, 80))
+    ours = KvasirSegDataset("kvasir_seg", data_dir=archive, transforms=resize, **NO_CHECKS)
+    images, targets = next(iter(DataLoader(ours, batch_size=4, collate_fn=collate)))
+    shapes = tuple(images.shape), tuple(targets["mask"].shape)
+    check(shapes == ((4, 3, 64, 80), (4, 64, 80)), f"KvasirSegDataset batches: {shapes}")
     train = load_dataset(
         "kvasir_seg", split="train", data_dir=archive, cache_dir=scratch / "hf", **NO_CHECKS
     )
-    loader = DataLoader(train.with_transform(pair_transform(size=(64, 80))), batch_size=4)
-    batch = next(iter(loader))
-    shapes = tuple(batch["image"].shape), tuple(batch["mask"].shape)
-    check(shapes == ((4, 3, 64, 80), (4, 1, 64, 80)), f"pair_transform batches: {shapes}")
+    pairs = DataLoader(train.with_transform(torch_pairs(resize)), batch_size=4, collate_fn=collate)
+    hf_images, hf_targets = next(iter(pairs))
+    check(
+        torch.equal(hf_images, images) and torch.equal(hf_targets["mask"], targets["mask"]),
+        "torch_pairs gives KvasirSegDataset's batches",
+    )
     metric = KvasirSegMetric()
-    shifted = torch.roll(batch["mask"], 3, dims=-1)
-    metric.update(shifted, batch["mask"])
-    expected = compute_scores(list(shifted[:, 0].numpy()), list(batch["mask"][:, 0].numpy() > 0))
+    shifted = torch.roll(targets["mask"], 3, dims=-1)
+    metric.update(shifted, targets["mask"])
+    expected = compute_scores(list(shifted.numpy()), list(targets["mask"].numpy()))
     dice = float(metric.compute()["dice"])
-    check(abs(dice - expected["dice"]) < 1e-6, f"KvasirSegMetric: dice {dice}")
+    check(dice == expected["dice"], f"KvasirSegMetric: dice {dice}")
 
 
 def row_report(scratch: Path) -> None:
