@@ -319,3 +319,85 @@ def loads_the_synthetic_folder(
 
     monkeypatch.setattr(kvasir_seg_hf, "load_dataset", from_synthetic_folder)
     monkeypatch.setattr(kvasir_seg.torch, "KvasirSegDataset", SyntheticKvasirSegDataset)
+
+
+def _run(code: str, where: str, namespace: dict) -> dict:
+    exec(compile(code, where, "exec"), namespace)
+    return namespace
+
+
+def test_the_pytorch_guide_snippets_run(
+    snippets: Callable[[str, str], list[str]], loads_the_synthetic_folder: None
+) -> None:
+    """docs/pytorch.md's calls, verbatim, in order, in one namespace (as a reader runs them);
+    only the archive comes from the synthetic folder."""
+    guide = "docs/pytorch.md"
+    namespace: dict = {}
+    (dataset_code,) = snippets(guide, "A torchvision dataset: `KvasirSegDataset`")
+    _run(dataset_code, f"{guide}: KvasirSegDataset", namespace)
+    images, targets = namespace["images"], namespace["targets"]
+    assert images.shape == (8, 3, 352, 352) and images.dtype == torch.float32
+    assert images.min() >= 0 and images.max() <= 1
+    assert targets["mask"].shape == (8, 352, 352) and targets["mask"].dtype == torch.uint8
+    assert len(targets["boxes"]) == len(targets["labels"]) == len(targets["image_id"]) == 8
+
+    (hf_code,) = snippets(guide, "The Hugging Face door: `torch_pairs`")
+    _run(hf_code, f"{guide}: torch_pairs", namespace)
+    assert namespace["images"].shape == (8, 3, 352, 352)
+    streamed = next(iter(namespace["stream"]))
+    assert streamed["image"].shape == (3, 352, 352) and streamed["target"]["mask"].shape == (
+        352,
+        352,
+    )
+
+    (albumentations_code,) = snippets(guide, "albumentations")
+    _run(albumentations_code, f"{guide}: albumentations", namespace)
+    image, target = namespace["image"], namespace["target"]
+    assert image.shape == (3, 352, 352) and image.dtype == torch.float32 and image.min() < 0
+    assert target["mask"].shape == (352, 352) and target["mask"].dtype == torch.uint8
+
+    metric_code, paper_code = snippets(guide, "The scores in a validation loop: `KvasirSegMetric`")
+    _run(metric_code, f"{guide}: validation loop", namespace)
+    scores = namespace["scores"]
+    assert int(scores["num_images"]) == 3  # the synthetic validation split
+    assert {"dice", "iou", "f2", "pooled_dice", "two_class_mean_iou"} <= set(scores)
+    _run(paper_code, f"{guide}: at each image's own size", namespace)
+    assert int(namespace["paper_scores"]["num_images"]) == 3
+
+
+def test_the_training_example_runs(
+    snippets: Callable[[str, str], list[str]],
+    make_archive,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """docs/pytorch.md's U-Net example, verbatim, on a stand-in archive of 2 small images (one
+    to train on, one to validate), so that its 2 epochs take seconds on a CPU."""
+    import kvasir_seg.torch
+
+    folder = make_archive("kvasir_seg", count=2, zipped=False, sizes=[(60, 80)])
+
+    class StandIn(KvasirSegDataset):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, data_dir=folder, **kwargs)
+
+    monkeypatch.setattr(kvasir_seg.torch, "KvasirSegDataset", StandIn)
+    training_code, lightning_code = snippets("docs/pytorch.md", "Training a U-Net")
+    trained = _run(training_code, "docs/pytorch.md: training", {})
+    assert isinstance(trained["model"], trained["UNet"]) and trained["EPOCHS"] == 2
+    assert len(trained["train"]) == len(trained["validation"]) == 1
+    assert torch.isfinite(trained["loss"]) and 0 <= float(trained["scores"]["dice"]) <= 1
+    assert int(trained["scores"]["num_images"]) == 1
+    # Lightning is not a dependency: its DataModule is only compiled.
+    compile(lightning_code, "docs/pytorch.md: LightningDataModule", "exec")
+
+
+def test_the_readme_pytorch_quick_start_runs(
+    snippets: Callable[[str, str], list[str]], loads_the_synthetic_folder: None
+) -> None:
+    """The README's quick start, verbatim, on the synthetic folder."""
+    (code,) = snippets("README.md", "PyTorch")
+    namespace = _run(code, "README.md: PyTorch", {})
+    images, targets = namespace["images"], namespace["targets"]
+    assert images.shape == (8, 3, 352, 352) and images.dtype == torch.uint8
+    assert targets["mask"].shape == (8, 352, 352)
+    assert set(targets["mask"].unique().tolist()) <= {0, 1}
