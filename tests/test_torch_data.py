@@ -289,7 +289,7 @@ def test_every_door_s_masks_give_the_same_scores(
         assert compute_scores(predictions, references) == expected, door
         metric = KvasirSegMetric()
         for prediction, reference in zip(predictions, references, strict=True):
-            reference = torch.as_tensor(np.asarray(reference)).reshape(prediction.shape)
+            reference = torch.as_tensor(np.array(reference)).reshape(prediction.shape)
             metric.update(torch.from_numpy(prediction)[None], reference[None])
         assert {k: v.item() for k, v in metric.compute().items()} == expected, door
 
