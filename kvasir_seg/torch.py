@@ -65,7 +65,7 @@ __all__ = ["KvasirSegDataset", "as_pair", "collate", "from_albumentations"]
 Pair = tuple[tv_tensors.Image, dict[str, Any]]
 
 
-def split_source(
+def _split_source(
     spec: DatasetSpec, data_dir: Any, config: str | None, split: str, verify: bool
 ) -> tuple[Path, Layout, list[str]]:
     """Where ``split`` of ``config`` is read from: the archive (resolved and checked as every
@@ -114,7 +114,9 @@ class KvasirSegDataset(VisionDataset):
         verification_mode: Any = None,
     ) -> None:
         spec = get_spec(name) if isinstance(name, str) else name
-        path, layout, ids = split_source(spec, data_dir, config, split, verifies(verification_mode))
+        path, layout, ids = _split_source(
+            spec, data_dir, config, split, verifies(verification_mode)
+        )
         super().__init__(root=path, transforms=transforms)
         self.spec, self.split, self.layout = spec, split, layout
         #: The image ids of the split, in the order the items come.
