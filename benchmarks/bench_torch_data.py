@@ -25,7 +25,9 @@ The loaders alternate for ``--rounds`` rounds and the medians are printed, with 
 ratio to the hand-written ``Dataset``: images/s (target >= 1.0x; also the CPU seconds of
 the pass, the workers' included, less sensitive to a busy machine than the wall time) and
 peak RSS per process (target <= 1.2x). Every run's first and last batch must equal the
-baseline's (the same pixels, masks and boxes).
+baseline's (the same pixels, masks and boxes). Last, the cost of one item (read, decode,
+resize) in one process, without workers: each item's best of ``--rounds`` passes, the
+figure a busy machine disturbs least.
 """
 
 from __future__ import annotations
@@ -102,30 +104,35 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def one_pass(loader: str, zip_path: Path, folder: Path, hf_cache: Path) -> dict:
-    """Run in a fresh interpreter: build ``loader``'s dataset, iterate it once, measure."""
-    import torch
-    from torch.utils.data import DataLoader
-    from torchvision.transforms import v2
+def make_dataset(loader: str, zip_path: Path, folder: Path, hf_cache: Path, transforms):
+    """``loader``'s dataset of the train split, each item transformed by ``transforms``."""
+    from kvasir_seg.torch import KvasirSegDataset
 
-    from kvasir_seg.torch import KvasirSegDataset, collate
-
-    resize = v2.Resize(SIZE)
     no_checks = {"verification_mode": "no_checks"}
-    started = time.perf_counter()
     if loader == "HF torch_pairs":
         from kvasir_seg_hf import load_dataset, torch_pairs
 
         train = load_dataset(
             "kvasir_seg", split="train", data_dir=zip_path, cache_dir=hf_cache, **no_checks
         )
-        dataset = train.with_transform(torch_pairs(resize))
-    elif loader.startswith("KvasirSegDataset"):
+        return train.with_transform(torch_pairs(transforms))
+    if loader.startswith("KvasirSegDataset"):
         where = zip_path if "zip" in loader else folder
-        dataset = KvasirSegDataset("kvasir_seg", data_dir=where, transforms=resize, **no_checks)
-    else:
-        ids = KvasirSegDataset("kvasir_seg", data_dir=folder).ids  # the same ids, in order
-        dataset = hand_written_dataset(folder, ids, resize)
+        return KvasirSegDataset("kvasir_seg", data_dir=where, transforms=transforms, **no_checks)
+    ids = KvasirSegDataset("kvasir_seg", data_dir=folder).ids  # the same ids, in order
+    return hand_written_dataset(folder, ids, transforms)
+
+
+def one_pass(loader: str, zip_path: Path, folder: Path, hf_cache: Path) -> dict:
+    """Run in a fresh interpreter: build ``loader``'s dataset, iterate it once, measure."""
+    import torch
+    from torch.utils.data import DataLoader
+    from torchvision.transforms import v2
+
+    from kvasir_seg.torch import collate
+
+    started = time.perf_counter()
+    dataset = make_dataset(loader, zip_path, folder, hf_cache, v2.Resize(SIZE))
     made = time.perf_counter() - started
     batches = DataLoader(dataset, batch_size=BATCH, collate_fn=collate, num_workers=WORKERS)
     before = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -154,6 +161,26 @@ def one_pass(loader: str, zip_path: Path, folder: Path, hf_cache: Path) -> dict:
         "batches": signature,
         "torch": torch.__version__,
     }
+
+
+def item_costs(zip_path: Path, folder: Path, hf_cache: Path, rounds: int) -> dict[str, float]:
+    """Milliseconds per item in this one process, no DataLoader: each item's best of
+    ``rounds`` alternated passes (a busy machine slows a pass, seldom every one). One torch
+    thread, as in a DataLoader worker."""
+    import torch
+    from torchvision.transforms import v2
+
+    torch.set_num_threads(1)
+    resize = v2.Resize(SIZE)
+    made = {name: make_dataset(name, zip_path, folder, hf_cache, resize) for name in LOADERS}
+    best = {name: [float("inf")] * len(dataset) for name, dataset in made.items()}
+    for _ in range(rounds):
+        for name, dataset in made.items():
+            for index in range(len(dataset)):
+                start = time.perf_counter()
+                dataset[index]
+                best[name][index] = min(best[name][index], time.perf_counter() - start)
+    return {name: 1000 * statistics.fmean(values) for name, values in best.items()}
 
 
 def run(loader: str, zip_path: Path, folder: Path, hf_cache: Path) -> dict:
@@ -189,6 +216,7 @@ def main() -> None:
         for _ in range(args.rounds):
             for loader in LOADERS:
                 results[loader].append(run(loader, zip_path, folder, hf_cache))
+        costs = item_costs(zip_path, folder, hf_cache, args.rounds)
     first = results[LOADERS[0]][0]
     print(
         f"train split: {first['images']} images to {SIZE[0]}x{SIZE[1]}, batches of {BATCH}, "
@@ -216,6 +244,11 @@ def main() -> None:
             f"({m['worker_mib'] / base['worker_mib']:.2f}x); RSS before the pass "
             f"{m['before_mib']:.0f} MiB"
         )
+
+    base_cost = costs[LOADERS[0]]
+    print(f"one process, no DataLoader, each item's best of {args.rounds} passes:")
+    for loader, cost in costs.items():
+        print(f"  {loader:<26} {cost:6.2f} ms per item  {base_cost / cost:.2f}x")
 
 
 if __name__ == "__main__":
