@@ -15,7 +15,7 @@ from kvasir_seg_hf.builder import KvasirBuilder, KvasirConfig
 from kvasir_seg_hf.features import features_for
 from kvasir_seg_hf.load import get_builder, load_dataset
 from kvasir_seg_hf.registry import BUILDERS, builder_class
-from kvasir_seg_hf.transforms import IMAGENET_MEAN, IMAGENET_STD, PairTransform, pair_transform
+from kvasir_seg_hf.transforms import TorchPairs, torch_pairs
 
 KvasirSeg = BUILDERS["kvasir_seg"]
 KvasirSessile = BUILDERS["kvasir_sessile"]
@@ -24,20 +24,18 @@ KvasirInstrument = BUILDERS["kvasir_instrument"]
 
 __all__ = [
     "BUILDERS",
-    "IMAGENET_MEAN",
-    "IMAGENET_STD",
     "KvasirBuilder",
     "KvasirCapsuleSeg",
     "KvasirConfig",
     "KvasirInstrument",
     "KvasirSeg",
     "KvasirSessile",
-    "PairTransform",
+    "TorchPairs",
     "builder_class",
     "features_for",
     "get_builder",
     "load_dataset",
-    "pair_transform",
+    "torch_pairs",
 ]
 
 

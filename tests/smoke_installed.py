@@ -16,9 +16,10 @@ which checks what that row promises, on synthetic archives (:mod:`kvasir_seg.tes
 - ``tfds``: ``tfds.load`` and ``tfds.data_source`` serve an archive, the Keras metrics
   score (no ``datasets``);
 - ``metrics``: ``evaluate.load(evaluate_module_path())`` scores as ``compute_scores``;
-- ``torch`` (``.[hf,torch]``): ``pair_transform`` batches, ``KvasirSegMetric`` scores, and
-  torchvision, installed beside the project's torch, imports and runs a v2 transform on
-  an image and its mask;
+- ``torch`` (``.[torch]``): ``KvasirSegDataset`` batches through ``collate`` without
+  ``datasets`` or pyarrow installed, ``KvasirSegMetric`` scores as ``compute_scores``, and
+  torchvision, installed beside the project's torch, runs a v2 transform on an image and
+  its mask;
 - ``report``: ``kvasir-seg report`` writes its page;
 - ``tfds-cli``: ``tfds build kvasir_sessile --imports kvasir_seg_tfds --manual_dir DIR``
   builds the dataset, which TFDS then reads back; with ``--beam_pipeline_options`` it
@@ -219,38 +220,35 @@ def row_metrics(scratch: Path) -> None:
 
 def row_torch(scratch: Path) -> None:
     import torch
+    import torchvision
     from torch.utils.data import DataLoader
+    from torchvision.transforms import v2
 
     from kvasir_seg.scores import compute_scores
     from kvasir_seg.scores.torch import KvasirSegMetric
     from kvasir_seg.testing import write_archive
-    from kvasir_seg_hf import load_dataset, pair_transform
+    from kvasir_seg.torch import KvasirSegDataset, collate
 
-    installed("torch", "torchmetrics")
+    installed("torch", "torchvision", "torchmetrics")
+    absent("datasets", "pyarrow")
     archive = write_archive("kvasir_seg", scratch / "archive", count=6)
-    train = load_dataset(
-        "kvasir_seg", split="train", data_dir=archive, cache_dir=scratch / "hf", **NO_CHECKS
+    ours = KvasirSegDataset(
+        "kvasir_seg", data_dir=archive, transforms=v2.Resize((64, 80)), **NO_CHECKS
     )
-    loader = DataLoader(train.with_transform(pair_transform(size=(64, 80))), batch_size=4)
-    batch = next(iter(loader))
-    shapes = tuple(batch["image"].shape), tuple(batch["mask"].shape)
-    check(shapes == ((4, 3, 64, 80), (4, 1, 64, 80)), f"pair_transform batches: {shapes}")
+    images, targets = next(iter(DataLoader(ours, batch_size=4, collate_fn=collate)))
+    shapes = tuple(images.shape), tuple(targets["mask"].shape)
+    check(shapes == ((4, 3, 64, 80), (4, 64, 80)), f"KvasirSegDataset batches: {shapes}")
     metric = KvasirSegMetric()
-    shifted = torch.roll(batch["mask"], 3, dims=-1)
-    metric.update(shifted, batch["mask"])
-    expected = compute_scores(list(shifted[:, 0].numpy()), list(batch["mask"][:, 0].numpy() > 0))
+    shifted = torch.roll(targets["mask"], 3, dims=-1)
+    metric.update(shifted, targets["mask"])
+    expected = compute_scores(list(shifted.numpy()), list(targets["mask"].numpy()))
     dice = float(metric.compute()["dice"])
-    check(abs(dice - expected["dice"]) < 1e-6, f"KvasirSegMetric: dice {dice}")
-
-    import torchvision
-    from torchvision import tv_tensors
-    from torchvision.transforms import v2
-
-    installed("torchvision")
-    image, mask = tv_tensors.Image(batch["image"][0]), tv_tensors.Mask(batch["mask"][0])
-    flipped_image, flipped_mask = v2.RandomHorizontalFlip(p=1.0)(image, mask)
+    check(dice == expected["dice"], f"KvasirSegMetric: dice {dice}")
+    image, target = ours[0]
+    flipped_image, flipped_mask = v2.RandomHorizontalFlip(p=1.0)(image, target["mask"])
     check(
-        torch.equal(flipped_image, image.flip(-1)) and torch.equal(flipped_mask, mask.flip(-1)),
+        torch.equal(flipped_image, image.flip(-1))
+        and torch.equal(flipped_mask, target["mask"].flip(-1)),
         f"torchvision {torchvision.__version__} beside torch {torch.__version__}: a v2 "
         "transform flips an image and its mask",
     )

@@ -26,7 +26,8 @@ from kvasir_seg.scores import torch as metric_module  # noqa: E402
 from kvasir_seg.scores.confusion import DefaultAccumulator  # noqa: E402
 from kvasir_seg.scores.inputs import check_same_shape  # noqa: E402
 from kvasir_seg.scores.torch import KvasirSegMetric  # noqa: E402
-from kvasir_seg_hf import load_dataset, pair_transform  # noqa: E402
+from kvasir_seg.torch import collate  # noqa: E402
+from kvasir_seg_hf import load_dataset, torch_pairs  # noqa: E402
 
 TOLERANCE = 1e-6
 
@@ -97,17 +98,20 @@ def test_equals_compute_scores_on_masks_as_the_loaders_give_them(
     _assert_same_scores(metric.compute(), compute_scores(predictions, masks, protocol=protocol))
 
 
-def test_equals_compute_scores_over_batches_of_pair_transform(protocol: str, dataset) -> None:
-    loader = DataLoader(dataset.with_transform(pair_transform((40, 56))), batch_size=4)
+def test_equals_compute_scores_over_batches_of_torch_pairs(protocol: str, dataset) -> None:
+    from torchvision.transforms import v2
+
+    pairs = dataset.with_transform(torch_pairs(v2.Resize((40, 56))))
+    loader = DataLoader(pairs, batch_size=4, collate_fn=collate)
     metric = KvasirSegMetric(protocol=protocol)
     predictions, masks = [], []
-    for step, batch in enumerate(loader):
+    for step, (_, targets) in enumerate(loader):
         generator = torch.Generator().manual_seed(step)
-        noise = torch.rand(batch["mask"].shape, generator=generator) * 0.6
-        probabilities = (batch["mask"].roll(2, dims=3) * 0.5 + noise).clamp(0, 1)
-        metric.update(probabilities, batch["mask"])
-        predictions += [p[0].numpy() for p in probabilities]
-        masks += [m[0].numpy() for m in batch["mask"]]
+        noise = torch.rand(targets["mask"].shape, generator=generator) * 0.6
+        probabilities = (targets["mask"].roll(2, dims=2) * 0.5 + noise).clamp(0, 1)
+        metric.update(probabilities, targets["mask"])  # N x H x W, uint8 0/1 masks
+        predictions += [p.numpy() for p in probabilities]
+        masks += [m.numpy() for m in targets["mask"]]
     assert len(masks) == 12 and len(metric.prediction_columns) == 3  # one record per update
     _assert_same_scores(metric.compute(), compute_scores(predictions, masks, protocol=protocol))
 
