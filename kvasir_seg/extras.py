@@ -33,3 +33,27 @@ def install_command(*extras: str) -> str:
         raise ValueError(f"no extra {unknown!r}: the extras are {', '.join(EXTRAS)}")
     target = f'".[{",".join(extras)}]"' if extras else "."
     return f"pip install {target} (in a kvasir-seg checkout)"
+
+
+def missing(extra: str, error: ModuleNotFoundError, needed_by: str) -> ModuleNotFoundError:
+    """The error to raise when ``needed_by`` cannot import a package of ``extra``.
+
+    Args:
+        extra: the extra that installs the missing package (a name of :data:`EXTRAS`).
+        error: the import's own error (its ``name`` is the missing package).
+        needed_by: the module or feature that needs it.
+
+    Returns:
+        A ``ModuleNotFoundError`` that names the package and the install command (raise it
+        ``from error``).
+
+    Example:
+        >>> error = missing("torch", ModuleNotFoundError(name="torch"), "kvasir_seg.torch")
+        >>> print(str(error).replace(": ", ":\\n"))
+        kvasir_seg.torch needs torch, which is not installed:
+        pip install ".[torch]" (in a kvasir-seg checkout).
+    """
+    return ModuleNotFoundError(
+        f"{needed_by} needs {error.name}, which is not installed: {install_command(extra)}.",
+        name=error.name,
+    )

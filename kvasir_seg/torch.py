@@ -46,11 +46,17 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import torch
 from PIL import Image
-from torchvision import tv_tensors
-from torchvision.datasets import VisionDataset
-from torchvision.transforms.v2 import functional as F
+
+from kvasir_seg.extras import missing
+
+try:
+    import torch
+    from torchvision import tv_tensors
+    from torchvision.datasets import VisionDataset
+    from torchvision.transforms.v2 import functional as F
+except ModuleNotFoundError as error:
+    raise missing("torch", error, __name__) from error
 
 from kvasir_seg.archive import KvasirArchive, Layout, open_copy
 from kvasir_seg.catalog import DatasetSpec, get_spec

@@ -220,7 +220,7 @@ def test_the_install_table_is_what_ci_installs() -> None:
     assert len(rows) == 8 and "tfds-cli" in {_extras(command) for command in rows.values()}
     smoked = set(re.findall(r'smoke_row [\w-]+ "\$wheel(?:\[([\w,-]+)\])?"', ci))
     assert smoked == {_extras(command) for command in rows.values()}
-    assert f'smoke_row torch "$wheel[hf,torch]" {pins};' in ci
+    assert f'smoke_row torch "$wheel[torch]" {pins};' in ci
 
 
 def test_the_sdist_ships_the_documents_the_readme_links() -> None:

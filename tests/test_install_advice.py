@@ -20,12 +20,12 @@ else:  # Python 3.10 (CI's oldest row): pytest brings tomli there
     tomllib = pytest.importorskip("tomli")
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Where install advice is written: the code of the four packages and every document.
+#: Where install advice is written: the code of the three packages and every document.
 SOURCES = sorted(
     [
         *(
             path
-            for package in ("kvasir_seg", "kvasir_seg_hf", "kvasir_seg_tfds", "metrics")
+            for package in ("kvasir_seg", "kvasir_seg_hf", "kvasir_seg_tfds")
             for path in (ROOT / package).rglob("*")
             if path.suffix in {".py", ".md"}
         ),
@@ -36,8 +36,8 @@ SOURCES = sorted(
     ]
 )
 #: One piece of advice: ``pip install`` and its arguments, up to the end of the code span,
-#: quotation, line or shell operator.
-ADVICE = re.compile(r"pip install((?: +(?:\"[^\"]*\"|[^\s`'\"&|;()]+))*)")
+#: quotation, line, shell operator or comment.
+ADVICE = re.compile(r"pip install((?: +(?:\"[^\"]*\"|[^\s`'\"&|;()#]+))*)")
 #: Arguments that install another package (a matching torch and torchvision) or say where
 #: from; our package is only ever named as a checkout.
 OTHERS = re.compile(r'"(torch|torchvision)==[\w.+]+"|--(extra-)?index-url|https://\S+')
@@ -107,7 +107,8 @@ def test_install_command_says_it_the_readmes_way_for_every_declared_extra() -> N
 
 
 def test_every_extra_the_code_names_is_declared() -> None:
-    """The literal extras passed to ``install_command`` and ``require(module, extra, ...)``."""
+    """The literal extras passed to ``install_command``, ``missing(extra, ...)`` and
+    ``require(module, extra, ...)``."""
     named = []
     for path in SOURCES:
         if path.suffix != ".py":
@@ -117,6 +118,8 @@ def test_every_extra_the_code_names_is_declared() -> None:
                 continue
             if node.func.id == "install_command":
                 arguments = node.args
+            elif node.func.id == "missing":
+                arguments = node.args[:1]
             elif node.func.id == "require" and len(node.args) == 3:
                 arguments = node.args[1:2]
             else:

@@ -29,6 +29,8 @@ from kvasir_seg.errors import KvasirSegError  # noqa: E402
 from kvasir_seg.testing import synthetic_layout  # noqa: E402
 from kvasir_seg.torch import KvasirSegDataset, collate  # noqa: E402
 
+from hidden_modules import hiding  # noqa: E402
+
 datasets = pytest.importorskip("datasets")
 
 import kvasir_seg_hf  # noqa: E402
@@ -223,13 +225,11 @@ def test_works_without_datasets_or_pyarrow_installed(
     kvasir_seg_folder: Path, fresh_python: Callable[[str], str]
 ) -> None:
     """The import system is made to find no ``datasets``, pyarrow or pandas at all."""
-    script = f"""
-import importlib.machinery, sys
+    script = (
+        hiding("datasets", "pyarrow", "pandas")
+        + f"""
+import sys
 HIDDEN = {{"datasets", "pyarrow", "pandas"}}
-find_spec = importlib.machinery.PathFinder.find_spec
-def hidden(cls, name, path=None, target=None):
-    return None if name.split(".")[0] in HIDDEN else find_spec(name, path, target)
-importlib.machinery.PathFinder.find_spec = classmethod(hidden)
 try:
     import datasets
 except ModuleNotFoundError:
@@ -246,7 +246,29 @@ ids = [i for images, targets in loader for i in targets["image_id"]]
 assert ids == dataset.ids, ids
 print(len(ids), sorted(m for m in sys.modules if m.split(".")[0] in HIDDEN))
 """
+    )
     assert fresh_python(script).split() == ["9", "[]"]
+
+
+def test_without_torch_the_import_says_what_to_install(
+    fresh_python: Callable[[str], str],
+) -> None:
+    script = (
+        hiding("torch", "torchvision", "torchmetrics")
+        + """
+for module in ("kvasir_seg.torch", "kvasir_seg.scores.torch"):
+    try:
+        __import__(module)
+    except ModuleNotFoundError as error:
+        print(error.name, "|", error)
+"""
+    )
+    lines = fresh_python(script).splitlines()
+    assert lines == [
+        f'torch | {module} needs torch, which is not installed: pip install ".[torch]" '
+        "(in a kvasir-seg checkout)."
+        for module in ("kvasir_seg.torch", "kvasir_seg.scores.torch")
+    ]
 
 
 # --------------------------------------------------------------------------- seams

@@ -238,7 +238,7 @@ def require(module: str, extra: str, what: str) -> None:
 
     Raises:
         UsageError: ``"matplotlib, needed for the report's plots, is not installed: pip
-            install 'kvasir-seg[report]'."`` when it is missing.
+            install ".[report]" (in a kvasir-seg checkout)."`` when it is missing.
 
     Example:
         >>> require("json", "none", "this example")

@@ -57,9 +57,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import torch
-from torchmetrics import Metric
-from torchmetrics.utilities.data import dim_zero_cat
+
+from kvasir_seg.extras import missing
+
+try:
+    import torch
+    from torchmetrics import Metric
+    from torchmetrics.utilities.data import dim_zero_cat
+except ModuleNotFoundError as error:
+    raise missing("torch", error, __name__) from error
 
 from kvasir_seg.errors import MetricInputError
 from kvasir_seg.score_settings import DEFAULT_THRESHOLD, check_threshold
