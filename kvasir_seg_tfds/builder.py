@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import tensorflow_datasets as tfds
-from tensorflow_datasets.core.file_adapters import FileFormat
 
 from kvasir_seg.catalog import VERSION as DATASET_VERSION
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import ArchiveError, DownloadError, KvasirSegError
 from kvasir_seg.plan import BuildPlan, read_built_from, verifies, write_built_from
 from kvasir_seg.resolve import identity_of, stored_identity
+from kvasir_seg_tfds.compat import BuildLinesLogged
 from kvasir_seg_tfds.features import features_for, to_record
 from kvasir_seg_tfds.formats import WRITABLE, formats_on_disk, update_info, write_format
 from kvasir_seg_tfds.metadata import description, manual_download_instructions
@@ -47,6 +47,8 @@ logger = logging.getLogger(__name__)
 #: previous ones (PIL and zlib release the GIL while they work).
 READ_THREADS = min(4, os.cpu_count() or 1)
 
+FileFormat = tfds.core.FileFormat
+
 _In = TypeVar("_In")
 _Out = TypeVar("_Out")
 
@@ -56,7 +58,7 @@ def configs_for(spec: DatasetSpec) -> list[tfds.core.BuilderConfig]:
     return [tfds.core.BuilderConfig(name=c.name, description=c.description) for c in spec.configs]
 
 
-class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
+class KvasirBuilder(BuildLinesLogged, tfds.core.GeneratorBasedBuilder, skip_registration=True):
     """Base builder: a subclass sets ``SPEC``; its configs and instructions follow from it.
 
     The base itself is not registered; each ``Builder`` subclass registers under its
@@ -101,14 +103,27 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
         """
         self.verify_checksums = verifies(verification_mode)
         self._plan: BuildPlan | None = None
+        self._redownload = False
+        # What pickling needs to make this builder again (see __getstate__).
+        self._arguments = {
+            **kwargs,
+            "file_format": file_format,
+            "verification_mode": verification_mode,
+        }
         super().__init__(**kwargs)
-        self._original_state.update(verification_mode=verification_mode, file_format=file_format)
         self._wanted_format = FileFormat.from_value(file_format) if file_format else None
         if self._wanted_format is None and not _tensorflow_installed():
             self._wanted_format = FileFormat.ARRAY_RECORD
             logger.info("%s: TensorFlow is not installed, so in array_record", self.name)
         if self._wanted_format is not None:
             self._switch_to(self._wanted_format)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled as TFDS pickles a builder: the arguments it was made with."""
+        return {"arguments": self._arguments}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state["arguments"])  # type: ignore[misc]
 
     def _info(self) -> tfds.core.DatasetInfo:
         spec = self.SPEC
@@ -138,6 +153,7 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
         the archive's size as the download size.
         """
         config = kwargs.get("download_config") or tfds.download.DownloadConfig()
+        self._redownload = config.download_mode == tfds.download.GenerateMode.FORCE_REDOWNLOAD
         if self.is_prepared():
             built, current = self._built_from(), self._current_identity(config)
             if built and current and built != current:
@@ -195,13 +211,6 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     def _switch_to(self, file_format: FileFormat) -> None:
         self.info.set_file_format(file_format, override=True, override_if_initialized=True)
 
-    def _log_download_bytes(self) -> None:
-        """Logged, not printed: TFDS prints "Unknown size" (the sizes come with the build)."""
-        logger.info("%s: preparing %s in %s", self.name, self.info.file_format.value, self.data_dir)
-
-    def _log_download_done(self) -> None:
-        logger.info("%s: prepared in %s", self.name, self.data_dir)
-
     def _built_from(self) -> str | None:
         record = read_built_from(self.data_dir)
         return record["identity"] if record else None
@@ -211,7 +220,7 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
 
     def _manual_dir(self, config: tfds.download.DownloadConfig) -> Path | None:
         """The ``manual_dir`` a build would read (None when it is not there or empty)."""
-        manual = Path(config.manual_dir or Path(self._data_dir_root) / "downloads" / "manual")
+        manual = Path(config.manual_dir or Path(self.data_dir_root) / "downloads" / "manual")
         manual = manual.expanduser()
         return manual if manual.is_dir() and any(manual.iterdir()) else None
 
@@ -246,7 +255,7 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
             manual_dir(dl_manager),
             self.builder_config.name,
             verify=self.verify_checksums,
-            force_download=bool(getattr(dl_manager, "_force_download", False)),
+            force_download=self._redownload,
         )
         self._plan = plan
         # Written into the folder being built, renamed with it when the build succeeds; the

@@ -2,11 +2,14 @@
 
 A spec with a dataset folder in this package (``kvasir_seg_tfds/<name>/``, written by
 ``python -m kvasir_seg_tfds.generate``) uses that folder's ``Builder``, so TFDS finds its
-``checksums.tsv``, ``README.md``, ``CITATIONS.bib``, ``TAGS.txt`` and ``dummy_data/``. A
-spec without one (registered at run time, e.g. by a ``$KVASIR_SEG_PLUGINS`` module) gets a
-builder made from the spec, registered under its name: ``tfds.builder(name)`` works with no
-folder at all (the archive is then verified by the core against the catalog).
+``README.md``, ``CITATIONS.bib``, ``TAGS.txt`` and ``dummy_data/``. A spec without one
+(registered at run time, e.g. by a ``$KVASIR_SEG_PLUGINS`` module) gets a builder made from
+the spec, registered under its name: ``tfds.builder(name)`` works with no folder at all (its
+description and citation come from the spec, as every builder's do). Such a class lives in
+the ``kvasir_seg_tfds`` package, where pickling finds it by its name
+(``kvasir_seg_tfds.KvasirFourth``).
 
+Example:
     >>> import tensorflow_datasets as tfds
     >>> from kvasir_seg.catalog import get_spec
     >>> builder_class(get_spec("kvasir_seg")).name
@@ -16,34 +19,16 @@ folder at all (the archive is then verified by the core against the catalog).
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import types
 from pathlib import Path
 
-from tensorflow_datasets.core import dataset_metadata
-
 from kvasir_seg.catalog import DATASETS, CatalogTable, DatasetSpec, on_register
 from kvasir_seg_tfds.builder import KvasirBuilder
-from kvasir_seg_tfds.metadata import TAGS, description
 
 PACKAGE = Path(__file__).resolve().parent
 BUILDER_SUFFIX = "_dataset_builder"
 
 _CLASSES: dict[str, type[KvasirBuilder]] = {}
-
-
-class SpecBuilder(KvasirBuilder, skip_registration=True):
-    """Base of the builders made from a spec alone: the metadata files' text, from the spec.
-
-    TFDS reads ``README.md``, ``CITATIONS.bib`` and ``TAGS.txt`` from the builder's folder;
-    with no folder, this gives what ``generate`` would write there.
-    """
-
-    @classmethod
-    def get_metadata(cls) -> dataset_metadata.DatasetMetadata:
-        return dataset_metadata.DatasetMetadata(
-            description=description(cls.SPEC), citation=cls.SPEC.citation, tags=list(TAGS)
-        )
 
 
 def folder_module(spec: DatasetSpec, package: str = __package__) -> str:
@@ -65,11 +50,11 @@ def builder_class(spec: DatasetSpec) -> type[KvasirBuilder]:
         cls = importlib.import_module(folder_module(spec)).Builder
     else:
         cls = types.new_class(
-            "Builder",
-            (SpecBuilder,),
+            spec.class_name,
+            (KvasirBuilder,),
             exec_body=lambda namespace: namespace.update(
                 {
-                    "__module__": __name__,
+                    "__module__": __package__,
                     "__doc__": f"{spec.title}: the builder of ``{spec.name}``, made from its spec.",
                     "name": spec.name,
                     "SPEC": spec,

@@ -26,12 +26,12 @@ import logging
 from pathlib import Path
 
 import tensorflow_datasets as tfds
-from tensorflow_datasets.core.download.download_manager import NonMatchingChecksumError
 
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import ChecksumError, DownloadError
 from kvasir_seg.plan import BuildPlan, plan_build
 from kvasir_seg.resolve import locate_archive
+from kvasir_seg_tfds.compat import NonMatchingChecksumError
 
 logger = logging.getLogger(__name__)
 

@@ -54,7 +54,7 @@ def test_hugging_face_loads_it(fourth: DatasetSpec, fourth_zip: Path, tmp_path: 
     train = ds["train"]
     assert train.num_rows == 6 and "kvasir_fourth" in kvasir_seg_hf.BUILDERS
     assert kvasir_seg_hf.KvasirFourth is kvasir_seg_hf.BUILDERS["kvasir_fourth"]
-    assert kvasir_seg_hf.KvasirFourth().name == "kvasir_fourth"
+    assert kvasir_seg_hf.KvasirFourth().dataset_name == "kvasir_fourth"
     row = train[0]
     assert row["id_prefix"] == row["image_id"][:4] and row["bbox_source"] == "official"
     assert row["kvasir_seg_official_split"] in ("train", "validation")
@@ -91,7 +91,6 @@ def test_generate_writes_its_tfds_folder(
         "README.md",
         "TAGS.txt",
         "__init__.py",
-        "checksums.tsv",
         "dummy_data",
         "kvasir_fourth_dataset_builder.py",
         "kvasir_fourth_dataset_builder_test.py",
