@@ -7,6 +7,7 @@ needs TensorFlow (the TFRecord path is covered by the parity and client tests).
 from __future__ import annotations
 
 import logging
+import pickle
 import shutil
 import zipfile
 from pathlib import Path
@@ -70,6 +71,19 @@ def test_import_registers_each_dataset_with_the_hf_configs(
     assert [c.name for c in builder.BUILDER_CONFIGS] == [c.name for c in spec.configs]
     assert builder.builder_config.name == spec.default_config.name
     assert str(builder.version) == "1.0.0"
+
+
+def test_a_pickled_builder_is_made_again_with_the_same_arguments(tmp_path: Path) -> None:
+    builder = tfds.builder(
+        "kvasir_seg/pranet",
+        data_dir=tmp_path,
+        file_format="array_record",
+        verification_mode="no_checks",
+    )
+    copy = pickle.loads(pickle.dumps(builder))
+    assert type(copy) is type(builder) and copy.data_dir == builder.data_dir
+    assert (copy.builder_config.name, copy.verify_checksums) == ("pranet", False)
+    assert copy.info.file_format == tfds.core.FileFormat.ARRAY_RECORD
 
 
 def test_config_is_chosen_by_name(tmp_path: Path) -> None:
