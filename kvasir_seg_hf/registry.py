@@ -51,7 +51,7 @@ def builder_class(spec: DatasetSpec) -> type[KvasirBuilder]:
         exec_body=lambda namespace: namespace.update(
             {
                 "__module__": __package__,
-                "__doc__": f"{spec.title}: the builder of ``{spec.name}``, made from its spec.",
+                "__doc__": _class_doc(spec),
                 "SPEC": spec,
                 "BUILDER_CONFIGS": configs_for(spec),
                 "DEFAULT_CONFIG_NAME": spec.default_config.name,
@@ -60,6 +60,24 @@ def builder_class(spec: DatasetSpec) -> type[KvasirBuilder]:
     )
     _CLASSES[spec.name] = cls
     return cls
+
+
+def _class_doc(spec: DatasetSpec) -> str:
+    configs = ", ".join(f"``{c.name}``" for c in spec.configs)
+    return f"""{spec.title}: the builder of ``{spec.name}``, made from its spec.
+
+    Configs: {configs} (the first is the default).
+
+    Args:
+        **kwargs: As :class:`kvasir_seg_hf.builder.KvasirBuilder` takes them.
+
+    Raises:
+        kvasir_seg.errors.KvasirSegError: No usable archive (see ``KvasirBuilder``).
+
+    Example:
+        >>> builder = {spec.class_name}(data_dir="~/Downloads")  # doctest: +SKIP
+        >>> builder.download_and_prepare()  # doctest: +SKIP
+    """
 
 
 #: The builder class of each dataset, by name (a live view of the catalog).
