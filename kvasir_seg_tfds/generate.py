@@ -56,7 +56,19 @@ def _configs_line(spec: DatasetSpec) -> str:
 
 
 def builder_module(spec: DatasetSpec) -> str:
-    """The text of ``<name>_dataset_builder.py``."""
+    """The text of ``<name>_dataset_builder.py``: ``class Builder``, which names its spec.
+
+    Args:
+        spec: A dataset of the catalog.
+
+    Returns:
+        The module's source, its first line saying it is generated.
+
+    Example:
+        >>> from kvasir_seg.catalog import get_spec
+        >>> builder_module(get_spec("kvasir_seg")).splitlines()[0] == GENERATED_LINE
+        True
+    """
     return f'''{GENERATED_LINE}
 """{spec.title} for TensorFlow Datasets: the ``{spec.name}`` builder.
 
@@ -89,7 +101,25 @@ class Builder(KvasirBuilder):
 
 
 def builder_test_module(spec: DatasetSpec, splits: dict[str, dict[str, int]], package: str) -> str:
-    """The text of ``<name>_dataset_builder_test.py`` (``splits``: config -> split sizes)."""
+    """The text of ``<name>_dataset_builder_test.py``: one ``DatasetBuilderTestCase`` per config.
+
+    Args:
+        spec: A dataset of the catalog.
+        splits: The size of each split of each config on the dummy data
+            (:func:`dummy_splits`).
+        package: The import path of the folder that holds the dataset folders.
+
+    Returns:
+        The module's source, its first line saying it is generated.
+
+    Example:
+        >>> from kvasir_seg.catalog import get_spec
+        >>> text = builder_test_module(
+        ...     get_spec("kvasir_sessile"), {"default": {"train": 3}}, "kvasir_seg_tfds"
+        ... )
+        >>> 'SPLITS = {"train": 3}' in text
+        True
+    """
     module = f"{spec.name}_dataset_builder"
     classes = "".join(
         f'''
@@ -128,7 +158,20 @@ def _dict_literal(sizes: dict[str, int]) -> str:
 
 
 def dummy_splits(spec: DatasetSpec, dummy: Path) -> dict[str, dict[str, int]]:
-    """The size of each non-empty split of each config on the dummy data."""
+    """The size of each non-empty split of each config on the dummy data.
+
+    Args:
+        spec: A dataset of the catalog.
+        dummy: The dummy data folder (an extracted archive in the real layout).
+
+    Returns:
+        ``{config: {split: number of examples}}``.
+
+    Example:
+        >>> from kvasir_seg.catalog import get_spec
+        >>> dummy_splits(get_spec("kvasir_seg"), PACKAGE / "kvasir_seg" / DUMMY_FOLDER)
+        {'official': {'train': 5, 'validation': 1}, 'pranet': {'train': 5, 'test': 1}}
+    """
     with open_archive(spec, dummy) as archive:
         return {
             config.name: {
@@ -141,9 +184,22 @@ def dummy_splits(spec: DatasetSpec, dummy: Path) -> dict[str, dict[str, int]]:
 def write_dataset_folder(
     spec: DatasetSpec | str, root: Path = PACKAGE, package: str = "kvasir_seg_tfds"
 ) -> Path:
-    """(Re)write ``root/<name>/`` for ``spec``; the folder.
+    """Write (again) the TFDS dataset folder ``root/<name>/`` of ``spec``.
 
-    ``package`` is the import path of ``root`` (for the test module's import).
+    Args:
+        spec: A dataset of the catalog, or its name.
+        root: The folder that holds the dataset folders (by default this package's).
+        package: The import path of ``root`` (for the test module's import).
+
+    Returns:
+        The dataset folder.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as root:
+        ...     folder = write_dataset_folder("kvasir_seg", Path(root), "generated")
+        ...     sorted(path.name for path in folder.iterdir())[:3]
+        ['CITATIONS.bib', 'README.md', 'TAGS.txt']
     """
     spec = get_spec(spec) if isinstance(spec, str) else spec
     folder = Path(root) / spec.name
@@ -172,6 +228,18 @@ def stale_files(
 
     Text files must be equal; dummy images must have the same names and sizes (their JPEG
     bytes may differ between Pillow builds); missing and extra files count too.
+
+    Args:
+        spec: A dataset of the catalog, or its name.
+        root: The folder that holds the dataset folders (by default this package's).
+        package: The import path of ``root``.
+
+    Returns:
+        The stale files, as ``<name>/<file>``; none when the folder is current.
+
+    Example:
+        >>> stale_files("kvasir_sessile")
+        []
     """
     spec = get_spec(spec) if isinstance(spec, str) else spec
     folder = Path(root) / spec.name
@@ -202,6 +270,18 @@ def _same(expected: Path, found: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command ``python -m kvasir_seg_tfds.generate`` (see the module docstring).
+
+    Args:
+        argv: The arguments (by default the command line's).
+
+    Returns:
+        The exit status: 1 with ``--check`` when a file is stale, else 0.
+
+    Example:
+        >>> main(["--check", "kvasir_capsule_seg"])
+        0
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "datasets", nargs="*", help=f"any of {', '.join(DATASETS)} (default: all of them)"

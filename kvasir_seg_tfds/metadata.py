@@ -32,7 +32,20 @@ TAGS = (
 
 
 def description(spec: DatasetSpec) -> str:
-    """The dataset's description (Markdown): the catalog's, its configs and terms of use."""
+    """The dataset's description (Markdown): the catalog's, its configs and terms of use.
+
+    Args:
+        spec: A dataset of the catalog.
+
+    Returns:
+        The text of the folder's ``README.md``.
+
+    Example:
+        >>> from kvasir_seg.catalog import get_spec
+        >>> text = description(get_spec("kvasir_seg"))
+        >>> text.startswith("Kvasir-SEG: 1000 colonoscopy images"), "- `pranet`: " in text
+        (True, True)
+    """
     configs = "\n".join(f"- `{c.name}`: {c.description}" for c in spec.configs)
     return (
         f"{spec.description}\n\n"
@@ -43,7 +56,19 @@ def description(spec: DatasetSpec) -> str:
 
 
 def manual_download_instructions(spec: DatasetSpec) -> str:
-    """How to build from a file downloaded by hand (shown by TFDS and in errors)."""
+    """How to build from a file downloaded by hand (TFDS shows it, and so do our errors).
+
+    Args:
+        spec: A dataset of the catalog.
+
+    Returns:
+        The builder's ``MANUAL_DOWNLOAD_INSTRUCTIONS``.
+
+    Example:
+        >>> from kvasir_seg.catalog import get_spec
+        >>> "`kvasir-sessile.zip`" in manual_download_instructions(get_spec("kvasir_sessile"))
+        True
+    """
     folder = f"`{spec.root_folder}/`" if spec.root_folder else "the folder it extracts to"
     return (
         f"Optional: the archive is downloaded from {spec.url} otherwise. To use a copy "
@@ -55,7 +80,19 @@ def manual_download_instructions(spec: DatasetSpec) -> str:
 
 
 def metadata_files(spec: DatasetSpec) -> dict[str, str]:
-    """The content of each metadata file of ``spec``'s folder, by file name."""
+    """The content of each metadata file of ``spec``'s folder, by file name.
+
+    Args:
+        spec: A dataset of the catalog.
+
+    Returns:
+        ``{"README.md": ..., "CITATIONS.bib": ..., "TAGS.txt": ...}``.
+
+    Example:
+        >>> from kvasir_seg.catalog import get_spec
+        >>> metadata_files(get_spec("kvasir_seg"))["TAGS.txt"].splitlines()[0]
+        'content.data-type.image'
+    """
     return {
         "README.md": description(spec),
         "CITATIONS.bib": spec.citation + "\n",

@@ -34,15 +34,36 @@ _CLASSES: dict[str, type[KvasirBuilder]] = {}
 def folder_module(spec: DatasetSpec, package: str = __package__) -> str:
     """The module of ``spec``'s builder in its dataset folder.
 
-    >>> from kvasir_seg.catalog import get_spec
-    >>> folder_module(get_spec("kvasir_sessile"))
-    'kvasir_seg_tfds.kvasir_sessile.kvasir_sessile_dataset_builder'
+    Args:
+        spec: A dataset of the catalog.
+        package: The import path of the folder that holds the dataset folders.
+
+    Returns:
+        The module's import path (whether or not the folder exists).
+
+    Example:
+        >>> from kvasir_seg.catalog import get_spec
+        >>> folder_module(get_spec("kvasir_sessile"))
+        'kvasir_seg_tfds.kvasir_sessile.kvasir_sessile_dataset_builder'
     """
     return f"{package}.{spec.name}.{spec.name}{BUILDER_SUFFIX}"
 
 
 def builder_class(spec: DatasetSpec) -> type[KvasirBuilder]:
-    """The registered TFDS builder class of ``spec`` (its folder's, else made from the spec)."""
+    """The registered TFDS builder class of ``spec``: its folder's, else one made from it.
+
+    Args:
+        spec: A dataset of the catalog (or registered at run time).
+
+    Returns:
+        The class, the same one every time.
+
+    Example:
+        >>> from kvasir_seg.catalog import get_spec
+        >>> cls = builder_class(get_spec("kvasir_sessile"))
+        >>> cls.__module__, cls.name
+        ('kvasir_seg_tfds.kvasir_sessile.kvasir_sessile_dataset_builder', 'kvasir_sessile')
+    """
     known = _CLASSES.get(spec.name)
     if known is not None and known.SPEC is spec:
         return known
@@ -66,7 +87,16 @@ def builder_class(spec: DatasetSpec) -> type[KvasirBuilder]:
 
 
 def register_catalog() -> None:
-    """Register a builder for every spec in the catalog now, and for every one added later."""
+    """Register a builder for every spec in the catalog now, and for every one added later.
+
+    ``import kvasir_seg_tfds`` calls it.
+
+    Example:
+        >>> import tensorflow_datasets as tfds
+        >>> register_catalog()
+        >>> "kvasir_instrument" in tfds.list_builders()
+        True
+    """
     for spec in list(DATASETS.values()):
         builder_class(spec)
     on_register(builder_class)
