@@ -18,10 +18,11 @@ builder runs (``_split_generators`` is called only to build). So the identity mu
 in ``__init__``, and :func:`kvasir_seg.plan.plan_build` runs there: a path given as
 ``data_dir`` is hashed (once per file: the archive store remembers the hash), and so is the
 copy the store holds. When there is no copy at all, the content of the archive to build from
-is known only once it is downloaded (three of the four archives publish no checksum), so
-the download happens there too, by the core's downloader (:mod:`kvasir_seg.download`:
-resume, lock, TLS chain completion, checksum), not by ``dl_manager``, whose downloads would
-keep a second copy outside the archive store, shared by every door.
+is known only once it is downloaded (three of the four archives publish no checksum, and
+``verification_mode="no_checks"`` accepts a download that differs from a published one),
+so the download happens there too, by the core's downloader (:mod:`kvasir_seg.download`:
+resume, lock, TLS chain completion, checksum), not by ``dl_manager``, whose downloads
+would keep a second copy outside the archive store that TFDS and the command line share.
 
 Example:
     >>> from kvasir_seg_hf import KvasirSeg
@@ -170,17 +171,24 @@ class KvasirBuilder(OurErrorsFromWorkers, datasets.GeneratorBasedBuilder):
             >>> KvasirSeg(data_dir="~/Downloads").is_built()  # doctest: +SKIP
             False
         """
-        return os.path.isfile(os.path.join(self.cache_dir, datasets.config.DATASET_INFO_FILENAME))
+        return _finished(self.cache_dir)
 
-    def download_and_prepare(self, *args: Any, num_proc: int | None = None, **kwargs: Any) -> None:
+    def download_and_prepare(
+        self,
+        output_dir: str | None = None,
+        *args: Any,
+        num_proc: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         """Build the cache, as ``datasets`` does, unless it is built already.
 
-        The cache records the archive it was built from (:func:`kvasir_seg.plan.
+        The finished cache records the archive it was built from (:func:`kvasir_seg.plan.
         write_built_from`, read by ``kvasir-seg info``). A split is shared among at most as
         many processes as it has shards; when no split has more than one, the build runs in
         this process, without ``datasets``' warning that it lowered ``num_proc``.
 
         Args:
+            output_dir: Where to build (None: the cache folder, :attr:`cache_dir`).
             *args: Passed to ``datasets.DatasetBuilder.download_and_prepare``.
             num_proc: Processes to build with (None or 1: this one).
             **kwargs: Passed to ``datasets.DatasetBuilder.download_and_prepare``
@@ -196,17 +204,18 @@ class KvasirBuilder(OurErrorsFromWorkers, datasets.GeneratorBasedBuilder):
             >>> builder = get_builder("kvasir_sessile", data_dir="~/Downloads")  # doctest: +SKIP
             >>> builder.download_and_prepare(num_proc=2)  # doctest: +SKIP
         """
-        mode = datasets.DownloadMode(kwargs.get("download_mode") or "reuse_dataset_if_exists")
-        building = mode != datasets.DownloadMode.REUSE_DATASET_IF_EXISTS or not self.is_built()
-        if building and num_proc is not None and num_proc > 1:
+        folder = output_dir or self.cache_dir
+        reuse = datasets.DownloadMode.REUSE_DATASET_IF_EXISTS
+        rebuild = datasets.DownloadMode(kwargs.get("download_mode") or reuse) != reuse
+        if num_proc is not None and num_proc > 1 and (rebuild or not _finished(folder)):
             most = max(map(len, self._split_shards().values()), default=1)
             num_proc = min(num_proc, most) if most > 1 else None
         try:
-            super().download_and_prepare(*args, num_proc=num_proc, **kwargs)
+            super().download_and_prepare(output_dir, *args, num_proc=num_proc, **kwargs)
         finally:
             self.plan.close()  # the archive the build opened once
-        if self.plan.missing is None and read_built_from(self.cache_dir) is None:
-            write_built_from(self.cache_dir, self.plan)
+        if self.plan.missing is None and _finished(folder) and read_built_from(folder) is None:
+            write_built_from(folder, self.plan)
 
     def _split_shards(self) -> dict[str, list[list[str]]]:
         """The ids of each split, in the shards the build shares among processes."""
@@ -240,6 +249,11 @@ class KvasirBuilder(OurErrorsFromWorkers, datasets.GeneratorBasedBuilder):
         for ids in shards:
             for example in archive.examples(ids):
                 yield example.image_id, to_record(example)
+
+
+def _finished(folder: str) -> bool:
+    """Whether ``folder`` holds a finished build (a local folder with its info file)."""
+    return os.path.isfile(os.path.join(folder, datasets.config.DATASET_INFO_FILENAME))
 
 
 def _shards(ids: list[str]) -> list[list[str]]:

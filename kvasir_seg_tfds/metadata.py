@@ -10,7 +10,8 @@ fetches, and the builders never call it. The archive comes from ``manual_dir`` o
 archive store, else the core's downloader fetches it into the store (:mod:`kvasir_seg.
 download`: one copy shared by Hugging Face, TFDS and the command line, a lock, resume, the
 TLS chain the Simula server leaves incomplete, no minutes of retries offline) and checks it
-against the catalog's published SHA-256, or the one pinned on first use, as every door does.
+against the catalog's published SHA-256, or the one pinned on first use, as Hugging Face
+and the command line do.
 
 Example:
     >>> from kvasir_seg.catalog import get_spec

@@ -146,6 +146,15 @@ def test_a_built_cache_names_the_archive_it_was_built_from(make_archive, tmp_pat
     assert again.cache_dir == builder.cache_dir and read_built_from(again.cache_dir) == built
 
 
+def test_a_build_into_another_folder_names_its_archive_there(make_archive, tmp_path: Path):
+    path = make_archive("kvasir_capsule_seg", count=3)
+    builder = get_builder("kvasir_capsule_seg", data_dir=path, cache_dir=tmp_path / "cache")
+    builder.download_and_prepare(output_dir=str(tmp_path / "out"))
+    built = read_built_from(tmp_path / "out")
+    assert built is not None and built["identity"] == builder.plan.archive.identity
+    assert not builder.is_built()  # the cache folder itself was left alone
+
+
 def test_streaming_builds_no_cache_and_serves_the_same_examples(
     capsule_zip: Path, tmp_path: Path
 ) -> None:
