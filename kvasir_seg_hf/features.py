@@ -1,9 +1,10 @@
 """The Hugging Face features of the catalog's datasets, and the record an example becomes.
 
->>> from kvasir_seg_hf.features import features_for
->>> from kvasir_seg.catalog import get_spec
->>> sorted(features_for(get_spec("kvasir_capsule_seg")))[:3]
-['bbox_source', 'bboxes', 'frame']
+Example:
+    >>> from kvasir_seg_hf.features import features_for
+    >>> from kvasir_seg.catalog import get_spec
+    >>> sorted(features_for(get_spec("kvasir_capsule_seg")))[:3]
+    ['bbox_source', 'bboxes', 'frame']
 """
 
 from __future__ import annotations
@@ -19,8 +20,23 @@ from kvasir_seg.masks import encode_mask_png
 
 
 def features_for(spec: DatasetSpec) -> datasets.Features:
-    """The features of ``spec``, made from its schema (:func:`kvasir_seg.fields.schema`):
-    images and masks as ``Image``, boxes in pixels with a ``ClassLabel`` of its classes."""
+    """The features of ``spec``'s examples, made from its schema (:func:`kvasir_seg.fields.schema`).
+
+    Images and masks are ``Image`` features; boxes are in pixels, with a ``ClassLabel`` of
+    the dataset's classes.
+
+    Args:
+        spec: A dataset of the catalog.
+
+    Returns:
+        The features, one per field of the schema.
+
+    Example:
+        >>> from kvasir_seg.catalog import get_spec
+        >>> features = features_for(get_spec("kvasir_seg"))
+        >>> type(features["mask"]).__name__, features["bboxes"].feature["label"].names
+        ('Image', ['polyp'])
+    """
     return datasets.Features({field.name: _feature(field, spec) for field in schema(spec)})
 
 
@@ -38,6 +54,19 @@ def to_record(example: Example) -> dict[str, Any]:
 
     The image keeps the archive's JPEG bytes (passed as bytes with no path, so that
     ``datasets`` stores them as they are); the mask becomes a 1-bit PNG.
+
+    Args:
+        example: An example as the core reader gives it.
+
+    Returns:
+        A dict that :func:`features_for` encodes.
+
+    Example:
+        >>> import numpy as np
+        >>> from kvasir_seg.archive import Example
+        >>> record = to_record(Example("a", b"JPEG bytes", np.eye(2, dtype=bool), 2, 2, (), "mask"))
+        >>> record["image"], record["mask"]["bytes"][1:4], record["bboxes"]
+        ({'bytes': b'JPEG bytes', 'path': None}, b'PNG', [])
     """
     return {
         "image_id": example.image_id,

@@ -3,6 +3,7 @@
 ``datasets`` >= 4 no longer runs loading scripts, so this helper drives the builder
 classes of this package directly. Its signature follows ``datasets.load_dataset``.
 
+Example:
     >>> from kvasir_seg_hf import load_dataset
     >>> ds = load_dataset("kvasir_seg")  # doctest: +SKIP
     >>> ds["train"].num_rows, ds["validation"].num_rows  # doctest: +SKIP
@@ -35,9 +36,31 @@ def get_builder(
 ) -> KvasirBuilder:
     """The builder of dataset ``path`` with config ``name``, not yet prepared.
 
-    ``data_dir`` is a zip downloaded by hand, the folder that holds it, or the folder it
-    extracts to; without it, the archive store is searched, and the official archive is
-    downloaded into it when it is not there (:mod:`kvasir_seg.resolve`).
+    Args:
+        path: A dataset of the catalog: ``kvasir_seg``, ``kvasir_sessile``,
+            ``kvasir_capsule_seg``, ``kvasir_instrument`` (or one registered at run time).
+        name: The config (None: the dataset's default).
+        data_dir: The zip downloaded by hand, the folder that holds it, or the folder it
+            extracts to; None: the copy the archive store holds, else the official archive
+            downloaded into the store (:mod:`kvasir_seg.resolve`).
+        cache_dir: Where ``datasets`` keeps its caches (None: its default).
+        verification_mode: ``"no_checks"`` reads a zip that fails its checksum.
+        download_mode: ``"force_redownload"`` downloads the archive again (without
+            ``data_dir``) and rebuilds the cache.
+
+    Returns:
+        The builder, its archive found and judged.
+
+    Raises:
+        kvasir_seg.errors.KvasirSegError: An unknown dataset or config, or no usable archive
+            (``ArchiveError``, ``ChecksumError``, ``DownloadError``).
+
+    Example:
+        >>> from kvasir_seg_hf import get_builder
+        >>> builder = get_builder("kvasir_seg", "pranet", data_dir="~/Downloads")  # doctest: +SKIP
+        >>> builder.download_and_prepare(num_proc=2)  # doctest: +SKIP
+        >>> builder.as_dataset(split="test").num_rows  # doctest: +SKIP
+        100
     """
     spec = get_spec(path)
     config = spec.config(name).name  # raises a clear error on an unknown config
@@ -68,13 +91,35 @@ def load_dataset(
 ) -> Any:
     """Load a catalog dataset (``kvasir_seg``, ``kvasir_sessile``, ...) as ``datasets`` objects.
 
-    Returns a ``DatasetDict`` (or a ``Dataset`` when ``split`` is given); with
-    ``streaming=True`` an ``IterableDatasetDict`` / ``IterableDataset``, and no Arrow cache
-    is built. The first call reads the archive and caches the result under the archive's
-    identity; later calls reuse the cache while the archive is the same
-    (``download_mode="force_redownload"`` downloads and rebuilds).
+    The first call reads the archive and caches the result under the archive's identity;
+    later calls reuse the cache while the archive is the same. The arguments mean what
+    they mean for ``datasets.load_dataset``.
 
-    >>> ds = load_dataset("kvasir_capsule_seg", data_dir="~/Downloads")  # doctest: +SKIP
+    Args:
+        path: A dataset of the catalog (see :func:`get_builder`).
+        name: The config (None: the dataset's default).
+        split: One split (``"train"``, ``"test[:10]"``, ...); None: all of them.
+        data_dir: The zip, its folder or the extracted folder (see :func:`get_builder`).
+        cache_dir: Where ``datasets`` keeps its caches (None: its default).
+        download_mode: ``"force_redownload"`` downloads the archive again and rebuilds.
+        verification_mode: ``"no_checks"`` reads a zip that fails its checksum.
+        keep_in_memory: Load the Arrow tables into memory.
+        num_proc: Processes that build the cache (None: this one).
+        streaming: Read the archive as it is iterated, building no cache.
+
+    Returns:
+        A ``DatasetDict``, or a ``Dataset`` when ``split`` is given; with
+        ``streaming=True``, an ``IterableDatasetDict`` or ``IterableDataset``.
+
+    Raises:
+        kvasir_seg.errors.KvasirSegError: An unknown dataset or config, no usable archive,
+            or a damaged one (``ArchiveError``, ``LayoutError``, ``ChecksumError``,
+            ``DownloadError``), as it is, also from a ``num_proc`` worker.
+
+    Example:
+        >>> ds = load_dataset("kvasir_capsule_seg", data_dir="~/Downloads")  # doctest: +SKIP
+        >>> ds["train"][0]["mask"].mode  # doctest: +SKIP
+        '1'
     """
     builder = get_builder(
         path,

@@ -4,11 +4,14 @@
 pair :class:`kvasir_seg.torch.KvasirSegDataset` gives for the same example (array-equal),
 as a row ``{"image": ..., "target": ...}``, after ``transforms(image, target)`` (any
 ``torchvision.transforms.v2`` transform, or ``kvasir_seg.torch.from_albumentations``).
-``kvasir_seg.torch.collate`` batches such rows:
+``kvasir_seg.torch.collate`` batches such rows. The same callable maps one example of a
+streaming ``IterableDataset``: ``load_dataset(..., streaming=True).map(torch_pairs(...))``.
+PyTorch and torchvision are imported when a row is transformed, not before.
 
-    >>> from torch.utils.data import DataLoader  # doctest: +SKIP
-    >>> from torchvision.transforms import v2  # doctest: +SKIP
-    >>> from kvasir_seg.torch import collate  # doctest: +SKIP
+Example:
+    >>> from torch.utils.data import DataLoader
+    >>> from torchvision.transforms import v2
+    >>> from kvasir_seg.torch import collate
     >>> from kvasir_seg_hf import load_dataset, torch_pairs
     >>> train = load_dataset("kvasir_seg", split="train")  # doctest: +SKIP
     >>> pairs = train.with_transform(torch_pairs(v2.Resize((352, 352))))  # doctest: +SKIP
@@ -16,10 +19,6 @@ as a row ``{"image": ..., "target": ...}``, after ``transforms(image, target)`` 
     >>> images, targets = next(iter(loader))  # doctest: +SKIP
     >>> images.shape, targets["mask"].shape  # doctest: +SKIP
     (torch.Size([8, 3, 352, 352]), torch.Size([8, 352, 352]))
-
-The same callable maps one example of a streaming ``IterableDataset``:
-``load_dataset(..., streaming=True).map(torch_pairs(...))``. PyTorch and torchvision are
-imported when a row is transformed, not before.
 """
 
 from __future__ import annotations
@@ -33,7 +32,20 @@ __all__ = ["TorchPairs", "torch_pairs"]
 
 @dataclass(frozen=True)
 class TorchPairs:
-    """The callable :func:`torch_pairs` returns."""
+    """The callable :func:`torch_pairs` returns: rows of a split as ``(image, target)`` pairs.
+
+    Args:
+        transforms: Called as ``transforms(image, target)`` on each pair (None: none).
+
+    Example:
+        >>> from PIL import Image
+        >>> row = {"image_id": "a", "image": Image.new("RGB", (4, 3)),
+        ...        "mask": Image.new("1", (4, 3), 1), "bboxes": []}
+        >>> pairs = TorchPairs()({"image_id": ["a"], "image": [row["image"]],
+        ...                       "mask": [row["mask"]], "bboxes": [[]]})
+        >>> pairs["image"][0].shape, pairs["target"][0]["image_id"]
+        (torch.Size([3, 3, 4]), 'a')
+    """
 
     transforms: Callable[..., Any] | None = None
 
@@ -49,7 +61,28 @@ class TorchPairs:
         return {"image": [image for image, _ in pairs], "target": [target for _, target in pairs]}
 
     def pair(self, row: dict[str, Any]) -> Any:
-        """The ``(image, target)`` pair of one row, transformed."""
+        """The ``(image, target)`` pair of one row, transformed.
+
+        Args:
+            row: One example as ``datasets`` decodes it (``image_id``, ``image``, ``mask``,
+                ``bboxes``, ...).
+
+        Returns:
+            ``(tv_tensors.Image, {"mask", "boxes", "labels", "image_id"})`` (see
+            :func:`kvasir_seg.torch.as_pair`), after ``transforms``.
+
+        Raises:
+            kvasir_seg.errors.KvasirSegError: A mask of another size than its image.
+
+        Example:
+            >>> from PIL import Image
+            >>> box = {"xmin": 0, "ymin": 1, "xmax": 2, "ymax": 2, "label": 0}
+            >>> row = {"image_id": "a", "image": Image.new("RGB", (4, 3)),
+            ...        "mask": Image.new("1", (4, 3), 1), "bboxes": [box]}
+            >>> image, target = TorchPairs().pair(row)
+            >>> target["boxes"].tolist(), target["labels"].tolist(), int(target["mask"].sum())
+            ([[0.0, 1.0, 2.0, 2.0]], [0], 12)
+        """
         from kvasir_seg.torch import as_pair
 
         boxes = row["bboxes"]
@@ -64,11 +97,25 @@ class TorchPairs:
 
 
 def torch_pairs(transforms: Callable[..., Any] | None = None) -> TorchPairs:
-    """A transform for ``Dataset.with_transform`` (or ``IterableDataset.map``) that gives
-    each row as ``{"image": tv_tensors.Image, "target": {...}}``, the pair
-    ``KvasirSegDataset`` gives, after ``transforms(image, target)``.
+    """A transform that gives each row as the pair ``KvasirSegDataset`` gives.
 
-        >>> torch_pairs().transforms is None
-        True
+    For ``Dataset.with_transform`` (or ``IterableDataset.map``): each row becomes
+    ``{"image": tv_tensors.Image, "target": {...}}``, after ``transforms(image, target)``.
+
+    Args:
+        transforms: A ``torchvision.transforms.v2`` transform (or any callable taking and
+            returning ``(image, target)``); None: none.
+
+    Returns:
+        The callable (a :class:`TorchPairs`).
+
+    Example:
+        >>> from torchvision.transforms import v2
+        >>> from PIL import Image
+        >>> row = {"image_id": "a", "image": Image.new("RGB", (4, 3)),
+        ...        "mask": Image.new("1", (4, 3), 1), "bboxes": []}
+        >>> pair = torch_pairs(v2.Resize((6, 8)))(row)
+        >>> pair["image"].shape, pair["target"]["mask"].shape
+        (torch.Size([3, 6, 8]), torch.Size([6, 8]))
     """
     return TorchPairs(transforms)

@@ -1,12 +1,25 @@
-"""The TFDS builder shared by the three datasets.
+"""The TFDS builder shared by every dataset of the catalog.
 
-Each dataset folder's ``<name>_dataset_builder.py`` only names its spec; configs, manual
-download instructions, features and generation all come from here and from the catalog.
+Each dataset folder's ``<name>_dataset_builder.py`` only names its spec; configs
+(``BUILDER_CONFIGS``), ``MANUAL_DOWNLOAD_INSTRUCTIONS``, features and generation all come
+from here and from the catalog, written on what TFDS documents for dataset authors
+(``_info``, ``_split_generators``, ``_generate_examples``, ``manual_dir``, ``dl_manager``),
+as its ``oxford_iiit_pet`` builder is; two private names are in :mod:`kvasir_seg_tfds.compat`.
 The builder reads the archive through the core reader, so it serves exactly the examples
-the Hugging Face builders serve. A dataset prepared in one file format is read in the other
-too (``tfds.load`` after ``tfds.data_source`` and the reverse): the missing format is written
-next to it on first use (see :mod:`kvasir_seg_tfds.formats`).
+the Hugging Face builders serve.
 
+The archive is found while the dataset is built (``_split_generators``: ``manual_dir``,
+else the archive store, else a download into the store, see :mod:`kvasir_seg_tfds.sources`),
+never when the builder is made: TFDS keys its folder by name, config and version, not by
+the archive. Instead, ``download_and_prepare`` compares the archive a build would read now
+(found without downloading) with the one the prepared dataset records, and rebuilds when
+they differ.
+
+A dataset prepared in one file format is read in the other too (``tfds.load`` after
+``tfds.data_source`` and the reverse): the missing format is written next to it on first
+use (see :mod:`kvasir_seg_tfds.formats`).
+
+Example:
     >>> import tensorflow_datasets as tfds
     >>> import kvasir_seg_tfds
     >>> builder = tfds.builder("kvasir_seg/pranet", data_dir="/tmp/tfds")  # doctest: +SKIP
@@ -29,13 +42,13 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import tensorflow_datasets as tfds
-from tensorflow_datasets.core.file_adapters import FileFormat
 
 from kvasir_seg.catalog import VERSION as DATASET_VERSION
 from kvasir_seg.catalog import DatasetSpec
 from kvasir_seg.errors import ArchiveError, DownloadError, KvasirSegError
 from kvasir_seg.plan import BuildPlan, read_built_from, verifies, write_built_from
 from kvasir_seg.resolve import identity_of, stored_identity
+from kvasir_seg_tfds.compat import BuildLinesLogged
 from kvasir_seg_tfds.features import features_for, to_record
 from kvasir_seg_tfds.formats import WRITABLE, formats_on_disk, update_info, write_format
 from kvasir_seg_tfds.metadata import description, manual_download_instructions
@@ -47,20 +60,60 @@ logger = logging.getLogger(__name__)
 #: previous ones (PIL and zlib release the GIL while they work).
 READ_THREADS = min(4, os.cpu_count() or 1)
 
+FileFormat = tfds.core.FileFormat
+
 _In = TypeVar("_In")
 _Out = TypeVar("_Out")
 
 
 def configs_for(spec: DatasetSpec) -> list[tfds.core.BuilderConfig]:
-    """One TFDS builder config per config of the spec (same names as on the HF side)."""
+    """One TFDS builder config per config of the spec (the names Hugging Face's have).
+
+    Args:
+        spec: A dataset of the catalog.
+
+    Returns:
+        The configs, in the catalog's order (the first is the default).
+
+    Example:
+        >>> from kvasir_seg.catalog import get_spec
+        >>> [config.name for config in configs_for(get_spec("kvasir_seg"))]
+        ['official', 'pranet']
+    """
     return [tfds.core.BuilderConfig(name=c.name, description=c.description) for c in spec.configs]
 
 
-class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
-    """Base builder: a subclass sets ``SPEC``; its configs and instructions follow from it.
+class KvasirBuilder(BuildLinesLogged, tfds.core.GeneratorBasedBuilder, skip_registration=True):
+    """The builder of one catalog dataset: a subclass sets ``SPEC``, and its configs and
+    manual download instructions follow from it.
 
     The base itself is not registered; each ``Builder`` subclass registers under its
-    folder's name (``kvasir_seg``, ``kvasir_sessile``, ``kvasir_capsule_seg``).
+    folder's name (``kvasir_seg``, ``kvasir_sessile``, ...).
+
+    Without TensorFlow, an unprepared dataset defaults to array_record: TFRecord files
+    cannot be written without TensorFlow, and ``tfds.data_source`` only asks for
+    array_record when given no ``data_dir``; this keeps ``tfds.data_source(name,
+    split="train", data_dir=...)`` working for PyTorch and JAX users.
+
+    Args:
+        file_format: The format to build in; for a dataset prepared in another one, the
+            format ``download_and_prepare`` writes next to it (TFDS itself refuses such a
+            builder). Reads need no such care: each writes the format it needs on first use.
+        verification_mode: As Hugging Face's: ``"no_checks"`` reads a zip whose checksum
+            does not match (with a warning), e.g. ``tfds.load("kvasir_seg",
+            builder_kwargs={"verification_mode": "no_checks"})``; the default,
+            ``"basic_checks"``, refuses it.
+        **kwargs: As TFDS's builder takes them (``data_dir``, ``config``, ``version``).
+
+    Raises:
+        kvasir_seg.errors.KvasirSegError: An unknown ``verification_mode``.
+
+    Example:
+        >>> import tensorflow_datasets as tfds
+        >>> import kvasir_seg_tfds
+        >>> builder = tfds.builder("kvasir_seg/pranet", data_dir="/tmp/tfds")  # doctest: +SKIP
+        >>> builder.MANUAL_DOWNLOAD_INSTRUCTIONS.startswith("Optional")  # doctest: +SKIP
+        True
     """
 
     SPEC: ClassVar[DatasetSpec]
@@ -84,31 +137,29 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
         verification_mode: str | None = None,
         **kwargs: Any,
     ) -> None:
-        """As TFDS's builder, plus ``verification_mode`` (as Hugging Face's).
-
-        ``verification_mode="no_checks"`` reads an archive whose checksum does not match
-        (with a warning), e.g. ``tfds.load("kvasir_seg", builder_kwargs={"verification_mode":
-        "no_checks"})``; the default, ``"basic_checks"``, refuses it.
-
-        ``file_format`` is the format to build in; for a dataset prepared in another one,
-        the format ``download_and_prepare`` writes next to it (where TFDS refuses the
-        builder). Reads need no such care: each writes the format it needs on first use.
-
-        Without TensorFlow, an unprepared dataset defaults to array_record: TFRecord files
-        cannot be written without TensorFlow, and ``tfds.data_source`` only asks for
-        array_record when given no ``data_dir``; this keeps ``tfds.data_source(name,
-        split="train", data_dir=...)`` working for PyTorch and JAX users.
-        """
         self.verify_checksums = verifies(verification_mode)
         self._plan: BuildPlan | None = None
+        self._redownload = False
+        # What pickling needs to make this builder again (see __getstate__).
+        self._arguments = {
+            **kwargs,
+            "file_format": file_format,
+            "verification_mode": verification_mode,
+        }
         super().__init__(**kwargs)
-        self._original_state.update(verification_mode=verification_mode, file_format=file_format)
         self._wanted_format = FileFormat.from_value(file_format) if file_format else None
         if self._wanted_format is None and not _tensorflow_installed():
             self._wanted_format = FileFormat.ARRAY_RECORD
             logger.info("%s: TensorFlow is not installed, so in array_record", self.name)
         if self._wanted_format is not None:
             self._switch_to(self._wanted_format)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled as TFDS pickles a builder: the arguments it was made with."""
+        return {"arguments": self._arguments}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state["arguments"])  # type: ignore[misc]
 
     def _info(self) -> tfds.core.DatasetInfo:
         spec = self.SPEC
@@ -123,11 +174,21 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
         )
 
     def is_prepared(self) -> bool:
-        """As TFDS's, without its warning for a dataset that was never built (no folder)."""
+        """Whether the dataset is prepared: as TFDS says, without its warning for a dataset
+        that was never built (no folder).
+
+        Returns:
+            True when the prepared files are complete on disk.
+
+        Example:
+            >>> import tensorflow_datasets as tfds
+            >>> tfds.builder("kvasir_seg", data_dir="/tmp/tfds").is_prepared()  # doctest: +SKIP
+            False
+        """
         return self.data_path.exists() and super().is_prepared()
 
     def download_and_prepare(self, **kwargs: Any) -> None:
-        """As TFDS's, but a build made from another archive than the one found is rebuilt.
+        """Prepare the dataset as TFDS does; one made from another archive is rebuilt.
 
         When the dataset is prepared and the archive it would be built from now (in
         ``manual_dir`` or the archive store; nothing is downloaded for this check) is not
@@ -136,8 +197,28 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
         another format than the one asked for (``file_format`` here or to the builder)
         gains that format's files. ``dataset_info.json`` then lists the formats on disk and
         the archive's size as the download size.
+
+        Args:
+            **kwargs: As TFDS's ``download_and_prepare`` takes them: ``download_config``
+                (``manual_dir``, ``download_mode="force_redownload"``, ...), ``file_format``,
+                ``download_dir``.
+
+        Raises:
+            ChecksumMismatchError: A zip that fails its checksum, without
+                ``verification_mode="no_checks"``.
+            kvasir_seg.errors.KvasirSegError: No usable archive, or a damaged one
+                (``ArchiveError``, ``LayoutError``, ``DownloadError``); nothing is left
+                prepared.
+
+        Example:
+            >>> import tensorflow_datasets as tfds
+            >>> builder = tfds.builder("kvasir_sessile", data_dir="/tmp/tfds")  # doctest: +SKIP
+            >>> builder.download_and_prepare(  # doctest: +SKIP
+            ...     download_config=tfds.download.DownloadConfig(manual_dir="~/Downloads")
+            ... )
         """
         config = kwargs.get("download_config") or tfds.download.DownloadConfig()
+        self._redownload = config.download_mode == tfds.download.GenerateMode.FORCE_REDOWNLOAD
         if self.is_prepared():
             built, current = self._built_from(), self._current_identity(config)
             if built and current and built != current:
@@ -168,12 +249,49 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
         update_info(self.data_dir, formats_on_disk(self.info), int(self.info.download_size))
 
     def as_dataset(self, *args: Any, **kwargs: Any) -> Any:
-        """As TFDS's; an array_record build gains its TFRecord files first (once)."""
+        """The dataset as ``tf.data``, as TFDS gives it; an array_record build gains its
+        TFRecord files first (once).
+
+        Args:
+            *args: As TFDS's ``as_dataset`` takes them (``split``, ...).
+            **kwargs: As TFDS's ``as_dataset`` takes them (``as_supervised``, ...).
+
+        Returns:
+            A ``tf.data.Dataset`` (or a dict of them, by split).
+
+        Raises:
+            FormatError: The prepared files are damaged.
+
+        Example:
+            >>> import tensorflow_datasets as tfds
+            >>> builder = tfds.builder("kvasir_seg", data_dir="/tmp/tfds")  # doctest: +SKIP
+            >>> pairs = builder.as_dataset(split="train", as_supervised=True)  # doctest: +SKIP
+            >>> image, mask = next(iter(pairs))  # doctest: +SKIP
+        """
         self._read_in(FileFormat.with_tf_data(), FileFormat.TFRECORD)
         return super().as_dataset(*args, **kwargs)
 
     def as_data_source(self, *args: Any, file_format: Any = None, **kwargs: Any) -> Any:
-        """As TFDS's; a TFRecord build gains its array_record files first (once)."""
+        """The dataset for random access, as TFDS gives it; a TFRecord build gains its
+        array_record files first (once).
+
+        Args:
+            *args: As TFDS's ``as_data_source`` takes them (``split``, ...).
+            file_format: A random-access format to read (None: the first on disk).
+            **kwargs: As TFDS's ``as_data_source`` takes them.
+
+        Returns:
+            A sequence of examples (or a dict of them, by split).
+
+        Raises:
+            FormatError: The prepared files are damaged.
+
+        Example:
+            >>> import tensorflow_datasets as tfds
+            >>> builder = tfds.builder("kvasir_seg", data_dir="/tmp/tfds")  # doctest: +SKIP
+            >>> builder.as_data_source(split="validation")[0]["mask"].shape  # doctest: +SKIP
+            (529, 622, 1)
+        """
         wanted = FileFormat.from_value(file_format or FileFormat.ARRAY_RECORD)
         suitable = {wanted} if file_format else FileFormat.with_random_access()
         self._read_in(suitable, wanted)
@@ -195,13 +313,6 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     def _switch_to(self, file_format: FileFormat) -> None:
         self.info.set_file_format(file_format, override=True, override_if_initialized=True)
 
-    def _log_download_bytes(self) -> None:
-        """Logged, not printed: TFDS prints "Unknown size" (the sizes come with the build)."""
-        logger.info("%s: preparing %s in %s", self.name, self.info.file_format.value, self.data_dir)
-
-    def _log_download_done(self) -> None:
-        logger.info("%s: prepared in %s", self.name, self.data_dir)
-
     def _built_from(self) -> str | None:
         record = read_built_from(self.data_dir)
         return record["identity"] if record else None
@@ -211,13 +322,13 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
 
     def _manual_dir(self, config: tfds.download.DownloadConfig) -> Path | None:
         """The ``manual_dir`` a build would read (None when it is not there or empty)."""
-        manual = Path(config.manual_dir or Path(self._data_dir_root) / "downloads" / "manual")
+        manual = Path(config.manual_dir or Path(self.data_dir_root) / "downloads" / "manual")
         manual = manual.expanduser()
         return manual if manual.is_dir() and any(manual.iterdir()) else None
 
     def _check_served_copy(self, config: tfds.download.DownloadConfig) -> None:
-        """Check the copy a prepared build came from as a build would (the one trust rule:
-        a copy accepted with checks skipped is said once); a copy that is gone is fine."""
+        """Check the copy a prepared build came from as a build would (a copy accepted with
+        checks skipped is said once); a copy that is gone is fine."""
         try:
             plan_for(
                 self.SPEC, self._manual_dir(config), verify=self.verify_checksums, download=False
@@ -246,7 +357,7 @@ class KvasirBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
             manual_dir(dl_manager),
             self.builder_config.name,
             verify=self.verify_checksums,
-            force_download=bool(getattr(dl_manager, "_force_download", False)),
+            force_download=self._redownload,
         )
         self._plan = plan
         # Written into the folder being built, renamed with it when the build succeeds; the
@@ -276,9 +387,23 @@ def in_order(
 ) -> Iterator[_Out]:
     """``map(work, items)`` on ``pool``, in order, with at most ``ahead`` results pending.
 
-    >>> with ThreadPoolExecutor(2) as pool:
-    ...     list(in_order(pool, str.upper, ["a", "b", "c"], ahead=2))
-    ['A', 'B', 'C']
+    Args:
+        pool: The threads to work on.
+        work: Called on each item.
+        items: The items, in order.
+        ahead: How many items may be submitted before their result is taken.
+
+    Yields:
+        ``work(item)`` for each item, in the items' order.
+
+    Raises:
+        Exception: What ``work`` raised, when its result is reached (the pending work is
+            cancelled).
+
+    Example:
+        >>> with ThreadPoolExecutor(2) as pool:
+        ...     list(in_order(pool, str.upper, ["a", "b", "c"], ahead=2))
+        ['A', 'B', 'C']
     """
     pending: deque[Future[_Out]] = deque()
     try:

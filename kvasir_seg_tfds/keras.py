@@ -11,6 +11,7 @@ precision 1, specificity 1, accuracy 1, f2 1). On the same masks they equal
 ``compute_scores`` exactly, eagerly, in a graph (``model.fit``, ``model.evaluate``) and
 under XLA.
 
+Example:
     >>> import keras
     >>> from kvasir_seg_tfds.keras import DiceScore, IoUScore, PerImageScores
     >>> metrics = [DiceScore(), IoUScore(), PerImageScores()]
@@ -127,6 +128,13 @@ class PerImageScores(keras.metrics.Metric):
         Raises:
             MetricInputError: Eagerly, for a batch the engine refuses (in a graph the
                 scores become NaN instead).
+
+        Example:
+            >>> metric = PerImageScores(scores=("precision",))
+            >>> metric.update_state(np.ones((2, 3, 3)), np.full((2, 3, 3), 0.9, np.float32))
+            >>> metric.update_state(np.ones((1, 3, 3)), np.zeros((1, 3, 3), np.float32))
+            >>> float(metric.result()["precision"])  # (1 + 1 + 1) / 3: empty predictions score 1
+            1.0
         """
         y_pred = ops.convert_to_tensor(y_pred)
         if self.from_logits:
@@ -180,6 +188,17 @@ class PerImageScores(keras.metrics.Metric):
         self.images.assign(images)
 
     def result(self) -> Any:
+        """The mean of each score over the images added so far (0 before any image).
+
+        Returns:
+            ``{score name: scalar tensor}``, which Keras logs by name.
+
+        Example:
+            >>> metric = PerImageScores(scores=("dice", "iou"))
+            >>> metric.update_state([[[1.0, 1.0]]], [[[0.9, 0.2]]])
+            >>> {name: round(float(value), 4) for name, value in metric.result().items()}
+            {'dice': 0.6667, 'iou': 0.5}
+        """
         # The kernel's division (0 before any image): keras.ops.divide_no_nan gives float32
         # under the torch backend.
         totals, images = ops.convert_to_tensor(self.totals), ops.convert_to_tensor(self.images)
@@ -187,10 +206,30 @@ class PerImageScores(keras.metrics.Metric):
         return {name: means[i] for i, name in enumerate(self.scores)}
 
     def reset_state(self) -> None:
+        """Forget the images added so far (Keras calls it at the start of each epoch).
+
+        Example:
+            >>> metric = PerImageScores(scores=("recall",))
+            >>> metric.update_state([[[1.0, 1.0]]], [[[0.9, 0.2]]])
+            >>> metric.reset_state()
+            >>> float(metric.result()["recall"])
+            0.0
+        """
         self.totals.assign(ops.zeros_like(self.totals))
         self.images.assign(ops.zeros_like(self.images))
 
     def get_config(self) -> dict[str, Any]:
+        """The arguments that make this metric again (Keras saves them with a model).
+
+        Returns:
+            Keras' config of the metric, plus ``scores``, ``threshold``, ``from_logits``
+            and ``resize``.
+
+        Example:
+            >>> config = PerImageScores(scores=("f2",), threshold=0.3).get_config()
+            >>> PerImageScores.from_config(config).threshold
+            0.3
+        """
         return {
             **super().get_config(),
             "scores": list(self.scores),
@@ -226,10 +265,24 @@ class _OneScore(PerImageScores):
 class DiceScore(_OneScore):
     """Mean over images of the per-image Dice (F1); logged as ``dice``.
 
-    >>> metric = DiceScore()
-    >>> metric.update_state([[[1.0, 0.0]], [[0.0, 0.0]]], [[[0.9, 0.2]], [[0.1, 0.1]]])
-    >>> float(metric.result())  # (1 + 0) / 2: an empty pair scores 0
-    0.5
+    ``result()`` is a scalar; the rest is as :class:`PerImageScores`.
+
+    Args:
+        threshold: A probability above it is polyp (8-bit maps: value / 255).
+        from_logits: ``y_pred`` holds logits: a sigmoid is applied first.
+        resize: ``"none"`` (sizes must match), or the Pillow filter that resizes each
+            prediction to its reference's size first.
+        name: The metric's name (by default ``dice``).
+        kwargs: Passed to ``keras.metrics.Metric``.
+
+    Raises:
+        MetricInputError: If ``threshold`` or ``resize`` is refused.
+
+    Example:
+        >>> metric = DiceScore()
+        >>> metric.update_state([[[1.0, 0.0]], [[0.0, 0.0]]], [[[0.9, 0.2]], [[0.1, 0.1]]])
+        >>> float(metric.result())  # (1 + 0) / 2: an empty pair scores 0
+        0.5
     """
 
     score = "dice"
@@ -239,10 +292,24 @@ class DiceScore(_OneScore):
 class IoUScore(_OneScore):
     """Mean over images of the per-image IoU (Jaccard); logged as ``iou``.
 
-    >>> metric = IoUScore()
-    >>> metric.update_state([[[1.0, 1.0]]], [[[0.9, 0.2]]])
-    >>> float(metric.result())
-    0.5
+    ``result()`` is a scalar; the rest is as :class:`PerImageScores`.
+
+    Args:
+        threshold: A probability above it is polyp (8-bit maps: value / 255).
+        from_logits: ``y_pred`` holds logits: a sigmoid is applied first.
+        resize: ``"none"`` (sizes must match), or the Pillow filter that resizes each
+            prediction to its reference's size first.
+        name: The metric's name (by default ``iou``).
+        kwargs: Passed to ``keras.metrics.Metric``.
+
+    Raises:
+        MetricInputError: If ``threshold`` or ``resize`` is refused.
+
+    Example:
+        >>> metric = IoUScore()
+        >>> metric.update_state([[[1.0, 1.0]]], [[[0.9, 0.2]]])
+        >>> float(metric.result())
+        0.5
     """
 
     score = "iou"

@@ -2,11 +2,14 @@
 
 A spec with a dataset folder in this package (``kvasir_seg_tfds/<name>/``, written by
 ``python -m kvasir_seg_tfds.generate``) uses that folder's ``Builder``, so TFDS finds its
-``checksums.tsv``, ``README.md``, ``CITATIONS.bib``, ``TAGS.txt`` and ``dummy_data/``. A
-spec without one (registered at run time, e.g. by a ``$KVASIR_SEG_PLUGINS`` module) gets a
-builder made from the spec, registered under its name: ``tfds.builder(name)`` works with no
-folder at all (the archive is then verified by the core against the catalog).
+``README.md``, ``CITATIONS.bib``, ``TAGS.txt`` and ``dummy_data/``. A spec without one
+(registered at run time, e.g. by a ``$KVASIR_SEG_PLUGINS`` module) gets a builder made from
+the spec, registered under its name: ``tfds.builder(name)`` works with no folder at all (its
+description and citation come from the spec, as every builder's do). Such a class lives in
+the ``kvasir_seg_tfds`` package, where pickling finds it by its name
+(``kvasir_seg_tfds.KvasirFourth``).
 
+Example:
     >>> import tensorflow_datasets as tfds
     >>> from kvasir_seg.catalog import get_spec
     >>> builder_class(get_spec("kvasir_seg")).name
@@ -16,15 +19,11 @@ folder at all (the archive is then verified by the core against the catalog).
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import types
 from pathlib import Path
 
-from tensorflow_datasets.core import dataset_metadata
-
 from kvasir_seg.catalog import DATASETS, CatalogTable, DatasetSpec, on_register
 from kvasir_seg_tfds.builder import KvasirBuilder
-from kvasir_seg_tfds.metadata import TAGS, description
 
 PACKAGE = Path(__file__).resolve().parent
 BUILDER_SUFFIX = "_dataset_builder"
@@ -32,32 +31,39 @@ BUILDER_SUFFIX = "_dataset_builder"
 _CLASSES: dict[str, type[KvasirBuilder]] = {}
 
 
-class SpecBuilder(KvasirBuilder, skip_registration=True):
-    """Base of the builders made from a spec alone: the metadata files' text, from the spec.
-
-    TFDS reads ``README.md``, ``CITATIONS.bib`` and ``TAGS.txt`` from the builder's folder;
-    with no folder, this gives what ``generate`` would write there.
-    """
-
-    @classmethod
-    def get_metadata(cls) -> dataset_metadata.DatasetMetadata:
-        return dataset_metadata.DatasetMetadata(
-            description=description(cls.SPEC), citation=cls.SPEC.citation, tags=list(TAGS)
-        )
-
-
 def folder_module(spec: DatasetSpec, package: str = __package__) -> str:
     """The module of ``spec``'s builder in its dataset folder.
 
-    >>> from kvasir_seg.catalog import get_spec
-    >>> folder_module(get_spec("kvasir_sessile"))
-    'kvasir_seg_tfds.kvasir_sessile.kvasir_sessile_dataset_builder'
+    Args:
+        spec: A dataset of the catalog.
+        package: The import path of the folder that holds the dataset folders.
+
+    Returns:
+        The module's import path (whether or not the folder exists).
+
+    Example:
+        >>> from kvasir_seg.catalog import get_spec
+        >>> folder_module(get_spec("kvasir_sessile"))
+        'kvasir_seg_tfds.kvasir_sessile.kvasir_sessile_dataset_builder'
     """
     return f"{package}.{spec.name}.{spec.name}{BUILDER_SUFFIX}"
 
 
 def builder_class(spec: DatasetSpec) -> type[KvasirBuilder]:
-    """The registered TFDS builder class of ``spec`` (its folder's, else made from the spec)."""
+    """The registered TFDS builder class of ``spec``: its folder's, else one made from it.
+
+    Args:
+        spec: A dataset of the catalog (or registered at run time).
+
+    Returns:
+        The class, the same one every time.
+
+    Example:
+        >>> from kvasir_seg.catalog import get_spec
+        >>> cls = builder_class(get_spec("kvasir_sessile"))
+        >>> cls.__module__, cls.name
+        ('kvasir_seg_tfds.kvasir_sessile.kvasir_sessile_dataset_builder', 'kvasir_sessile')
+    """
     known = _CLASSES.get(spec.name)
     if known is not None and known.SPEC is spec:
         return known
@@ -65,11 +71,11 @@ def builder_class(spec: DatasetSpec) -> type[KvasirBuilder]:
         cls = importlib.import_module(folder_module(spec)).Builder
     else:
         cls = types.new_class(
-            "Builder",
-            (SpecBuilder,),
+            spec.class_name,
+            (KvasirBuilder,),
             exec_body=lambda namespace: namespace.update(
                 {
-                    "__module__": __name__,
+                    "__module__": __package__,
                     "__doc__": f"{spec.title}: the builder of ``{spec.name}``, made from its spec.",
                     "name": spec.name,
                     "SPEC": spec,
@@ -81,7 +87,16 @@ def builder_class(spec: DatasetSpec) -> type[KvasirBuilder]:
 
 
 def register_catalog() -> None:
-    """Register a builder for every spec in the catalog now, and for every one added later."""
+    """Register a builder for every spec in the catalog now, and for every one added later.
+
+    ``import kvasir_seg_tfds`` calls it.
+
+    Example:
+        >>> import tensorflow_datasets as tfds
+        >>> register_catalog()
+        >>> "kvasir_instrument" in tfds.list_builders()
+        True
+    """
     for spec in list(DATASETS.values()):
         builder_class(spec)
     on_register(builder_class)

@@ -117,7 +117,7 @@ def row_core(scratch: Path) -> None:
         folder = folders / name
         files = {p.name for p in folder.iterdir()}
         check(
-            {"README.md", "CITATIONS.bib", "TAGS.txt", "checksums.tsv", "dummy_data"} <= files
+            {"README.md", "CITATIONS.bib", "TAGS.txt", "dummy_data"} <= files
             and any((folder / "dummy_data").rglob("*.jpg")),
             f"the TFDS folder of {name} has its metadata and dummy data",
         )

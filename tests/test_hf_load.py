@@ -21,7 +21,9 @@ from kvasir_seg.errors import (
     LayoutError,
 )
 from kvasir_seg.masks import boxes_from_mask
+from kvasir_seg.plan import read_built_from
 from kvasir_seg.splits import read_id_list
+from kvasir_seg.store import sha256_of
 from kvasir_seg_hf import KvasirSeg, get_builder, load_dataset
 
 NO_CHECKS = {"verification_mode": "no_checks"}  # synthetic zips never match the pinned checksum
@@ -125,6 +127,32 @@ def test_second_call_reuses_the_cache(make_archive, tmp_path: Path) -> None:
         "kvasir_sessile", split="train", data_dir=path, cache_dir=tmp_path / "cache"
     )
     assert again["image_id"] == first["image_id"] and again.cache_files == first.cache_files
+
+
+def test_a_built_cache_names_the_archive_it_was_built_from(make_archive, tmp_path: Path) -> None:
+    path = make_archive("kvasir_sessile", complete=True)
+    builder = get_builder("kvasir_sessile", data_dir=path, cache_dir=tmp_path)
+    assert read_built_from(builder.cache_dir) is None
+    builder.download_and_prepare()
+    built = read_built_from(builder.cache_dir)
+    assert built is not None and built["path"] == str(path)
+    assert built["identity"] == builder.plan.archive.identity == sha256_of(path)
+    # Served again from another path to the same zip: the cache and its record are kept.
+    other = tmp_path / "other" / path.name
+    other.parent.mkdir()
+    other.write_bytes(path.read_bytes())
+    again = get_builder("kvasir_sessile", data_dir=other, cache_dir=tmp_path)
+    again.download_and_prepare()
+    assert again.cache_dir == builder.cache_dir and read_built_from(again.cache_dir) == built
+
+
+def test_a_build_into_another_folder_names_its_archive_there(make_archive, tmp_path: Path):
+    path = make_archive("kvasir_capsule_seg", count=3)
+    builder = get_builder("kvasir_capsule_seg", data_dir=path, cache_dir=tmp_path / "cache")
+    builder.download_and_prepare(output_dir=str(tmp_path / "out"))
+    built = read_built_from(tmp_path / "out")
+    assert built is not None and built["identity"] == builder.plan.archive.identity
+    assert not builder.is_built()  # the cache folder itself was left alone
 
 
 def test_streaming_builds_no_cache_and_serves_the_same_examples(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import pickle
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,7 +55,11 @@ def test_hugging_face_loads_it(fourth: DatasetSpec, fourth_zip: Path, tmp_path: 
     train = ds["train"]
     assert train.num_rows == 6 and "kvasir_fourth" in kvasir_seg_hf.BUILDERS
     assert kvasir_seg_hf.KvasirFourth is kvasir_seg_hf.BUILDERS["kvasir_fourth"]
-    assert kvasir_seg_hf.KvasirFourth().name == "kvasir_fourth"
+    builder = kvasir_seg_hf.KvasirFourth(data_dir=fourth_zip, cache_dir=tmp_path)
+    assert builder.dataset_name == "kvasir_fourth" and builder.name == "kvasir_seg_hf"
+    # Pickled (as for num_proc workers) by its name in the package: no module made for it.
+    assert type(pickle.loads(pickle.dumps(builder))) is kvasir_seg_hf.KvasirFourth
+    assert kvasir_seg_hf.KvasirFourth.__module__ == "kvasir_seg_hf"
     row = train[0]
     assert row["id_prefix"] == row["image_id"][:4] and row["bbox_source"] == "official"
     assert row["kvasir_seg_official_split"] in ("train", "validation")
@@ -69,6 +74,8 @@ def test_tfds_builds_it_from_manual_dir(
 
     builder = tfds.builder("kvasir_fourth", data_dir=tmp_path, file_format="array_record")
     assert type(builder) is kvasir_seg_tfds.BUILDERS["kvasir_fourth"]
+    assert type(builder) is kvasir_seg_tfds.KvasirFourth
+    assert type(pickle.loads(pickle.dumps(builder))) is kvasir_seg_tfds.KvasirFourth
     assert "Kvasir-Fourth" in builder.info.description and "jha2020kvasir" in builder.info.citation
     builder.download_and_prepare(
         download_config=tfds.download.DownloadConfig(manual_dir=fourth_zip.parent)
@@ -91,7 +98,6 @@ def test_generate_writes_its_tfds_folder(
         "README.md",
         "TAGS.txt",
         "__init__.py",
-        "checksums.tsv",
         "dummy_data",
         "kvasir_fourth_dataset_builder.py",
         "kvasir_fourth_dataset_builder_test.py",
