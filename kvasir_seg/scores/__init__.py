@@ -28,7 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from kvasir_seg.errors import MetricInputError
-from kvasir_seg.score_settings import DEFAULT_THRESHOLD, PROTOCOLS, RESIZE_METHODS, check_protocol
+from kvasir_seg.score_settings import (
+    DEFAULT_THRESHOLD,
+    PROTOCOLS,
+    RESIZE_METHODS,
+    check_protocol,
+    check_threshold,
+)
 from kvasir_seg.scores.accumulator import ScoreAccumulator
 from kvasir_seg.scores.confusion import ConfusionCounts, DefaultAccumulator
 from kvasir_seg.scores.parallel import available_cores, update_all, worker_count
@@ -87,7 +93,7 @@ def new_accumulator(
     """
     if check_protocol(protocol) == "default":
         return DefaultAccumulator(threshold=threshold, resize=resize)
-    if threshold != DEFAULT_THRESHOLD:
+    if check_threshold(threshold) != DEFAULT_THRESHOLD:
         logger.warning(
             "threshold=%s is ignored: the PraNet protocol scores 256 thresholds.", threshold
         )
