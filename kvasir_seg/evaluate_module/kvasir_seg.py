@@ -181,11 +181,6 @@ class KvasirSeg(evaluate.Metric):
     def _measure(self, predictions: Any, references: Any) -> tuple[list, list]:
         if predictions is None or references is None:
             raise MetricInputError("Give both predictions and references.")
-        if len(predictions) != len(references):
-            raise MetricInputError(
-                f"{len(predictions)} predictions but {len(references)} references; give one "
-                "of each per image."
-            )
         columns = [
             image.to_columns()
             for image in self._accumulator().measure_batch(predictions, references)

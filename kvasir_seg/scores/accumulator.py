@@ -33,7 +33,7 @@ import numpy as np
 
 from kvasir_seg.errors import MetricInputError
 from kvasir_seg.score_settings import check_resize
-from kvasir_seg.scores.inputs import image_of_batch, naming_image
+from kvasir_seg.scores.inputs import check_same_length, image_of_batch, naming_image
 from kvasir_seg.scores.timing import fps
 
 Statistics = TypeVar("Statistics")
@@ -182,8 +182,9 @@ class ScoreAccumulator(ABC, Generic[Statistics]):
             The statistics of each image, in order.
 
         Raises:
-            MetricInputError: At the first image that cannot be measured, naming its place
-                in the batch (``"Image 3 of the batch: ..."``).
+            MetricInputError: If the two lists are not as long, or at the first image that
+                cannot be measured, naming its place in the batch (``"Image 3 of the batch:
+                ..."``).
 
         Example:
             >>> from kvasir_seg.scores import new_accumulator
@@ -191,6 +192,7 @@ class ScoreAccumulator(ABC, Generic[Statistics]):
             >>> len(new_accumulator().measure_batch(masks, masks))
             2
         """
+        check_same_length(predictions, references)
         statistics = []
         for index, (prediction, reference) in enumerate(zip(predictions, references, strict=True)):
             with image_of_batch(index):

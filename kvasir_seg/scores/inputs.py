@@ -35,7 +35,7 @@ is what you mean.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sized
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
@@ -113,6 +113,28 @@ def check_same_shape(prediction: np.ndarray, reference: np.ndarray) -> None:
             f"{reference.shape}; pass resize='bilinear' (probability maps, as most test "
             "scripts upsample), 'bicubic' (PraNet's toolbox) or 'nearest' (masks) to resize "
             "each prediction to its reference's size before scoring."
+        )
+
+
+def check_same_length(predictions: Sized, references: Sized) -> None:
+    """Refuse a batch that does not hold one prediction per reference.
+
+    Args:
+        predictions: The batch's predicted masks (anything with a length).
+        references: Its reference masks.
+
+    Raises:
+        MetricInputError: If the two lengths differ; the message gives both.
+
+    Example:
+        >>> check_same_length([np.ones((2, 2))] * 2, [np.ones((2, 2))])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        kvasir_seg.errors.MetricInputError: The batch has 2 predictions and 1 references; ...
+    """
+    if len(predictions) != len(references):
+        raise MetricInputError(
+            f"The batch has {len(predictions)} predictions and {len(references)} references; "
+            "give one prediction per reference."
         )
 
 

@@ -71,7 +71,7 @@ from kvasir_seg.errors import MetricInputError
 from kvasir_seg.score_settings import DEFAULT_THRESHOLD, check_threshold
 from kvasir_seg.scores import new_accumulator
 from kvasir_seg.scores.accumulator import ScoreAccumulator
-from kvasir_seg.scores.inputs import check_same_shape
+from kvasir_seg.scores.inputs import check_same_length, check_same_shape
 
 __all__ = ["KvasirSegMetric", "as_mask_batch"]
 
@@ -152,8 +152,6 @@ class KvasirSegMetric(Metric):
                 _raise_shape_mismatch(predictions, references)
         else:  # the sizes may differ: image by image, as the engine resizes them
             predictions, references = _images(preds, "prediction"), _images(target, "reference")
-            if len(predictions) != len(references):
-                _raise_shape_mismatch(predictions, references)
         columns = _engine_columns(self._engine, predictions, references)
         for name, values in zip(_STATES, columns, strict=True):
             getattr(self, name).append(values.to(self.device))
@@ -228,12 +226,8 @@ def _images(value: Any, role: str) -> Sequence[Any]:
     return _host(as_mask_batch(value, role))
 
 
-def _raise_shape_mismatch(predictions: Sequence[Any], references: Sequence[Any]) -> None:
-    if len(predictions) != len(references):
-        raise MetricInputError(
-            f"The batch has {len(predictions)} predictions and {len(references)} references; "
-            "give one prediction per reference."
-        )
+def _raise_shape_mismatch(predictions: np.ndarray, references: np.ndarray) -> None:
+    check_same_length(predictions, references)
     # The engine's message, on zero-size stand-ins for one image of each.
     check_same_shape(
         *(np.broadcast_to(np.empty(()), b.shape[1:]) for b in (predictions, references))
