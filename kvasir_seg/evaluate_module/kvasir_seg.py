@@ -196,6 +196,8 @@ class KvasirSeg(evaluate.Metric):
 
     def add(self, *, prediction: Any = None, reference: Any = None, **kwargs: Any) -> None:
         """Measure one pair of masks and store its statistics."""
+        if prediction is None or reference is None:
+            raise MetricInputError("Give both a prediction and a reference.")
         prediction_columns, reference_columns = self._measure([prediction], [reference])
         # Stored as a batch of one: datasets before 4.8.5 buffers a single example and
         # writes it after the batches added later, so add() then add_batch() reordered the
