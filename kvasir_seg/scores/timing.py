@@ -16,6 +16,7 @@ host or synchronise), or the times measure the launch, not the inference.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -29,7 +30,7 @@ def fps(inference_times: Sequence[float]) -> float:
     """``1 / mean(inference_times)``; times are seconds per image."""
     if not inference_times:
         raise MetricInputError("fps needs at least one inference time.")
-    if any(not seconds > 0 for seconds in inference_times):
+    if any(not (math.isfinite(seconds) and seconds > 0) for seconds in inference_times):
         raise MetricInputError("Inference times must be positive numbers of seconds.")
     return len(inference_times) / sum(inference_times)
 
