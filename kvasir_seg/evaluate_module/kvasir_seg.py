@@ -205,7 +205,7 @@ class KvasirSeg(evaluate.Metric):
             description=_DESCRIPTION,
             citation=_CITATION,
             inputs_description=_KWARGS_DESCRIPTION,
-            # What is stored per image: the engine's statistics, never the masks. The
+            # What is stored per image: the accumulator's statistics, never the masks. The
             # prediction side holds its hits and false alarms, the reference side its polyp
             # and total pixel counts (see ConfusionCounts / PraNetImageStatistics).
             features=datasets.Features(

@@ -1,11 +1,10 @@
-"""The default protocol's one kernel: how a prediction and a reference become four counts.
+"""How the default protocol turns a prediction and a reference into four pixel counts.
 
 Every way of scoring the default protocol goes through these functions, so no two count
-differently: the engine (:mod:`~kvasir_seg.scores.inputs`,
-:mod:`~kvasir_seg.scores.confusion`; hence ``compute_scores``, the ``evaluate`` module and
-the torchmetrics metric) calls them with ``numpy`` on one image, the Keras metrics
-(:mod:`kvasir_seg_tfds.keras`) with ``keras.ops`` on a batch, eagerly, in a graph or under
-XLA alike.
+differently: :mod:`~kvasir_seg.scores.inputs` and :mod:`~kvasir_seg.scores.confusion`
+(hence ``compute_scores``, the ``evaluate`` module and the torchmetrics metric) call them
+with ``numpy`` on one image, the Keras metrics (:mod:`kvasir_seg_tfds.keras`) with
+``keras.ops`` on a batch, eagerly, in a graph or under XLA alike.
 
 - ``xp`` is the array namespace, ``numpy`` or ``keras.ops``: only what both spell and mean
   the same way is used. A comparison with a Python number is written as an operator

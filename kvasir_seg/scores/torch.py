@@ -176,7 +176,7 @@ class KvasirSegMetric(Metric):
             references = _host(as_mask_batch(target, "reference"))
             if predictions.shape != references.shape:
                 _raise_shape_mismatch(predictions, references)
-        else:  # the sizes may differ: image by image, as the engine resizes them
+        else:  # the sizes may differ: image by image, as compute_scores resizes them
             predictions, references = _images(preds, "prediction"), _images(target, "reference")
         columns = _engine_columns(self._engine, predictions, references)
         for name, values in zip(_STATES, columns, strict=True):
@@ -277,7 +277,7 @@ def _images(value: Any, role: str) -> Sequence[Any]:
 
 def _raise_shape_mismatch(predictions: np.ndarray, references: np.ndarray) -> None:
     check_same_length(predictions, references)
-    # The engine's message, on zero-size stand-ins for one image of each.
+    # compute_scores' message, on zero-size stand-ins for one image of each.
     check_same_shape(
         *(np.broadcast_to(np.empty(()), b.shape[1:]) for b in (predictions, references))
     )
@@ -293,7 +293,7 @@ def _host(masks: torch.Tensor) -> np.ndarray:
 def _engine_columns(
     engine: ScoreAccumulator, predictions: Sequence[Any], references: Sequence[Any]
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Each image measured by the core engine: its (float64, int64) ``to_columns`` records."""
+    """Each image measured by the accumulator: its (float64, int64) ``to_columns`` records."""
     statistics = engine.measure_batch(predictions, references)
     records = [image.to_columns() for image in statistics]
     prediction_side, reference_side = zip(*records, strict=True)
