@@ -1,9 +1,9 @@
 """The settings of a scoring run (protocol, threshold, resize filter) and their checks.
 
-Spelled once, here, in a module that imports neither numpy nor the engine: the command
-line builds its parser from them before it imports anything heavy, and the engine
-(:mod:`kvasir_seg.scores`), the torch and Keras metrics and the ``evaluate`` module check
-their arguments with the same functions.
+They are defined once, here, in a module that imports neither numpy nor the scoring code:
+the command line builds its parser from them before it imports anything heavy, and
+:mod:`kvasir_seg.scores`, the torch and Keras metrics and the ``evaluate`` module check
+their arguments with the same functions, so they accept and refuse the same values.
 
     >>> check_protocol("pranet"), check_threshold("0.3"), check_resize(" Bilinear ")
     ('pranet', 0.3, 'bilinear')
@@ -25,16 +25,16 @@ DEFAULT_THRESHOLD = 0.5
 
 
 def check_protocol(protocol: str) -> str:
-    """``protocol`` if it is one of :data:`PROTOCOLS`.
+    """Return ``protocol`` if it is one of :data:`PROTOCOLS`, else refuse it.
 
     Args:
-        protocol: The protocol's name.
+        protocol: The protocol's name, spelled exactly (``"default"`` or ``"pranet"``).
 
     Returns:
-        ``protocol``.
+        ``protocol``, unchanged.
 
     Raises:
-        MetricInputError: If it is not one of :data:`PROTOCOLS`.
+        MetricInputError: If it is not one of :data:`PROTOCOLS` (the message lists them).
 
     Example:
         >>> check_protocol("default")
@@ -48,20 +48,24 @@ def check_protocol(protocol: str) -> str:
 
 
 def check_threshold(threshold: Any) -> float:
-    """``threshold`` as a float in [0, 1].
+    """Return the default protocol's threshold as a float in [0, 1], else refuse it.
 
     Args:
-        threshold: A number, or anything ``float()`` reads.
+        threshold: A probability: a number, or anything ``float()`` reads (``"0.3"``).
+            A predicted probability strictly above it is polyp.
 
     Returns:
-        The threshold as a float.
+        The threshold as a Python ``float``.
 
     Raises:
-        MetricInputError: If it is not a number in [0, 1].
+        MetricInputError: If ``float()`` cannot read it, or it is outside [0, 1] (NaN is).
 
     Example:
         >>> check_threshold(1)
         1.0
+        >>> check_threshold(1.5)
+        Traceback (most recent call last):
+        kvasir_seg.errors.MetricInputError: threshold must be in [0, 1], got 1.5.
     """
     try:
         value = float(threshold)
@@ -75,16 +79,18 @@ def check_threshold(threshold: Any) -> float:
 
 
 def check_resize(resize: Any) -> str:
-    """``resize`` as one of :data:`RESIZE_METHODS` (case and spaces ignored).
+    """Return ``resize`` as one of :data:`RESIZE_METHODS` (case and spaces ignored).
 
     Args:
-        resize: The filter's name.
+        resize: The name of the Pillow filter that resizes a prediction to its reference's
+            size (``"nearest"``, ``"bilinear"``, ``"bicubic"``), or ``"none"`` for no
+            resizing (a size mismatch is then an error).
 
     Returns:
-        The name as :data:`RESIZE_METHODS` spells it.
+        The name as :data:`RESIZE_METHODS` spells it (lower case, no spaces).
 
     Raises:
-        MetricInputError: If it is not one of them.
+        MetricInputError: If it is not one of them (or not a string).
 
     Example:
         >>> check_resize("Bicubic")

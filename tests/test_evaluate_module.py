@@ -124,8 +124,10 @@ def test_input_errors_come_from_the_engine(cache: str) -> None:
     predictions, references = masks(6, count=2)
     with pytest.raises(MetricInputError, match="not a binary mask"):
         metric.add_batch(predictions=predictions, references=[r // 2 for r in references])
-    with pytest.raises(MetricInputError, match="2 predictions but 1 references"):
+    with pytest.raises(MetricInputError, match="2 predictions and 1 references"):
         metric.add_batch(predictions=predictions, references=references[:1])
+    with pytest.raises(MetricInputError, match="Give both a prediction and a reference"):
+        metric.add(reference=references[0])
     with pytest.raises(MetricInputError, match="Empty batch"):
         metric.add_batch(predictions=[], references=[])
     with pytest.raises(MetricInputError, match="does not match"):

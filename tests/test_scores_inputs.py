@@ -174,8 +174,15 @@ def test_errors_are_value_errors_too() -> None:
 def test_bad_thresholds_are_refused(threshold: object) -> None:
     with pytest.raises(MetricInputError, match="threshold"):
         check_threshold(threshold)
-    with pytest.raises(MetricInputError, match="threshold"):
-        new_accumulator("default", threshold)
+    for protocol in ("default", "pranet"):  # as KvasirSegMetric refuses it
+        with pytest.raises(MetricInputError, match="threshold"):
+            new_accumulator(protocol, threshold)
+
+
+def test_a_batch_of_unequal_lists_is_refused_before_any_image_is_measured() -> None:
+    masks = [np.ones((2, 2), bool)] * 2
+    with pytest.raises(MetricInputError, match="2 predictions and 1 references"):
+        new_accumulator().measure_batch(masks, masks[:1])
 
 
 def test_empty_input_and_unequal_lists_are_refused() -> None:

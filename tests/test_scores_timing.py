@@ -27,8 +27,9 @@ def test_fps_is_one_over_the_mean_time() -> None:
     assert fps([0.02, 0.03, 0.05]) == pytest.approx(30.0)
     with pytest.raises(MetricInputError):
         fps([])
-    with pytest.raises(MetricInputError):
-        fps([0.1, -0.1])
+    for refused in (-0.1, 0.0, float("nan"), float("inf")):  # as the accumulators refuse them
+        with pytest.raises(MetricInputError):
+            fps([0.1, refused])
 
 
 def test_warmup_calls_are_not_timed_and_outputs_are_yielded() -> None:

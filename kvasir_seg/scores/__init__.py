@@ -1,4 +1,8 @@
-"""Segmentation scores for polyp masks: a streaming engine and the ``evaluate`` module's maths.
+"""Segmentation scores of predicted polyp masks against reference masks, under two protocols.
+
+The torch metric (:mod:`kvasir_seg.scores.torch`) and the ``evaluate`` module measure
+images with the accumulators defined here, and the Keras metrics count with the same
+functions (:mod:`kvasir_seg.scores.kernel`), so every way of scoring gives equal numbers.
 
 Two protocols, each following the convention of the papers that report it:
 
@@ -28,7 +32,13 @@ from pathlib import Path
 from typing import Any
 
 from kvasir_seg.errors import MetricInputError
-from kvasir_seg.score_settings import DEFAULT_THRESHOLD, PROTOCOLS, RESIZE_METHODS, check_protocol
+from kvasir_seg.score_settings import (
+    DEFAULT_THRESHOLD,
+    PROTOCOLS,
+    RESIZE_METHODS,
+    check_protocol,
+    check_threshold,
+)
 from kvasir_seg.scores.accumulator import ScoreAccumulator
 from kvasir_seg.scores.confusion import ConfusionCounts, DefaultAccumulator
 from kvasir_seg.scores.parallel import available_cores, update_all, worker_count
@@ -60,13 +70,14 @@ logger = logging.getLogger(__name__)
 def new_accumulator(
     protocol: str = "default", threshold: float = DEFAULT_THRESHOLD, resize: str = "none"
 ) -> ScoreAccumulator:
-    """An empty accumulator of one protocol's scores.
+    """Make an empty accumulator of one protocol's scores, to feed image by image.
 
     Args:
         protocol: ``"default"`` (:class:`DefaultAccumulator`) or ``"pranet"``
             (:class:`PraNetAccumulator`).
-        threshold: The default protocol's: a probability above it is polyp. The PraNet
-            protocol scores 256 thresholds; another value is logged as ignored.
+        threshold: The default protocol's, in [0, 1]: a probability strictly above it is
+            polyp. The PraNet protocol scores 256 thresholds; another value than 0.5 is
+            checked, then logged as ignored.
         resize: The Pillow filter (``"nearest"``, ``"bilinear"``, ``"bicubic"``) that
             brings a prediction to its reference's size first; ``"none"`` refuses a size
             mismatch (:mod:`kvasir_seg.scores.resize`).
@@ -87,7 +98,7 @@ def new_accumulator(
     """
     if check_protocol(protocol) == "default":
         return DefaultAccumulator(threshold=threshold, resize=resize)
-    if threshold != DEFAULT_THRESHOLD:
+    if check_threshold(threshold) != DEFAULT_THRESHOLD:
         logger.warning(
             "threshold=%s is ignored: the PraNet protocol scores 256 thresholds.", threshold
         )
@@ -138,19 +149,28 @@ def compute_scores(
     per_image: bool = False,
     num_workers: int = 1,
 ) -> dict[str, Any]:
-    """Score predictions against references in one call (a loop over an accumulator).
+    """Score predicted masks against their references in one call.
+
+    The same as feeding each pair to :func:`new_accumulator`'s ``update`` and reading its
+    ``result``; with ``num_workers`` > 1 the images are measured in worker processes and
+    added in order, which gives the same floats.
 
     Args:
         predictions: The predicted masks, one per image (a list, or any iterable, read
-            lazily), as :mod:`kvasir_seg.scores.inputs` describes them.
-        references: Their ground-truth masks, as many.
+            lazily). Each is H x W (numpy array, PIL image, nested lists, a CPU tensor;
+            H x W x 1 and 1 x H x W too): probabilities in [0, 1], an 8-bit map (integers
+            in 0..255), or a binary mask (bool, or integers all 0 or 1). Logits, NaN and
+            values out of range are refused (:mod:`kvasir_seg.scores.inputs`).
+        references: Their binary ground-truth masks, as many and each of its prediction's
+            size (unless ``resize``): bool, {0, 1} or {0, 255}; sizes may differ between
+            images.
         protocol: ``"default"`` or ``"pranet"`` (:func:`new_accumulator`).
         threshold: The default protocol's threshold.
         resize: ``"nearest"``, ``"bilinear"`` or ``"bicubic"`` resizes each prediction to
             its reference's size first (:mod:`kvasir_seg.scores.resize`); ``"none"``
             refuses a size mismatch.
-        image_ids: One id per image; they key the ``per_image`` output.
-        inference_times: Seconds per image; they add ``fps``.
+        image_ids: One id per image (hashable, unique); they key the ``per_image`` output.
+        inference_times: Seconds per image (finite, positive); they add ``fps``.
         per_image: Also return each image's scores under ``"per_image"``.
         num_workers: Processes that measure the images (the masks are sent to them, a few
             per worker at a time); the scores are the floats of one process. 1, the
@@ -159,8 +179,10 @@ def compute_scores(
             how many this process may use.
 
     Returns:
-        The protocol's scores (see :class:`DefaultAccumulator`, :class:`PraNetAccumulator`),
-        ``num_images``, and ``fps`` / ``per_image`` when asked for.
+        A dict: the protocol's scores as floats (see :class:`DefaultAccumulator`,
+        :class:`PraNetAccumulator`), ``num_images`` (int), ``fps`` when
+        ``inference_times`` are given, and ``per_image`` (``{image id or position:
+        {score: value}}``) when asked for.
 
     Raises:
         MetricInputError: If an argument is refused, the lists are empty or of unequal
@@ -169,9 +191,14 @@ def compute_scores(
 
     Example:
         >>> import numpy as np
-        >>> masks = [np.eye(4, dtype=bool), np.ones((3, 5), np.uint8)]
-        >>> compute_scores(masks, masks)["iou"]
-        1.0
+        >>> reference = np.zeros((4, 4), np.uint8); reference[1:3, 1:3] = 255  # 4 polyp pixels
+        >>> prediction = np.zeros((4, 4)); prediction[1:3, 1:4] = 0.8  # 6 pixels above 0.5
+        >>> scores = compute_scores([prediction, reference], [reference, reference],
+        ...                         image_ids=["a", "b"], per_image=True)
+        >>> scores["dice"], scores["pooled_dice"], scores["per_image"]["a"]["dice"]
+        (0.9, 0.8888888888888888, 0.8)
+        >>> compute_scores([prediction], [reference], protocol="pranet")["max_dice"]
+        0.8
         >>> compute_scores([np.ones((2, 2))], [np.ones((5, 5), bool)], resize="bilinear")["dice"]
         1.0
     """
@@ -197,7 +224,7 @@ def compute_scores(
 
 
 def evaluate_module_path() -> str:
-    """Path of the ``evaluate`` metric script, ready for ``evaluate.load(...)``.
+    """The path of the ``evaluate`` metric script, ready for ``evaluate.load(...)``.
 
     The module is ``kvasir_seg/evaluate_module/kvasir_seg.py`` (with its card, ``README.md``)
     in a checkout, an editable install and a wheel alike. The script's own path is returned

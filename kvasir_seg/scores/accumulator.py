@@ -33,14 +33,16 @@ import numpy as np
 
 from kvasir_seg.errors import MetricInputError
 from kvasir_seg.score_settings import check_resize
-from kvasir_seg.scores.inputs import image_of_batch, naming_image
+from kvasir_seg.scores.inputs import check_same_length, image_of_batch, naming_image
 from kvasir_seg.scores.timing import fps
 
 Statistics = TypeVar("Statistics")
 
 
 class Rows:
-    """A growing 2-D numpy table (amortised appends, compact storage).
+    """A growing 2-D numpy table: rows appended one at a time, stored compactly.
+
+    The storage doubles when full, so appending N rows costs O(N) in all.
 
     Args:
         width: Values per row.
@@ -48,8 +50,9 @@ class Rows:
 
     Example:
         >>> rows = Rows(2, np.int64)
-        >>> rows.append([1, 2]); rows.view().tolist()
-        [[1, 2]]
+        >>> rows.append([1, 2]); rows.append([3, 4])
+        >>> rows.view().tolist(), len(rows)
+        ([[1, 2], [3, 4]], 2)
     """
 
     def __init__(self, width: int, dtype: Any) -> None:
@@ -57,14 +60,33 @@ class Rows:
         self._count = 0
 
     def append(self, row: Sequence[float]) -> None:
-        """Add one row at the end."""
+        """Add one row at the end.
+
+        Args:
+            row: ``width`` values, cast to the table's dtype.
+
+        Example:
+            >>> rows = Rows(3, np.float64)
+            >>> rows.append([0.5, 1, 2]); rows.view().tolist()
+            [[0.5, 1.0, 2.0]]
+        """
         if self._count == len(self._data):
             self._data = np.concatenate([self._data, np.empty_like(self._data)])
         self._data[self._count] = row
         self._count += 1
 
     def view(self) -> np.ndarray:
-        """The rows appended so far (a view, do not keep it across appends)."""
+        """The rows appended so far.
+
+        Returns:
+            A (rows, width) view of the storage: read it now, since an append may move the
+            storage and the view would then show stale rows.
+
+        Example:
+            >>> rows = Rows(1, np.int64)
+            >>> rows.view().shape
+            (0, 1)
+        """
         return self._data[: self._count]
 
     def __len__(self) -> int:
@@ -89,7 +111,10 @@ def image_name(image_id: Hashable | None, position: int) -> str:
 
 
 class ScoreAccumulator(ABC, Generic[Statistics]):
-    """Base class: image ids, inference times and the three steps; subclasses do the maths.
+    """Base class of the accumulators: image ids, inference times, update and result.
+
+    A subclass defines :meth:`measure` (one image's statistics) and how the statistics are
+    kept and reduced; :func:`kvasir_seg.scores.new_accumulator` makes the concrete ones.
 
     Args:
         resize: The Pillow filter (``"nearest"``, ``"bilinear"``, ``"bicubic"``) that brings
@@ -98,6 +123,12 @@ class ScoreAccumulator(ABC, Generic[Statistics]):
 
     Raises:
         MetricInputError: If ``resize`` is not one of those.
+
+    Example:
+        >>> from kvasir_seg.scores import new_accumulator
+        >>> scores = new_accumulator("default")
+        >>> type(scores).__name__, scores.protocol, len(scores)
+        ('DefaultAccumulator', 'default', 0)
     """
 
     #: Name of the protocol, as ``compute_scores(protocol=...)`` spells it.
@@ -121,7 +152,23 @@ class ScoreAccumulator(ABC, Generic[Statistics]):
     def measure(self, prediction: Any, reference: Any) -> Statistics:
         """Check one prediction/reference pair and return its per-image statistics.
 
-        The state is neither read nor changed: :meth:`add` keeps the statistics.
+        The state is neither read nor changed (so this may run in another process):
+        :meth:`add` keeps the statistics.
+
+        Args:
+            prediction: The predicted mask (:mod:`kvasir_seg.scores.inputs`).
+            reference: Its binary ground-truth mask.
+
+        Returns:
+            The protocol's statistics of the image (a few numbers, never the masks).
+
+        Raises:
+            MetricInputError: If a mask is refused (values, shape, size mismatch).
+
+        Example:
+            >>> from kvasir_seg.scores import new_accumulator
+            >>> new_accumulator().measure(np.array([[0.9, 0.1]]), np.array([[1, 1]]))
+            ConfusionCounts(tp=1, fp=0, fn=1, tn=0)
         """
 
     @abstractmethod
@@ -182,8 +229,9 @@ class ScoreAccumulator(ABC, Generic[Statistics]):
             The statistics of each image, in order.
 
         Raises:
-            MetricInputError: At the first image that cannot be measured, naming its place
-                in the batch (``"Image 3 of the batch: ..."``).
+            MetricInputError: If the two lists are not as long, or at the first image that
+                cannot be measured, naming its place in the batch (``"Image 3 of the batch:
+                ..."``).
 
         Example:
             >>> from kvasir_seg.scores import new_accumulator
@@ -191,6 +239,7 @@ class ScoreAccumulator(ABC, Generic[Statistics]):
             >>> len(new_accumulator().measure_batch(masks, masks))
             2
         """
+        check_same_length(predictions, references)
         statistics = []
         for index, (prediction, reference) in enumerate(zip(predictions, references, strict=True)):
             with image_of_batch(index):
@@ -258,10 +307,18 @@ class ScoreAccumulator(ABC, Generic[Statistics]):
 
     # -- reductions ---------------------------------------------------------------------
     def fps(self) -> float | None:
-        """Frames per second, ``1 / mean(inference_time)``.
+        """Frames per second of the images added, ``1 / mean(inference_time)``.
 
         Returns:
             The frames per second, or ``None`` when no inference time was given.
+
+        Example:
+            >>> from kvasir_seg.scores import new_accumulator
+            >>> scores = new_accumulator()
+            >>> for seconds in (0.02, 0.03, 0.05):
+            ...     scores.update(np.ones((2, 2)), np.ones((2, 2), bool), inference_time=seconds)
+            >>> scores.fps()
+            30.0
         """
         return fps(self._times) if self._times else None
 
@@ -269,8 +326,16 @@ class ScoreAccumulator(ABC, Generic[Statistics]):
         """The scores of each image, in the order they were added.
 
         Returns:
-            ``{image_id: {score: value}}`` (keyed by position when no id was given), with
-            ``inference_time`` when times were given.
+            ``{image_id: {score: value}}`` (keyed by position, counting from 0, when no id
+            was given), with ``inference_time`` when times were given. The default protocol
+            adds each image's ``tp``, ``fp``, ``fn`` and ``tn``.
+
+        Example:
+            >>> from kvasir_seg.scores import new_accumulator
+            >>> scores = new_accumulator()
+            >>> scores.update(np.array([[0.9, 0.1]]), np.array([[1, 1]]))
+            >>> scores.per_image()[0]["dice"], scores.per_image()[0]["fn"]
+            (0.6666666666666666, 1)
         """
         rows = self._per_image_rows()
         keys: Sequence[Hashable] = self._image_ids or range(len(rows))
@@ -286,10 +351,20 @@ class ScoreAccumulator(ABC, Generic[Statistics]):
             per_image: Also return :meth:`per_image` under the key ``"per_image"``.
 
         Returns:
-            The protocol's scores, ``num_images``, and ``fps`` when times were given.
+            The protocol's scores (floats, see :class:`~kvasir_seg.scores.DefaultAccumulator`
+            and :class:`~kvasir_seg.scores.PraNetAccumulator`), ``num_images`` (int), and
+            ``fps`` when times were given.
 
         Raises:
             MetricInputError: If no image was added.
+
+        Example:
+            >>> from kvasir_seg.scores import new_accumulator
+            >>> scores = new_accumulator()
+            >>> scores.update(np.array([[0.9, 0.1]]), np.array([[1, 0]]), image_id="a")
+            >>> result = scores.result(per_image=True)
+            >>> result["dice"], result["num_images"], list(result["per_image"])
+            (1.0, 1, ['a'])
         """
         if not self._count:
             raise MetricInputError(

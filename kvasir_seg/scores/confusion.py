@@ -44,7 +44,19 @@ SCORE_NAMES = ("dice", "iou", "precision", "recall", "specificity", "accuracy", 
 
 
 class ConfusionCounts(NamedTuple):
-    """Pixel counts of one image: true/false positives, false/true negatives."""
+    """The pixel counts of one image: true and false positives, false and true negatives.
+
+    Args:
+        tp: Pixels predicted polyp that are polyp in the reference.
+        fp: Pixels predicted polyp that are background.
+        fn: Polyp pixels predicted background.
+        tn: Background pixels predicted background.
+
+    Example:
+        >>> counts = ConfusionCounts(tp=3, fp=1, fn=0, tn=4)
+        >>> sum(counts), counts.tp
+        (8, 3)
+    """
 
     tp: int
     fp: int
@@ -52,35 +64,76 @@ class ConfusionCounts(NamedTuple):
     tn: int
 
     def to_columns(self) -> tuple[list[float], list[int]]:
-        """Flat (prediction-side, reference-side) records: ``[tp, fp]``, ``[polyp px, px]``."""
+        """The counts as two flat records, as the torch metric and ``evaluate`` module store them.
+
+        Returns:
+            ``([tp, fp], [polyp pixels, all pixels])``: what depends on the prediction (as
+            floats) and what depends on the reference alone (as ints).
+
+        Example:
+            >>> ConfusionCounts(tp=1, fp=1, fn=0, tn=2).to_columns()
+            ([1.0, 1.0], [1, 4])
+        """
         return [float(self.tp), float(self.fp)], [self.tp + self.fn, sum(self)]
 
     @classmethod
     def from_columns(cls, prediction: Sequence[float], reference: Sequence[int]) -> ConfusionCounts:
-        """Inverse of :meth:`to_columns`."""
+        """The counts of two records from :meth:`to_columns` (its inverse).
+
+        Args:
+            prediction: ``[tp, fp]`` (numbers that are whole).
+            reference: ``[polyp pixels, all pixels]``.
+
+        Returns:
+            The counts; ``fn`` and ``tn`` are derived from the reference's totals.
+
+        Example:
+            >>> ConfusionCounts.from_columns([1.0, 1.0], [1, 4])
+            ConfusionCounts(tp=1, fp=1, fn=0, tn=2)
+        """
         tp, fp = int(prediction[0]), int(prediction[1])
         polyp, pixels = int(reference[0]), int(reference[1])
         return cls(tp, fp, polyp - tp, pixels - polyp - fp)
 
 
 def confusion_counts(predicted: np.ndarray, reference: np.ndarray) -> ConfusionCounts:
-    """Counts of two bool masks of the same shape (the kernel's
-    :func:`~kvasir_seg.scores.kernel.confusion`).
+    """The confusion counts of a predicted bool mask against a bool reference.
 
-    >>> confusion_counts(np.array([True, True, False]), np.array([True, False, False]))
-    ConfusionCounts(tp=1, fp=1, fn=0, tn=1)
+    Counted by :func:`~kvasir_seg.scores.kernel.confusion`, as every way of scoring does.
+
+    Args:
+        predicted: The bool mask of predicted polyp (e.g. from
+            :func:`~kvasir_seg.scores.inputs.binarize_prediction`).
+        reference: The bool reference mask, same shape.
+
+    Returns:
+        The four counts, as Python ints.
+
+    Example:
+        >>> confusion_counts(np.array([True, True, False]), np.array([True, False, False]))
+        ConfusionCounts(tp=1, fp=1, fn=0, tn=1)
     """
     counts = kernel.confusion(np, predicted, reference, reference.size)
     return ConfusionCounts(*(int(count) for count in counts))
 
 
 def scores_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
-    """The default-protocol scores of counts shaped (..., 4) as (tp, fp, fn, tn).
+    """The default-protocol scores of confusion counts, for one image, many, or pooled sums.
 
-    Works on one image (shape (4,)), many images (N, 4) or pooled sums alike.
+    Zero denominators give scikit-learn's values (see the module doc).
 
-        >>> scores_from_counts(np.array([0, 0, 0, 10]))["precision"]
-        array(1.)
+    Args:
+        counts: Integers shaped (..., 4) as (tp, fp, fn, tn): one image (4,), N images
+            (N, 4) or counts summed over images.
+
+    Returns:
+        ``{score: float64 array of shape (...)}`` for the names of :data:`SCORE_NAMES`.
+
+    Example:
+        >>> scores_from_counts(np.array([[1, 1, 0, 2], [0, 0, 0, 4]]))["dice"].round(4).tolist()
+        [0.6667, 0.0]
+        >>> float(scores_from_counts(np.array([0, 0, 0, 10]))["precision"])  # no positives
+        1.0
     """
     counts = np.asarray(counts, dtype=np.float64)  # exact: counts stay far below 2**53
     return kernel.scores(np, *(counts[..., i] for i in range(4)))
@@ -92,6 +145,13 @@ def mean_in_order(values: np.ndarray) -> float:
     Not numpy's pairwise ``mean``: a metric that streams batches (the Keras metrics) adds
     in this order too, so every way of scoring gives the same float, not one a few ulps apart.
 
+    Args:
+        values: One score per image, in the order the images came (at least one).
+
+    Returns:
+        Their sum, added left to right, divided by their number.
+
+    Example:
         >>> mean_in_order(np.array([0.1, 0.2, 0.3]))
         0.20000000000000004
     """
@@ -99,7 +159,23 @@ def mean_in_order(values: np.ndarray) -> float:
 
 
 def two_class_mean_iou(pooled: np.ndarray) -> float:
-    """``evaluate``'s ``mean_iou`` (2 labels) from pooled (tp, fp, fn, tn)."""
+    """Hugging Face ``evaluate``'s ``mean_iou`` with two labels, from pooled counts.
+
+    The IoU of the background and the IoU of the polyp, averaged; a class absent from both
+    the predictions and the references is left out (``evaluate`` uses ``nanmean``).
+
+    Args:
+        pooled: ``(tp, fp, fn, tn)`` summed over all images (at least one pixel).
+
+    Returns:
+        The mean of the two IoUs, in [0, 1].
+
+    Example:
+        >>> two_class_mean_iou(np.array([3, 1, 0, 4]))  # polyp 3/4, background 4/5
+        0.775
+        >>> two_class_mean_iou(np.array([0, 0, 0, 4]))  # no polyp anywhere: background only
+        1.0
+    """
     tp, fp, fn, tn = (int(v) for v in pooled)
     # (intersection, union) of background and polyp; a class absent from both is skipped.
     classes = [(tn, tn + fp + fn), (tp, tp + fp + fn)]
@@ -108,22 +184,39 @@ def two_class_mean_iou(pooled: np.ndarray) -> float:
 
 
 class DefaultAccumulator(ScoreAccumulator[ConfusionCounts]):
-    """Streaming scores of the default protocol (see the module doc for conventions).
+    """The default protocol's scores, image by image: the dataset authors' convention.
+
+    Keeps four counts per image, never the masks (see the module doc for the conventions).
+    As input, :meth:`update` takes one image at a time:
+
+    - ``prediction``: an H x W mask (numpy array, PIL image, nested lists, a CPU tensor;
+      H x W x 1 and 1 x H x W too): probabilities in [0, 1], an 8-bit map (integers in
+      0..255, read as value / 255), or a binary mask (bool, or integers all 0 or 1);
+    - ``reference``: its binary ground truth, bool, {0, 1} or {0, 255}
+      (:mod:`kvasir_seg.scores.inputs`).
+
+    :meth:`result` returns floats in [0, 1]: ``dice``, ``iou``, ``precision``, ``recall``,
+    ``specificity``, ``accuracy``, ``f2`` (means over images), ``pooled_dice`` ...
+    ``pooled_f2`` (counts summed over images), ``two_class_mean_iou``, and the int
+    ``num_images``.
 
     Args:
-        threshold: A probability (float, or 8-bit map read as value / 255) above it is
-            polyp; binary predictions are used as they are.
-        resize: The Pillow filter applied first to a prediction whose size differs from
-            its reference's (:mod:`kvasir_seg.scores.resize`); ``"none"`` refuses it.
+        threshold: A probability strictly above it is polyp (an 8-bit map: value / 255
+            above it), in [0, 1]; binary predictions are used as they are.
+        resize: The Pillow filter (``"nearest"``, ``"bilinear"``, ``"bicubic"``) applied
+            first to a prediction whose size differs from its reference's
+            (:mod:`kvasir_seg.scores.resize`); ``"none"`` refuses a size mismatch.
 
     Raises:
         MetricInputError: If ``threshold`` is not in [0, 1] or ``resize`` is unknown.
 
     Example:
-        >>> scores = DefaultAccumulator(threshold=0.3)
-        >>> scores.update(np.array([[0.4, 0.2]]), np.array([[1, 0]], np.uint8))
-        >>> scores.result()["iou"]
-        1.0
+        >>> scores = DefaultAccumulator(threshold=0.5)
+        >>> scores.update(np.array([[0.9, 0.2], [0.8, 0.1]]), np.array([[1, 0], [1, 1]]))
+        >>> scores.update(np.zeros((2, 2)), np.zeros((2, 2), bool))  # empty pair: Dice 0
+        >>> result = scores.result()
+        >>> result["dice"], result["pooled_dice"], result["two_class_mean_iou"]
+        (0.4, 0.8, 0.75)
     """
 
     protocol = "default"
@@ -156,12 +249,24 @@ class DefaultAccumulator(ScoreAccumulator[ConfusionCounts]):
     def add_columns(
         self, prediction: Sequence[float], reference: Sequence[int], **kwargs: Any
     ) -> None:
-        """Keep a record from :meth:`ConfusionCounts.to_columns` (e.g. read back from storage).
+        """Keep one image's counts given as records from :meth:`ConfusionCounts.to_columns`.
+
+        The torch metric and the ``evaluate`` module store these records and fold them back
+        here to compute.
 
         Args:
-            prediction: The record's prediction side.
-            reference: Its reference side.
+            prediction: The record's prediction side, ``[tp, fp]``.
+            reference: Its reference side, ``[polyp pixels, all pixels]``.
             **kwargs: ``image_id`` and ``inference_time``, as :meth:`add` takes them.
+
+        Raises:
+            MetricInputError: If :meth:`add` refuses the id or time.
+
+        Example:
+            >>> scores = DefaultAccumulator()
+            >>> scores.add_columns([1.0, 1.0], [1, 4])
+            >>> scores.result()["dice"]
+            0.6666666666666666
         """
         self.add(ConfusionCounts.from_columns(prediction, reference), **kwargs)
 

@@ -1,11 +1,10 @@
-"""The default protocol's one kernel: how a prediction and a reference become four counts.
+"""How the default protocol turns a prediction and a reference into four pixel counts.
 
 Every way of scoring the default protocol goes through these functions, so no two count
-differently: the engine (:mod:`~kvasir_seg.scores.inputs`,
-:mod:`~kvasir_seg.scores.confusion`; hence ``compute_scores``, the ``evaluate`` module and
-the torchmetrics metric) calls them with ``numpy`` on one image, the Keras metrics
-(:mod:`kvasir_seg_tfds.keras`) with ``keras.ops`` on a batch, eagerly, in a graph or under
-XLA alike.
+differently: :mod:`~kvasir_seg.scores.inputs` and :mod:`~kvasir_seg.scores.confusion`
+(hence ``compute_scores``, the ``evaluate`` module and the torchmetrics metric) call them
+with ``numpy`` on one image, the Keras metrics (:mod:`kvasir_seg_tfds.keras`) with
+``keras.ops`` on a batch, eagerly, in a graph or under XLA alike.
 
 - ``xp`` is the array namespace, ``numpy`` or ``keras.ops``: only what both spell and mean
   the same way is used. A comparison with a Python number is written as an operator
@@ -39,13 +38,21 @@ from kvasir_seg.errors import MetricInputError
 
 
 def dtype_kind(dtype: Any) -> str:
-    """``"b"``, ``"u"``, ``"i"`` or ``"f"`` for a bool, unsigned, signed or float dtype
-    (a numpy dtype, or a dtype name as ``keras.backend.standardize_dtype`` gives it).
+    """The kind of a mask's dtype: ``"b"`` (bool), ``"u"``, ``"i"`` (integers) or ``"f"`` (floats).
 
-    Anything else (complex, strings) is a :class:`MetricInputError`.
+    Args:
+        dtype: A ``numpy.dtype``, or a dtype name as ``keras.backend.standardize_dtype``
+            gives it (``"uint8"``, ``"bfloat16"``, ...).
 
-    >>> dtype_kind("bfloat16"), dtype_kind(np.dtype(np.uint8))
-    ('f', 'u')
+    Returns:
+        The one-letter kind, as ``numpy.dtype.kind`` spells it.
+
+    Raises:
+        MetricInputError: If the dtype is none of those (complex numbers, strings, objects).
+
+    Example:
+        >>> dtype_kind("bfloat16"), dtype_kind(np.dtype(np.uint8))
+        ('f', 'u')
     """
     if isinstance(dtype, np.dtype):
         kind = dtype.kind
@@ -60,24 +67,50 @@ def dtype_kind(dtype: Any) -> str:
 
 
 def uint8_level(threshold: float) -> int | None:
-    """The smallest 8-bit value ``v`` with ``v / 255 > threshold`` (``None``: there is none).
+    """The smallest 8-bit value ``v`` with ``v / 255 > threshold``.
 
     An 8-bit probability map is positive where ``value >= uint8_level(threshold)``; the level
     is found with the same float arithmetic as ``value / 255 > threshold``.
 
-    >>> uint8_level(0.5), uint8_level(1.0)
-    (128, None)
+    Args:
+        threshold: The probability threshold (a float; [0, 1] in practice).
+
+    Returns:
+        That value, 0 to 255, or ``None`` when no 8-bit value is above the threshold
+        (``threshold >= 1``).
+
+    Example:
+        >>> uint8_level(0.5), uint8_level(0.0), uint8_level(1.0)
+        (128, 1, None)
     """
     positive = np.arange(256) / 255 > threshold
     return int(np.argmax(positive)) if positive.any() else None
 
 
 def prediction_valid(xp: Any, prediction: Any, dtype: Any, axis: int | None = None) -> Any:
-    """Per image, whether the values are a prediction's: floats in [0, 1] (NaN is not),
-    integers in 0..255. ``None`` when the dtype alone makes every image valid (bool, uint8).
+    """Whether each image's values may be a prediction's: floats in [0, 1], integers in 0..255.
 
     Comparisons, not minima and maxima: XLA's max reduction skips NaN; a comparison never holds
-    for it.
+    for it, so a NaN makes the image invalid.
+
+    Args:
+        xp: The array namespace: ``numpy`` or ``keras.ops``.
+        prediction: One prediction (any shape), or a batch with its pixels on ``axis``.
+        dtype: Its dtype (a ``numpy.dtype`` or a name such as ``"float32"``).
+        axis: ``None`` for one image, or the pixel axis of an N x pixels batch.
+
+    Returns:
+        ``None`` when the dtype alone makes every image valid (bool, uint8); else a bool
+        (0-d array) for one image, or a bool array of N for a batch.
+
+    Example:
+        >>> bool(prediction_valid(np, np.array([[0.2, 1.5]]), np.dtype("float64")))
+        False
+        >>> batch = np.array([[0.2, 0.9], [0.1, np.nan]])
+        >>> prediction_valid(np, batch, batch.dtype, axis=1).tolist()
+        [True, False]
+        >>> prediction_valid(np, np.array([[7]], np.uint8), "uint8") is None
+        True
     """
     kind = dtype_kind(dtype)
     if kind == "b" or dtype == "uint8":
@@ -89,12 +122,31 @@ def prediction_valid(xp: Any, prediction: Any, dtype: Any, axis: int | None = No
 def prediction_mask(
     xp: Any, prediction: Any, dtype: Any, threshold: float, axis: int | None = None
 ) -> Any:
-    """The positive pixels of a valid prediction.
+    """The pixels a valid prediction marks as polyp, at ``threshold``.
 
     Binary masks (bool) as they are; probabilities (floats) strictly above ``threshold``,
     compared in their own dtype (NanoNet's ``prediction > 0.5``). An integer image whose
     values are all 0 or 1 is a binary mask (1 is positive), any other integer image an
     8-bit map, positive where ``value / 255 > threshold``.
+
+    Args:
+        xp: The array namespace: ``numpy`` or ``keras.ops``.
+        prediction: One prediction whose values :func:`prediction_valid` accepts, or a
+            batch with its pixels on ``axis``.
+        dtype: Its dtype (a ``numpy.dtype`` or a name such as ``"uint8"``).
+        threshold: The probability threshold, in [0, 1].
+        axis: ``None`` for one image, or the pixel axis of an N x pixels batch (each
+            image is then read as a binary mask or an 8-bit map on its own).
+
+    Returns:
+        A bool array of the prediction's shape: True where polyp.
+
+    Example:
+        >>> prediction_mask(np, np.array([[0.2, 0.5, 0.7]]), np.dtype("float64"), 0.5).tolist()
+        [[False, False, True]]
+        >>> batch = np.array([[0, 1, 1], [0, 1, 200]], np.uint8)  # a 0/1 mask, an 8-bit map
+        >>> prediction_mask(np, batch, batch.dtype, 0.5, axis=1).tolist()
+        [[False, True, True], [False, False, True]]
     """
     kind = dtype_kind(dtype)
     if kind == "b":
@@ -113,13 +165,31 @@ def prediction_mask(
 
 
 def reference_mask(xp: Any, reference: Any, dtype: Any, axis: int | None = None) -> tuple[Any, Any]:
-    """(polyp pixels, validity per image) of a reference.
+    """The polyp pixels of a reference, and whether each image is a binary mask.
 
     A reference is binary when its values are {0}, {0, 1} or {0, 255}; bool always is
     (validity ``None``). The polyp is the pixels of the image's largest value (1 for an
     empty mask), and the test counts them: they must be all its non-zero pixels, so a NaN
     (equal to nothing), a JPEG mask's 3 among 255s, a soft 0.5 among 1s or a negative value
     fails it, as does a largest value other than 1 or 255.
+
+    Args:
+        xp: The array namespace: ``numpy`` or ``keras.ops``.
+        reference: One reference mask, or a batch with its pixels on ``axis``.
+        dtype: Its dtype (a ``numpy.dtype`` or a name such as ``"uint8"``).
+        axis: ``None`` for one image, or the pixel axis of an N x pixels batch.
+
+    Returns:
+        ``(polyp, valid)``: a bool array of the reference's shape, and ``None`` for a bool
+        dtype, else a bool (0-d array) for one image or a bool array of N for a batch. The
+        polyp pixels mean something only where ``valid`` holds.
+
+    Example:
+        >>> polyp, valid = reference_mask(np, np.array([[0, 255, 255, 0]]), np.dtype("int64"))
+        >>> polyp.tolist(), bool(valid)
+        ([[False, True, True, False]], True)
+        >>> bool(reference_mask(np, np.array([[0, 3, 255]]), np.dtype("int64"))[1])
+        False
     """
     if dtype_kind(dtype) == "b":
         return reference, None
@@ -132,7 +202,25 @@ def reference_mask(xp: Any, reference: Any, dtype: Any, axis: int | None = None)
 
 
 def confusion(xp: Any, predicted: Any, polyp: Any, pixels: Any, axis: int | None = None) -> tuple:
-    """(tp, fp, fn, tn) of bool masks of ``pixels`` pixels per image."""
+    """The confusion counts (tp, fp, fn, tn) of a predicted mask against the polyp pixels.
+
+    Args:
+        xp: The array namespace: ``numpy`` or ``keras.ops``.
+        predicted: Bool mask of the predicted polyp (:func:`prediction_mask`).
+        polyp: Bool mask of the reference's polyp (:func:`reference_mask`), same shape.
+        pixels: Pixels per image (``reference.size`` for one image).
+        axis: ``None`` for one image, or the pixel axis of an N x pixels batch.
+
+    Returns:
+        ``(tp, fp, fn, tn)``: integer scalars for one image, integer arrays of N for a
+        batch. ``tn`` is ``pixels - tp - fp - fn``.
+
+    Example:
+        >>> predicted = np.array([True, True, False, False])
+        >>> polyp = np.array([True, False, True, False])
+        >>> [int(count) for count in confusion(np, predicted, polyp, 4)]
+        [1, 1, 1, 1]
+    """
     tp = xp.count_nonzero(xp.logical_and(predicted, polyp), axis=axis)
     fp = xp.count_nonzero(predicted, axis=axis) - tp
     fn = xp.count_nonzero(polyp, axis=axis) - tp
@@ -142,8 +230,22 @@ def confusion(xp: Any, predicted: Any, polyp: Any, pixels: Any, axis: int | None
 def score_ratios(tp: Any, fp: Any, fn: Any, tn: Any) -> dict[str, tuple[Any, Any, float]]:
     """Each default-protocol score as (numerator, denominator, value when it is 0).
 
-    >>> score_ratios(1, 1, 0, 2)["dice"]
-    (2, 3, 0.0)
+    The values for a zero denominator are scikit-learn's as NanoNet called it: 0 for Dice,
+    IoU, recall, specificity and accuracy; 1 for precision and F2 (``zero_division=1``).
+
+    Args:
+        tp: True positives (numbers or arrays).
+        fp: False positives.
+        fn: False negatives.
+        tn: True negatives.
+
+    Returns:
+        ``{score: (numerator, denominator, when_zero)}`` for ``dice``, ``iou``,
+        ``precision``, ``recall``, ``specificity``, ``accuracy`` and ``f2``.
+
+    Example:
+        >>> score_ratios(1, 1, 0, 2)["dice"], score_ratios(0, 0, 3, 5)["precision"]
+        ((2, 3, 0.0), (0, 0, 1.0))
     """
     return {
         "dice": (2 * tp, 2 * tp + fp + fn, 0.0),
@@ -157,12 +259,45 @@ def score_ratios(tp: Any, fp: Any, fn: Any, tn: Any) -> dict[str, tuple[Any, Any
 
 
 def ratio(xp: Any, numerator: Any, denominator: Any, when_zero: float) -> Any:
-    """``numerator / denominator`` (float64 arrays), ``when_zero`` where the denominator is 0."""
+    """``numerator / denominator``, with ``when_zero`` where the denominator is 0.
+
+    Args:
+        xp: The array namespace: ``numpy`` or ``keras.ops``.
+        numerator: Float arrays (float64 for exact counts).
+        denominator: Float arrays of the same shape.
+        when_zero: The value where ``denominator`` is 0.
+
+    Returns:
+        The quotients, an array of that shape, without a division warning.
+
+    Example:
+        >>> ratio(np, np.array([1.0, 0.0]), np.array([2.0, 0.0]), 1.0).tolist()
+        [0.5, 1.0]
+    """
     defined = denominator != 0
     quotient = numerator / xp.where(defined, denominator, xp.ones_like(denominator))
     return xp.where(defined, quotient, xp.full_like(quotient, when_zero))
 
 
 def scores(xp: Any, tp: Any, fp: Any, fn: Any, tn: Any) -> dict[str, Any]:
-    """The default-protocol scores of float64 counts, per image (or pooled counts)."""
+    """The default-protocol scores of confusion counts (per image, per batch or pooled).
+
+    Args:
+        xp: The array namespace: ``numpy`` or ``keras.ops``.
+        tp: True positives, as float64 (exact for counts below 2**53).
+        fp: False positives, same shape.
+        fn: False negatives, same shape.
+        tn: True negatives, same shape.
+
+    Returns:
+        ``{score: values}`` for ``dice``, ``iou``, ``precision``, ``recall``,
+        ``specificity``, ``accuracy`` and ``f2``, each in [0, 1] and of the counts' shape.
+
+    Example:
+        >>> values = scores(np, *np.array([1.0, 1.0, 0.0, 2.0]))  # tp, fp, fn, tn
+        >>> rounded = {name: round(float(value), 4) for name, value in values.items()}
+        >>> rounded  # doctest: +NORMALIZE_WHITESPACE
+        {'dice': 0.6667, 'iou': 0.5, 'precision': 0.5, 'recall': 1.0,
+         'specificity': 0.6667, 'accuracy': 0.75, 'f2': 0.8333}
+    """
     return {name: ratio(xp, *terms) for name, terms in score_ratios(tp, fp, fn, tn).items()}

@@ -19,7 +19,7 @@ Workers start when :func:`ordered_map` is called (with its first item, never for
 forked from this process where that is safe (Linux, and no other thread of Python nor any
 library known to run its own thread pool): they start in milliseconds with everything
 this process imported. Elsewhere they start from a fork server (or are spawned), which
-imports the engine once.
+imports :mod:`kvasir_seg.scores` once.
 
     >>> list(ordered_map(abs, [-1, 2, -3], num_workers=1))
     [1, 2, 3]
@@ -135,13 +135,21 @@ def worker_count(num_workers: int, images: int | None) -> int:
 def worker_context() -> multiprocessing.context.BaseContext:
     """How worker processes start: the cheapest way that is safe in this process.
 
+    Called by :func:`ordered_map` each time it starts workers, since the answer depends on
+    what this process runs and has imported at that moment.
+
     Returns:
         A ``fork`` context on Linux when this process runs no other thread of Python and
         has none of :data:`THREADED_LIBRARIES` imported (a fork copies only the thread
         that forks, with every lock the others held); else a ``forkserver`` context where
-        there is one (its server imports the engine once, its workers start at once), else
-        ``spawn``. A script read from stdin (``python -``) forks where it can: a server or
-        a spawned worker would run the script again from a file that is not there.
+        there is one (its server imports :mod:`kvasir_seg.scores` once, its workers start
+        at once), else ``spawn``. A script read from stdin (``python -``) forks where it
+        can: a server or a spawned worker would run the script again from a file that is
+        not there.
+
+    Example:
+        >>> worker_context().get_start_method() in ("fork", "forkserver", "spawn")
+        True
     """
     methods = multiprocessing.get_all_start_methods()
     main_file = getattr(sys.modules.get("__main__"), "__file__", None)
@@ -262,8 +270,11 @@ def update_all(
     *,
     num_workers: int = 1,
 ) -> None:
-    """``accumulator.update(prediction, reference, **keywords)`` for each row, in order,
-    the measuring done in ``num_workers`` processes.
+    """Update ``accumulator`` with each row, in order, measuring the images in worker processes.
+
+    The same as ``accumulator.update(prediction, reference, **keywords)`` for each row:
+    the statistics are added here, in the order of ``rows``, so the scores are the floats
+    one process gives.
 
     Args:
         accumulator: Where the images' statistics are added (in this process).

@@ -65,11 +65,26 @@ def _safe_divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 
 def e_measure(hits: Any, false_alarms: Any, polyp: int, size: int) -> Any:
-    """Enhanced-alignment measure from counts of predicted-polyp pixels.
+    """The E-measure (enhanced alignment, Fan et al. 2018) of a binary map, from its counts.
 
-    ``hits`` and ``false_alarms`` are the predicted-polyp pixels on the reference's polyp and
-    background, scalars or one value per threshold; ``polyp`` and ``size`` are the
-    reference's polyp pixels and all pixels.
+    As in the PraNet toolbox and pysodmetrics, the image's alignment is summed over its N
+    pixels and divided by N - 1, so a perfect map scores N / (N - 1), slightly above 1.
+
+    Args:
+        hits: Predicted-polyp pixels on the reference's polyp: a number, or an array of one
+            count per threshold.
+        false_alarms: Predicted-polyp pixels on the reference's background, likewise.
+        polyp: The reference's polyp pixels.
+        size: All pixels of the image.
+
+    Returns:
+        The E-measure, in [0, N / (N - 1)]: a float, or an array shaped as ``hits``.
+
+    Example:
+        >>> round(e_measure(4, 0, 4, 16), 4)  # perfect on 16 pixels: 16 / 15
+        1.0667
+        >>> e_measure(np.array([2, 4]), np.array([0, 2]), 4, 16).round(4).tolist()
+        [0.795, 0.8819]
     """
     predicted = hits + false_alarms
     predicted_background = size - predicted
@@ -104,8 +119,23 @@ def e_measure(hits: Any, false_alarms: Any, polyp: int, size: int) -> Any:
 class PraNetImageStatistics:
     """What the PraNet protocol keeps of one image (about 4 KiB, whatever its size).
 
-    The histograms count pixels per threshold level (``uint8(p * 255)``) on the reference's
-    polyp and background; the other fields are that image's scores.
+    Build it with :meth:`PraNetAccumulator.measure`.
+
+    Args:
+        foreground_levels: Pixels per threshold level ``uint8(p * 255)`` of the rescaled
+            map on the reference's polyp, int64, shape (256,).
+        background_levels: The same on the reference's background.
+        s_measure: The image's S-measure.
+        adaptive_e_measure: Its E-measure at the threshold ``2 * mean(p)``.
+        weighted_f_measure: Its weighted F-measure.
+        mae: Its mean absolute error.
+
+    Example:
+        >>> reference = np.zeros((4, 4), bool); reference[1:3, 1:3] = True
+        >>> prediction = reference.astype(np.uint8) * 255
+        >>> image = PraNetAccumulator().measure(prediction, reference)
+        >>> int(image.foreground_levels[255]), int(image.background_levels[0]), image.mae
+        (4, 12, 0.0)
     """
 
     foreground_levels: np.ndarray
@@ -116,7 +146,19 @@ class PraNetImageStatistics:
     mae: float
 
     def to_columns(self) -> tuple[list[float], list[int]]:
-        """Flat (prediction-side, reference-side) records for storage, e.g. Arrow."""
+        """The statistics as two flat records, as the torch metric and ``evaluate`` store them.
+
+        Returns:
+            ``(prediction side, reference side)``: 516 floats (the two level histograms,
+            then the S-measure, adaptive E-measure, weighted F-measure and MAE) and 2 ints
+            (the reference's polyp pixels and all pixels).
+
+        Example:
+            >>> image = PraNetAccumulator().measure(np.eye(4), np.eye(4, dtype=bool))
+            >>> prediction_side, reference_side = image.to_columns()
+            >>> len(prediction_side), reference_side
+            (516, [4, 16])
+        """
         scalars = [self.s_measure, self.adaptive_e_measure, self.weighted_f_measure, self.mae]
         polyp = int(self.foreground_levels.sum())
         size = polyp + int(self.background_levels.sum())
@@ -127,14 +169,40 @@ class PraNetImageStatistics:
     def from_columns(
         cls, prediction: Sequence[float], reference: Sequence[int]
     ) -> PraNetImageStatistics:
-        """Inverse of :meth:`to_columns`."""
+        """The statistics of two records from :meth:`to_columns` (its inverse).
+
+        Args:
+            prediction: The 516 floats of the prediction side.
+            reference: The 2 ints of the reference side (unused: the histograms hold them).
+
+        Returns:
+            The image's statistics.
+
+        Example:
+            >>> image = PraNetAccumulator().measure(np.eye(4), np.eye(4, dtype=bool))
+            >>> PraNetImageStatistics.from_columns(*image.to_columns()).s_measure == image.s_measure
+            True
+        """
         values = np.asarray(prediction, dtype=np.float64)
         levels = values[:512].astype(np.int64)
         s, adaptive, weighted, mae = (float(v) for v in values[512:516])
         return cls(levels[:256], levels[256:], s, adaptive, weighted, mae)
 
     def curves(self) -> dict[str, np.ndarray]:
-        """Dice, IoU and E-measure at the 256 thresholds, highest threshold first."""
+        """The image's Dice, IoU and E-measure at each of the 256 thresholds.
+
+        Returns:
+            ``{"dice": ..., "iou": ..., "e_measure": ...}``, float64 arrays of 256: index
+            ``k`` is the threshold ``THRESHOLDS[k]``, highest first; the last one
+            (``>= 0``) counts every pixel as polyp.
+
+        Example:
+            >>> reference = np.zeros((4, 4), bool); reference[1:3, 1:3] = True
+            >>> prediction = np.zeros((4, 4), np.uint8); prediction[1:3, 1:4] = 255
+            >>> curves = PraNetAccumulator().measure(prediction, reference).curves()
+            >>> curves["dice"][[0, 255]].tolist()  # 4 polyp pixels of 6; all 16 pixels
+            [0.8, 0.4]
+        """
         hits = np.cumsum(self.foreground_levels[::-1])
         false_alarms = np.cumsum(self.background_levels[::-1])
         polyp = int(self.foreground_levels.sum())
@@ -147,7 +215,25 @@ class PraNetImageStatistics:
 
 
 def pranet_image_statistics(prediction: np.ndarray, reference: np.ndarray) -> PraNetImageStatistics:
-    """Measure one 8-bit map against its bool reference (same HxW, already checked)."""
+    """Measure one 8-bit map against its reference: the PraNet protocol's per-image step.
+
+    The inputs are not checked: :meth:`PraNetAccumulator.measure` checks them first.
+
+    Args:
+        prediction: The uint8 H x W map (:func:`~kvasir_seg.scores.inputs.prediction_to_uint8`).
+        reference: The bool H x W reference, same shape.
+
+    Returns:
+        The image's statistics: level histograms of the min-max rescaled map and its
+        per-image scores.
+
+    Example:
+        >>> reference = np.zeros((4, 4), bool); reference[1:3, 1:3] = True
+        >>> prediction = np.zeros((4, 4), np.uint8); prediction[1:3, 1:4] = 255
+        >>> image = pranet_image_statistics(prediction, reference)
+        >>> round(image.s_measure, 4), round(image.weighted_f_measure, 4), image.mae
+        (0.8312, 0.7798, 0.125)
+    """
     table = ImageHistogram.of(prediction, reference)
     foreground, background = table.foreground, table.background
     values = rescaled_values((foreground + background) > 0)
@@ -171,9 +257,23 @@ def pranet_image_statistics(prediction: np.ndarray, reference: np.ndarray) -> Pr
 
 
 class PraNetAccumulator(ScoreAccumulator[PraNetImageStatistics]):
-    """Streaming scores of the PraNet protocol (see the module doc for conventions).
+    """The PraNet protocol's scores, image by image: the benchmark tables' convention.
 
-    Keeps the running sums of the three 256-threshold curves and seven numbers per image.
+    Keeps the running sums of the three 256-threshold curves and seven numbers per image,
+    never the masks (see the module doc for the conventions). As input, :meth:`update`
+    takes one image at a time:
+
+    - ``prediction``: an H x W map (numpy array, PIL image, nested lists, a CPU tensor;
+      H x W x 1 and 1 x H x W too): probabilities in [0, 1] (quantised to 8 bits as
+      ``round(p * 255)``), an 8-bit map (integers in 0..255), or a binary mask (bool, or
+      integers all 0 or 1, read as 0/255);
+    - ``reference``: its binary ground truth, bool, {0, 1} or {0, 255}
+      (:mod:`kvasir_seg.scores.inputs`).
+
+    :meth:`result` returns ``mdice``, ``miou``, ``max_dice``, ``max_iou``, ``s_measure``,
+    ``mean_e_measure``, ``max_e_measure``, ``adaptive_e_measure``, ``weighted_f_measure``
+    and ``mae`` as floats, and the int ``num_images``. All lie in [0, 1] but the three
+    E-measures, which reach N / (N - 1) on an image of N pixels (see :func:`e_measure`).
 
     Args:
         resize: The Pillow filter applied first to a prediction whose size differs from
@@ -184,7 +284,14 @@ class PraNetAccumulator(ScoreAccumulator[PraNetImageStatistics]):
         MetricInputError: If ``resize`` is unknown.
 
     Example:
-        >>> scores = PraNetAccumulator(resize="nearest")
+        >>> reference = np.zeros((4, 4), bool); reference[1:3, 1:3] = True
+        >>> prediction = np.zeros((4, 4), np.uint8); prediction[1:3, 1:4] = 255
+        >>> scores = PraNetAccumulator()
+        >>> scores.update(prediction, reference)
+        >>> result = scores.result()
+        >>> result["max_dice"], round(result["mdice"], 4), result["mae"]
+        (0.8, 0.7984, 0.125)
+        >>> scores = PraNetAccumulator(resize="nearest")  # a 2 x 2 map for a 4 x 4 mask
         >>> scores.update(np.ones((2, 2)), np.ones((4, 4), bool))
         >>> scores.result()["mae"]
         0.0
@@ -220,13 +327,24 @@ class PraNetAccumulator(ScoreAccumulator[PraNetImageStatistics]):
     def add_columns(
         self, prediction: Sequence[float], reference: Sequence[int], **kwargs: Any
     ) -> None:
-        """Keep a record from :meth:`PraNetImageStatistics.to_columns` (e.g. read back from
-        storage).
+        """Keep one image's statistics given as :meth:`PraNetImageStatistics.to_columns` records.
+
+        The torch metric and the ``evaluate`` module store these records and fold them back
+        here to compute.
 
         Args:
-            prediction: The record's prediction side.
-            reference: Its reference side.
+            prediction: The record's prediction side (516 floats).
+            reference: Its reference side (2 ints).
             **kwargs: ``image_id`` and ``inference_time``, as :meth:`add` takes them.
+
+        Raises:
+            MetricInputError: If :meth:`add` refuses the id or time.
+
+        Example:
+            >>> scores = PraNetAccumulator()
+            >>> scores.add_columns(*scores.measure(np.eye(4), np.eye(4, dtype=bool)).to_columns())
+            >>> scores.result()["mae"]
+            0.0
         """
         self.add(PraNetImageStatistics.from_columns(prediction, reference), **kwargs)
 
@@ -247,16 +365,25 @@ class PraNetAccumulator(ScoreAccumulator[PraNetImageStatistics]):
         )
 
     def curves(self) -> dict[str, np.ndarray]:
-        """Mean Dice, IoU and E-measure over the images at each of the 256 thresholds.
+        """The mean Dice, IoU and E-measure over the images at each of the 256 thresholds.
 
-        Index ``k`` is the threshold ``THRESHOLDS[k]`` (``(255 - k) / 255`` of the rescaled
-        map, highest first): the curves that ``mdice``, ``max_dice`` and the E-measures
-        reduce. Raises :class:`MetricInputError` if no image was added.
+        These are the curves that ``mdice``, ``max_dice`` and the E-measures reduce (and
+        that ``kvasir-seg report`` plots).
 
+        Returns:
+            ``{"dice": ..., "iou": ..., "e_measure": ...}``, float64 arrays of 256: index
+            ``k`` is the threshold ``THRESHOLDS[k]``, ``(255 - k) / 255`` of the
+            rescaled map, highest first.
+
+        Raises:
+            MetricInputError: If no image was added.
+
+        Example:
             >>> scores = PraNetAccumulator()
             >>> scores.update(np.eye(3), np.eye(3, dtype=bool))
-            >>> scores.curves()["dice"].shape
-            (256,)
+            >>> dice = scores.curves()["dice"]
+            >>> dice.shape, float(dice[0]), float(dice[255])  # every pixel is polyp at >= 0
+            ((256,), 1.0, 0.5)
         """
         if not len(self):
             raise MetricInputError("No image was scored: the curves need at least one image.")

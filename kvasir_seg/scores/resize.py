@@ -42,13 +42,34 @@ _FILTERS = {
 
 
 def resize_prediction(prediction: np.ndarray, shape: tuple[int, int], resize: str) -> np.ndarray:
-    """``prediction`` (2-D, values already checked) resized to ``shape`` (height, width).
+    """Resize a prediction to ``shape`` with the Pillow filter named ``resize``.
 
-    Returns a uint8 map, a float32 map or (``nearest`` on a binary mask) a bool mask; see
-    the module doc. ``resize="none"`` returns the prediction unchanged.
+    The map keeps its kind (see the module doc): an 8-bit map is resized as an 8-bit image,
+    float probabilities as 32-bit floats clipped to [0, 1], a binary mask as a 0/255 map.
 
-        >>> resize_prediction(np.ones((2, 2), bool), (3, 3), "bilinear").dtype
-        dtype('uint8')
+    Args:
+        prediction: One prediction, 2-D (H x W), whose values are already checked
+            (:func:`kvasir_seg.scores.inputs.prediction_array`): bool, 0/1 integers,
+            integers in 0..255, or floats in [0, 1].
+        shape: The size to reach, ``(height, width)``: the reference's shape.
+        resize: ``"nearest"``, ``"bilinear"`` or ``"bicubic"`` (Pillow's filters of those
+            names), or ``"none"``; case and spaces ignored.
+
+    Returns:
+        ``prediction`` itself when ``resize`` is ``"none"`` or its shape is already
+        ``shape``; else a ``shape`` array: float32 in [0, 1] for floats, bool for a binary
+        mask resized with ``"nearest"``, uint8 otherwise (a binary mask becomes 0/255).
+
+    Raises:
+        MetricInputError: If ``resize`` is not one of those names.
+
+    Example:
+        >>> resize_prediction(np.array([[0.0, 1.0]]), (1, 4), "bilinear")
+        array([[0.  , 0.25, 0.75, 1.  ]], dtype=float32)
+        >>> resize_prediction(np.array([[0, 255]], np.uint8), (1, 4), "bilinear")
+        array([[  0,  64, 191, 255]], dtype=uint8)
+        >>> resize_prediction(np.array([[False, True]]), (1, 4), "nearest")
+        array([[False, False,  True,  True]])
     """
     method = check_resize(resize)
     if method == "none" or prediction.shape == tuple(shape):

@@ -51,7 +51,20 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class BootstrapSettings:
-    """How the intervals are drawn; :meth:`to_dict` states it next to the numbers."""
+    """How the bootstrap intervals are drawn; reports print it next to the numbers.
+
+    Args:
+        seed: Seed of the random generator of every bootstrap.
+        resamples: Resamples per bootstrap.
+        confidence: Confidence level of the intervals, in (0, 1).
+        method: scipy's ``stats.bootstrap`` method tried first (``"BCa"``,
+            ``"percentile"`` or ``"basic"``); ``"percentile"`` is used where it gives no
+            finite interval.
+
+    Example:
+        >>> BootstrapSettings(resamples=999).resamples
+        999
+    """
 
     seed: int = BOOTSTRAP_SEED
     resamples: int = BOOTSTRAP_RESAMPLES
@@ -59,12 +72,35 @@ class BootstrapSettings:
     method: str = BOOTSTRAP_METHOD
 
     def to_dict(self) -> dict[str, Any]:
+        """The settings as a JSON-ready dict.
+
+        Returns:
+            ``{"seed": ..., "resamples": ..., "confidence": ..., "method": ...}``.
+
+        Example:
+            >>> BootstrapSettings().to_dict()
+            {'seed': 0, 'resamples': 9999, 'confidence': 0.95, 'method': 'BCa'}
+        """
         return asdict(self)
 
 
 @dataclass(frozen=True)
 class Summary:
-    """Mean, std and bootstrap interval of one score over ``count`` images."""
+    """Mean, standard deviation and bootstrap interval of one score over ``count`` images.
+
+    Made by :func:`summarize`.
+
+    Args:
+        count: The number of images.
+        mean: The mean score.
+        std: The sample standard deviation (``ddof=1``); ``None`` for one image.
+        ci_low: The interval's lower end; ``None`` for one image or without interval.
+        ci_high: Its upper end, likewise.
+
+    Example:
+        >>> Summary(count=1, mean=0.5, std=None, ci_low=None, ci_high=None).mean
+        0.5
+    """
 
     count: int
     mean: float
@@ -73,12 +109,39 @@ class Summary:
     ci_high: float | None
 
     def to_dict(self) -> dict[str, Any]:
+        """The summary as a JSON-ready dict, without ``count`` (reports give it once).
+
+        Returns:
+            ``{"mean": ..., "std": ..., "ci_low": ..., "ci_high": ...}``.
+
+        Example:
+            >>> summarize([0.5, 0.7], interval=False).to_dict()
+            {'mean': 0.6, 'std': 0.14142135623730948, 'ci_low': None, 'ci_high': None}
+        """
         return {name: value for name, value in asdict(self).items() if name != "count"}
 
 
 @dataclass(frozen=True)
 class PairedComparison:
-    """Two models' scores on the same images: means, difference ``a - b``, interval, test."""
+    """Two models' scores on the same images: both means, their difference, interval and test.
+
+    Made by :func:`compare_paired`.
+
+    Args:
+        count: The number of images.
+        mean_a: Model A's mean score.
+        mean_b: Model B's mean score.
+        difference: ``mean(a - b)``.
+        ci_low: The lower end of the paired bootstrap interval of the difference; ``None``
+            for one image.
+        ci_high: Its upper end, likewise.
+        statistic: The Wilcoxon signed-rank statistic; ``None`` when every difference is 0.
+        p_value: The Wilcoxon test's p-value (1.0 when every difference is 0).
+
+    Example:
+        >>> compare_paired([0.5, 0.6], [0.5, 0.6]).difference
+        0.0
+    """
 
     count: int
     mean_a: float
@@ -90,6 +153,15 @@ class PairedComparison:
     p_value: float
 
     def to_dict(self) -> dict[str, Any]:
+        """The comparison as a JSON-ready dict, every field included.
+
+        Returns:
+            ``{"count": ..., "mean_a": ..., ..., "p_value": ...}``.
+
+        Example:
+            >>> sorted(compare_paired([0.5, 0.6], [0.5, 0.6]).to_dict())[:3]
+            ['ci_high', 'ci_low', 'count']
+        """
         return asdict(self)
 
 
@@ -154,13 +226,31 @@ def summarize(
     *,
     interval: bool = True,
 ) -> Summary:
-    """Mean, sample std (``ddof=1``) and seeded bootstrap interval of per-image ``values``.
+    """Mean, sample standard deviation and seeded bootstrap interval of per-image scores.
 
-    ``interval=False`` skips the bootstrap (and the import of ``scipy.stats``): the
-    interval is then ``None``, as for a single image.
+    The interval is scipy's ``stats.bootstrap`` of the mean with ``settings``; identical
+    values give an interval of zero width.
 
-    >>> summarize([0.5]).std is None
-    True
+    Args:
+        values: One score per image (finite floats, at least one).
+        settings: How the interval is drawn (:class:`BootstrapSettings` by default).
+        interval: False skips the bootstrap (and the import of ``scipy.stats``): the
+            interval is then ``None``, as for a single image.
+
+    Returns:
+        The :class:`Summary`: ``std`` with ``ddof=1`` (``None`` for one image).
+
+    Raises:
+        MetricInputError: If there is no value, or one is NaN or infinite.
+
+    Example:
+        >>> summary = summarize([0.8, 0.9, 0.7, 0.85])
+        >>> round(summary.mean, 4), round(summary.std, 4)
+        (0.8125, 0.0854)
+        >>> summary.ci_low < summary.mean < summary.ci_high
+        True
+        >>> summarize([0.5]).std is None
+        True
     """
     array = _values(values, "scores")
     settings = settings or BootstrapSettings()
@@ -174,11 +264,28 @@ def compare_paired(
     b: Sequence[float] | np.ndarray,
     settings: BootstrapSettings | None = None,
 ) -> PairedComparison:
-    """Model A's per-image scores against model B's on the same images (same order).
+    """Compare two models' per-image scores on the same images: difference, interval, test.
 
     ``difference`` is ``mean(a - b)``, its interval a paired bootstrap (images resampled
-    with both scores); ``p_value`` is ``scipy.stats.wilcoxon(a, b).pvalue``.
+    with both scores); ``p_value`` is ``scipy.stats.wilcoxon(a, b).pvalue`` with scipy's
+    default options, or 1.0 when every difference is 0 (the models cannot be told apart).
 
+    Args:
+        a: Model A's score on each image (finite floats).
+        b: Model B's score on the same images, in the same order.
+        settings: How the interval is drawn (:class:`BootstrapSettings` by default).
+
+    Returns:
+        The :class:`PairedComparison`.
+
+    Raises:
+        MetricInputError: If a list is empty, holds NaN or infinity, or the two lengths
+            differ.
+
+    Example:
+        >>> comparison = compare_paired([0.8, 0.9, 0.7, 0.85, 0.6], [0.7, 0.8, 0.7, 0.8, 0.5])
+        >>> round(comparison.difference, 2), round(comparison.p_value, 4)
+        (0.07, 0.125)
         >>> compare_paired([0.5, 0.6], [0.5, 0.6]).p_value
         1.0
     """

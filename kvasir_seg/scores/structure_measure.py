@@ -98,10 +98,30 @@ def _region_score(table: ImageHistogram, values: np.ndarray, rescaled: np.ndarra
 def s_measure(
     table: ImageHistogram, values: np.ndarray, rescaled: np.ndarray, alpha: float = 0.5
 ) -> float:
-    """The S-measure of one image.
+    """The S-measure of one image, from its histogram, as the PraNet toolbox computes it.
 
-    ``values`` are the rescaled probabilities per 8-bit value, ``rescaled`` the rescaled
-    map itself (``values[prediction]``), used only for constant quadrants and the size.
+    An image without polyp scores ``1 - mean(map)``, an image all polyp ``mean(map)``.
+
+    Args:
+        table: The image's histogram (:meth:`ImageHistogram.of` of its 8-bit map and bool
+            reference).
+        values: The rescaled probability of each 8-bit value
+            (:func:`~kvasir_seg.scores.histograms.rescaled_values`), shape (256,).
+        rescaled: The rescaled map itself (``values[prediction]``), H x W float64; read only
+            for quadrants whose map is constant, and for the image's size.
+        alpha: Weight of the object term; ``1 - alpha`` weighs the region term.
+
+    Returns:
+        The S-measure, a float in [0, 1] (1: the map equals the reference).
+
+    Example:
+        >>> from kvasir_seg.scores.histograms import ImageHistogram, rescaled_values
+        >>> reference = np.zeros((4, 4), bool); reference[1:3, 1:3] = True
+        >>> prediction = np.zeros((4, 4), np.uint8); prediction[1:3, 1:4] = 255  # one column more
+        >>> table = ImageHistogram.of(prediction, reference)
+        >>> values = rescaled_values(table.counts.sum(axis=(0, 1)) > 0)
+        >>> round(s_measure(table, values, values[prediction]), 4)
+        0.8312
     """
     polyp = int(table.foreground.sum())
     size = rescaled.size

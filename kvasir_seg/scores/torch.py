@@ -13,7 +13,7 @@ values), as 0-d tensors:
     1.0
 
 With ``resize`` the predictions may be at the network's size and the references at their
-own, as ``evaluate --resize`` scores them (each image's prediction resized to its
+own, as ``kvasir-seg evaluate --resize`` scores them (each image's prediction resized to its
 reference's size by Pillow, then scored): a validation loop at 352 x 352 reports the
 papers' numbers at the references' sizes. The references of a batch may then be a list of
 masks of different sizes:
@@ -26,25 +26,25 @@ masks of different sizes:
 
 How it works, and why:
 
-- State: per image, the record the core accumulator defines
+- State: per image, the record the accumulators of :mod:`kvasir_seg.scores` define
   (``ConfusionCounts.to_columns`` / ``PraNetImageStatistics.to_columns``), as list states
   with ``dist_reduce_fx="cat"``. torchmetrics' own sync gathers them across DDP processes
-  (``merge_state`` concatenates them too); ``compute()`` folds every record into a core
-  accumulator (``add_columns``), so the reductions are the engine's.
-- Both protocols measure each image with the core engine (``DefaultAccumulator.measure``,
-  ``PraNetAccumulator.measure``): the code ``compute_scores`` runs, on the host. A CPU
-  tensor is read in place (a numpy view, no copy); a batch on a GPU is copied to the host
-  once per ``update``. Only the records stay in the state: four numbers per image with the
-  default protocol, 518 with the PraNet one.
+  (``merge_state`` concatenates them too); ``compute()`` folds every record into an
+  accumulator (``add_columns``), so the reductions are the ones ``compute_scores`` runs.
+- Both protocols measure each image with the accumulators' ``measure``
+  (``DefaultAccumulator.measure``, ``PraNetAccumulator.measure``): the code
+  ``compute_scores`` runs, on the host. A CPU tensor is read in place (a numpy view, no
+  copy); a batch on a GPU is copied to the host once per ``update``. Only the records stay
+  in the state: four numbers per image with the default protocol, 518 with the PraNet one.
 - Why no torch ops on the GPU for the default protocol: they would be a second copy of
-  its rules (:mod:`kvasir_seg.scores.kernel`) to keep equal to the engine's, and they
-  could not be measured faster here (forced onto the CPU they took 9x the engine's time;
-  there is no GPU on the machines this project is tested on). Copying masks to the host
-  costs a transfer a device route avoids; the numbers are the engine's either way.
-- Inputs are read as the engine reads them (:mod:`kvasir_seg.scores.inputs`): logits,
-  NaN or out-of-range values are refused, references must be binary; the error is the
-  engine's, prefixed with the image's place in the batch. ``resize`` is the engine's too
-  (:mod:`kvasir_seg.scores.resize`), so the numbers equal ``compute_scores(...,
+  its rules (:mod:`kvasir_seg.scores.kernel`) to keep equal to the numpy code, and they
+  could not be measured faster here (forced onto the CPU they took 9x the numpy code's
+  time; there is no GPU on the machines this project is tested on). Copying masks to the
+  host costs a transfer a device route avoids; the numbers are the same either way.
+- Inputs are read as :mod:`kvasir_seg.scores.inputs` reads them: logits, NaN or
+  out-of-range values are refused, references must be binary; the error is the one
+  ``compute_scores`` gives, prefixed with the image's place in the batch. ``resize`` is
+  :mod:`kvasir_seg.scores.resize`'s too, so the numbers equal ``compute_scores(...,
   resize=...)`` and ``kvasir-seg evaluate --resize``.
 
 This module imports PyTorch and torchmetrics (``pip install ".[torch]"`` in a checkout); the
@@ -71,7 +71,7 @@ from kvasir_seg.errors import MetricInputError
 from kvasir_seg.score_settings import DEFAULT_THRESHOLD, check_threshold
 from kvasir_seg.scores import new_accumulator
 from kvasir_seg.scores.accumulator import ScoreAccumulator
-from kvasir_seg.scores.inputs import check_same_shape
+from kvasir_seg.scores.inputs import check_same_length, check_same_shape
 
 __all__ = ["KvasirSegMetric", "as_mask_batch"]
 
@@ -85,17 +85,28 @@ class KvasirSegMetric(Metric):
     As input to ``update`` (and ``forward``) the metric takes a batch:
 
     - ``preds``: a tensor (or numpy array, or list of equal-size masks such as PIL images)
-      shaped N x 1 x H x W, N x H x W or N x H x W x 1: probabilities in [0, 1] (run
-      logits through ``torch.sigmoid`` first), binary masks or 8-bit maps;
-    - ``target``: the binary reference masks (bool, 0/1 or 0/255), shaped as ``preds``;
-      with ``resize``, also a list of N masks of any sizes (H x W, 1 x H x W or H x W x 1).
+      shaped N x 1 x H x W, N x H x W or N x H x W x 1, on any device: probabilities in
+      [0, 1] (float16, bfloat16, float32, float64; run logits through ``torch.sigmoid``
+      first), 8-bit maps (integers in 0..255, read as value / 255) or binary masks (bool,
+      or integers all 0 or 1);
+    - ``target``: the binary reference masks (bool, or integers or floats in {0, 1} or
+      {0, 255}), shaped as ``preds``; with ``resize``, also a list of N masks of any sizes
+      (H x W, 1 x H x W or H x W x 1), and ``preds`` may then be a list too.
 
-    ``compute`` returns what :func:`kvasir_seg.scores.compute_scores` returns on the same
-    masks (same names, equal values), as 0-d tensors.
+    As output of ``compute`` (and ``forward``, for the batch alone) the metric returns what
+    :func:`kvasir_seg.scores.compute_scores` returns on the same masks (same names, equal
+    values) as 0-d tensors on the metric's device: float64 scores in [0, 1] (the
+    E-measures reach N / (N - 1) on an image of N pixels) and the int64 ``num_images``.
+    With the default protocol: ``dice``, ``iou``, ``precision``, ``recall``,
+    ``specificity``, ``accuracy``, ``f2`` (means over images), ``pooled_dice`` ...
+    ``pooled_f2`` and ``two_class_mean_iou``; with the PraNet protocol: ``mdice``,
+    ``miou``, ``max_dice``, ``max_iou``, ``s_measure``, ``mean_e_measure``,
+    ``max_e_measure``, ``adaptive_e_measure``, ``weighted_f_measure``, ``mae``.
 
     Args:
         protocol: ``"default"`` or ``"pranet"`` (the benchmark tables).
-        threshold: The default protocol's: ``prediction > threshold`` is polyp.
+        threshold: The default protocol's, in [0, 1]: ``prediction > threshold`` is polyp
+            (an 8-bit map: ``value / 255 > threshold``).
         resize: ``"nearest"``, ``"bilinear"`` or ``"bicubic"``: each prediction is resized
             to its reference's size with Pillow's filter before it is scored, as
             ``compute_scores(..., resize=...)`` and ``kvasir-seg evaluate --resize`` do;
@@ -104,10 +115,15 @@ class KvasirSegMetric(Metric):
 
     Raises:
         MetricInputError: If the protocol, threshold or resize filter is refused (at
-            construction), or a batch is (at ``update``: the engine's message, prefixed
-            with the image's place in the batch).
+            construction), or a batch is (at ``update``: the message ``compute_scores``
+            gives, prefixed with the image's place in the batch).
 
     Example:
+        >>> target = torch.zeros(2, 1, 4, 4); target[:, :, 1:3, 1:3] = 1  # 4 polyp pixels
+        >>> preds = target * 0.9; preds[0, :, 1:3, 3] = 0.8  # 6 pixels above 0.5 in the first
+        >>> scores = KvasirSegMetric()(preds, target)  # forward: this batch's scores
+        >>> round(float(scores["dice"]), 4), round(float(scores["pooled_dice"]), 4)
+        (0.9, 0.8889)
         >>> metric = KvasirSegMetric(protocol="pranet")
         >>> target = torch.zeros(1, 16, 16, dtype=torch.bool); target[0, 4:12, 4:12] = True
         >>> metric.update(target.float(), target)
@@ -136,36 +152,51 @@ class KvasirSegMetric(Metric):
             self.add_state(name, default=[], dist_reduce_fx="cat")
 
     def update(self, preds: Any, target: Any) -> None:
-        """Measure a batch of predictions against their reference masks.
+        """Measure a batch of predictions against their reference masks and keep the records.
 
         Args:
-            preds: The batch's predictions (see the class docstring).
-            target: Their reference masks.
+            preds: The batch's predictions, N masks (see the class docstring for shapes and
+                values).
+            target: Their N reference masks.
 
         Raises:
-            MetricInputError: If the batch is refused; nothing of it is kept.
+            MetricInputError: If the batch is refused (shapes, sizes, counts, values); the
+                message names the image's place in the batch, and nothing of the batch is
+                kept.
+
+        Example:
+            >>> metric = KvasirSegMetric()
+            >>> metric.update(torch.tensor([[[0.9, 0.2]]]), torch.tensor([[[1, 0]]]))
+            >>> metric.update(torch.tensor([[[0.9, 0.2]]]), torch.tensor([[[1, 1]]]))
+            >>> float(metric.compute()["dice"]), int(metric.compute()["num_images"])
+            (0.8333333333333333, 2)
         """
         if self.resize == "none":
             predictions = _host(as_mask_batch(preds, "prediction"))
             references = _host(as_mask_batch(target, "reference"))
             if predictions.shape != references.shape:
                 _raise_shape_mismatch(predictions, references)
-        else:  # the sizes may differ: image by image, as the engine resizes them
+        else:  # the sizes may differ: image by image, as compute_scores resizes them
             predictions, references = _images(preds, "prediction"), _images(target, "reference")
-            if len(predictions) != len(references):
-                _raise_shape_mismatch(predictions, references)
         columns = _engine_columns(self._engine, predictions, references)
         for name, values in zip(_STATES, columns, strict=True):
             getattr(self, name).append(values.to(self.device))
 
     def compute(self) -> dict[str, torch.Tensor]:
-        """The engine's result over every image seen (in all processes, once synced).
+        """The scores over every image seen (in all processes, once synced).
 
         Returns:
-            ``{score: 0-d tensor}``, as :func:`kvasir_seg.scores.compute_scores` names them.
+            ``{score: 0-d tensor}`` on the metric's device, the names and values of
+            :func:`kvasir_seg.scores.compute_scores`: float64 scores, int64 ``num_images``.
 
         Raises:
             MetricInputError: If no image was seen.
+
+        Example:
+            >>> metric = KvasirSegMetric()
+            >>> metric.update(torch.ones(1, 2, 2), torch.ones(1, 2, 2, dtype=torch.bool))
+            >>> metric.compute()["iou"]
+            tensor(1., dtype=torch.float64)
         """
         accumulator = new_accumulator(self.protocol)
         rows = (_state_rows(getattr(self, name)) for name in _STATES)
@@ -182,12 +213,28 @@ class KvasirSegMetric(Metric):
 
 
 def as_mask_batch(value: Any, role: str) -> torch.Tensor:
-    """A batch of masks as an N x H x W tensor (on its own device; no copy when possible).
+    """Read a batch of masks as an N x H x W tensor (on its own device; no copy when possible).
 
-    ``role`` (``"prediction"`` or ``"reference"``) names the value in errors.
+    The values are not checked here: :mod:`kvasir_seg.scores.inputs` checks each image.
 
+    Args:
+        value: A tensor, numpy array or nested lists shaped N x 1 x H x W, N x H x W or
+            N x H x W x 1, or a list of N masks of one size (tensors, arrays, PIL images).
+        role: ``"prediction"`` or ``"reference"``: how the error messages name the batch.
+
+    Returns:
+        The N x H x W tensor, of the value's dtype (a tensor given is returned as a view).
+
+    Raises:
+        MetricInputError: If it cannot be made a tensor (masks of different sizes, ragged
+            lists), or is not N x H x W after dropping an axis of length 1 (e.g. a single
+            H x W mask, a multi-channel batch) or holds no pixel.
+
+    Example:
         >>> as_mask_batch(torch.zeros(4, 1, 5, 6), "reference").shape
         torch.Size([4, 5, 6])
+        >>> as_mask_batch([[[0, 1], [1, 0]]], "reference").tolist()
+        [[[0, 1], [1, 0]]]
     """
     if not isinstance(value, torch.Tensor):
         try:
@@ -228,13 +275,9 @@ def _images(value: Any, role: str) -> Sequence[Any]:
     return _host(as_mask_batch(value, role))
 
 
-def _raise_shape_mismatch(predictions: Sequence[Any], references: Sequence[Any]) -> None:
-    if len(predictions) != len(references):
-        raise MetricInputError(
-            f"The batch has {len(predictions)} predictions and {len(references)} references; "
-            "give one prediction per reference."
-        )
-    # The engine's message, on zero-size stand-ins for one image of each.
+def _raise_shape_mismatch(predictions: np.ndarray, references: np.ndarray) -> None:
+    check_same_length(predictions, references)
+    # compute_scores' message, on zero-size stand-ins for one image of each.
     check_same_shape(
         *(np.broadcast_to(np.empty(()), b.shape[1:]) for b in (predictions, references))
     )
@@ -250,7 +293,7 @@ def _host(masks: torch.Tensor) -> np.ndarray:
 def _engine_columns(
     engine: ScoreAccumulator, predictions: Sequence[Any], references: Sequence[Any]
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Each image measured by the core engine: its (float64, int64) ``to_columns`` records."""
+    """Each image measured by the accumulator: its (float64, int64) ``to_columns`` records."""
     statistics = engine.measure_batch(predictions, references)
     records = [image.to_columns() for image in statistics]
     prediction_side, reference_side = zip(*records, strict=True)

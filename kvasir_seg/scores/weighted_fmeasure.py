@@ -64,7 +64,28 @@ def _distance_to(nearest: np.ndarray) -> np.ndarray:
 
 
 def weighted_f_measure(rescaled: np.ndarray, reference: np.ndarray, beta: float = 1.0) -> float:
-    """``Fw`` of a probability map in [0, 1] against a bool reference; 0 without polyp."""
+    """The weighted F-measure ``Fw`` of a probability map against its reference.
+
+    Args:
+        rescaled: The H x W probability map, float64 in [0, 1] (the PraNet protocol passes
+            the per-image min-max rescaled map).
+        reference: The bool H x W reference, same shape.
+        beta: The toolbox's ``Beta2``: the square of the F-measure's beta, weighing recall
+            against precision as ``(1 + beta) * R * P / (R + beta * P)``. 1, the default,
+            is what PraNet's tables use.
+
+    Returns:
+        ``Fw``, a float in [0, 1]; 0 when the reference has no polyp (as pysodmetrics;
+        PraNet's MATLAB code stops with an error there).
+
+    Example:
+        >>> reference = np.zeros((9, 9), bool); reference[3:6, 3:6] = True
+        >>> prediction = np.zeros((9, 9)); prediction[3:6, 3:7] = 1.0  # one column more
+        >>> round(weighted_f_measure(prediction, reference), 4)
+        0.8416
+        >>> weighted_f_measure(prediction, np.zeros((9, 9), bool))
+        0.0
+    """
     if not reference.any():
         return 0.0
     nearest = ndimage.distance_transform_edt(
