@@ -43,8 +43,6 @@ NOT_YET = {
     "kvasir_seg.image_files",
     "kvasir_seg.masks",
     "kvasir_seg.plan",
-    "kvasir_seg.resolve",
-    "kvasir_seg.store",
     "kvasir_seg.testing",
     "kvasir_seg.tls",
     "kvasir_seg.torch",
