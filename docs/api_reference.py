@@ -30,7 +30,7 @@ import inspect
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,6 +78,11 @@ class Entry:
     yields: bool = False
     #: What its own body raises: the class names raised by name, "" for ``raise <value>``.
     raises: tuple[str, ...] = ()
+    #: A class's bases, as its source names them.
+    bases: tuple[str, ...] = ()
+    #: A method without a docstring of its own: the project's documented method it
+    #: overrides (``module.Class.method``), whose docstring stands for it.
+    inherits: str | None = None
 
     @property
     def name(self) -> str:
@@ -156,7 +161,36 @@ def read_modules() -> list[Module]:
         module.entries = [
             entry for n in sorted(names, key=str.lower) for entry in _entries(sources[name], n)
         ]
+    _link_overrides(modules, sources)
     return list(modules.values())
+
+
+def _link_overrides(modules: dict[str, Module], sources: dict[str, _Source]) -> None:
+    """Point each undocumented method at the documented one it overrides in a base class."""
+    entries = {entry.name: entry for module in modules.values() for entry in module.entries}
+    bases = {}
+    for name, entry in entries.items():
+        if entry.kind == "class":
+            imported = _imports(sources[entry.module])
+            bases[name] = [
+                f"{_home(imported[base], base, sources)}.{base}"
+                if base in imported
+                else f"{entry.module}.{base}"
+                for base in entry.bases
+            ]
+    for module in modules.values():
+        for index, entry in enumerate(module.entries):
+            if entry.kind != "method" or entry.docstring:
+                continue
+            owner, _, method = entry.name.rpartition(".")
+            queue = list(bases.get(owner, []))
+            while queue:
+                base = queue.pop(0)
+                found = entries.get(f"{base}.{method}")
+                if found is not None and found.docstring:
+                    module.entries[index] = replace(entry, inherits=found.name)
+                    break
+                queue += bases.get(base, [])
 
 
 def _home(module: str, name: str, sources: dict[str, _Source]) -> str:
@@ -380,6 +414,7 @@ def _class(source: _Source, node: ast.ClassDef) -> Entry:
         source.path,
         node.lineno,
         parameters=_names(parameters),
+        bases=tuple(base for base in bases if base.isidentifier()),
     )
 
 
@@ -549,7 +584,12 @@ def page(modules: list[Module] | None = None) -> str:
             level = "####" if "." in entry.qualname else "###"
             lines += ["", f"{level} `{entry.name}`", "", "```python", entry.signature, "```", ""]
             text = entry.docstring or ""
-            lines.append(markdown(text) if entry.callable else _plain(text))
+            if entry.inherits:
+                owner, _, method = entry.inherits.rpartition(".")
+                link = f"[`{owner.rpartition('.')[2]}.{method}`](#{_anchor(entry.inherits)})"
+                lines.append(f"As {link}.")
+            else:
+                lines.append(markdown(text) if entry.callable else _plain(text))
     return "\n".join(line.rstrip() for line in lines).rstrip() + "\n"
 
 

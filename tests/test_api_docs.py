@@ -4,7 +4,9 @@ What is public is defined once, in ``docs/api_reference.py`` (which writes the p
 each public module, one test checks (Google style, as in ``kvasir_seg/extras.py``):
 
 - the module docstring and every public function, class, method and property has a
-  one-line summary: a first line that ends with a period, then a blank line or nothing;
+  one-line summary: a first line that ends with a period, then a blank line or nothing
+  (a method without a docstring that overrides a documented method of one of the
+  project's classes is documented by that one, as the page says);
 - every one that takes arguments (a class: its constructor's, or a dataclass's fields)
   has an ``Args:`` section naming each argument, and an ``Example:`` (or ``Examples:``)
   section with a ``>>>`` line; if it returns a value (an annotation other than None, or
@@ -94,7 +96,7 @@ def _items(lines: list[str]) -> set[str]:
 
 def problems(entry: api_reference.Entry) -> list[str]:
     """What ``entry``'s docstring lacks (see the module docstring)."""
-    if not entry.callable:
+    if not entry.callable or entry.inherits:
         return []
     summary = _summary_problem(entry.docstring)
     if summary == "no docstring":
