@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from kvasir_seg.errors import LayoutError
+from kvasir_seg.errors import LayoutError, MetricInputError
 from kvasir_seg.image_files import read_mask_file
 
 #: Luminance strictly above this is polyp. The archives have no value in 11..244, so any
@@ -67,8 +67,22 @@ def threshold_mask(values: np.ndarray) -> np.ndarray:
     equal); use :func:`decode_mask` on files, which converts to luminance first.
     """
     values = np.asarray(values)
+    if values.dtype == np.bool_:
+        return canonical_bool(values[..., 0] if values.ndim == 3 else values)
+    if values.dtype.kind not in "iu" or (values.size and (values.min() < 0 or values.max() > 255)):
+        raise MetricInputError(
+            f"threshold_mask takes 8-bit values (0..255) or a bool mask; got {values.dtype} "
+            "values: for probabilities in [0, 1] compare them with a threshold yourself "
+            "(values > 0.5), and bring other ranges to 0..255 first."
+        )
     if values.ndim == 3:
-        values = values[..., 0]
+        channels = values[..., :3] > MASK_THRESHOLD
+        if (channels != channels[..., :1]).any():
+            raise MetricInputError(
+                "threshold_mask got channels that threshold to different masks: cannot tell "
+                "which one is the mask (the first, or the luminance). Give one channel."
+            )
+        return channels[..., 0]
     return values > MASK_THRESHOLD
 
 
