@@ -52,6 +52,9 @@ from PIL import Image, UnidentifiedImageError
 
 from kvasir_seg.errors import KvasirSegError, MetricInputError
 
+#: What a mask file is read as: the ground truth (thresholded) or a prediction (a map).
+ROLES = ("reference", "prediction")
+
 #: Largest image accepted, in pixels. The largest real image is 1920x1072 (2 MP); a header
 #: claiming more than this is a damaged or hostile file, refused before decoding.
 MAX_PIXELS = 50_000_000
@@ -147,6 +150,8 @@ def read_mask_file(
     ``role="prediction"``: bool (binary files), uint8 (8-bit maps) or float32 (16-bit and
     float maps, as probabilities in [0, 1]).
     """
+    if role not in ROLES:
+        raise ValueError(f"role {role!r} is not one of {', '.join(ROLES)}")
     with opened_image(source, name, error=error, hint=hint) as image:
         if image.format == "JPEG" and image.mode in ("RGB", "YCbCr", "L"):
             # libjpeg decodes straight to luminance (the Y channel): what is thresholded.

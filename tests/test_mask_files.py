@@ -231,6 +231,13 @@ def test_a_reference_must_be_near_binary() -> None:
         read_mask_file(_png(Image.fromarray(ramp)), "ramp.png", role="reference", error=LayoutError)
 
 
+def test_an_unknown_role_is_refused() -> None:
+    """A misspelt role read a ground-truth file as a prediction, grey levels and all."""
+    ramp = _png(Image.fromarray(np.tile(np.arange(256, dtype=np.uint8), (8, 1))))
+    with pytest.raises(ValueError, match="role 'references'"):
+        read_mask_file(ramp, "ramp.png", role="references")
+
+
 def test_a_jpeg_reference_with_compression_noise_is_thresholded() -> None:
     buffer = io.BytesIO()
     Image.fromarray(MASK.astype(np.uint8) * 255).convert("RGB").save(buffer, "JPEG", quality=95)
