@@ -328,5 +328,5 @@ def image_size(
 
 
 def describe_path(path: Path) -> str:
-    """A path for messages, readable even when its name is not valid UTF-8."""
-    return os.fsdecode(path).encode("utf-8", "backslashreplace").decode("utf-8")
+    """A path for messages, readable even when its name is not valid UTF-8 (bytes as ``\\xe9``)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
