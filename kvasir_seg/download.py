@@ -90,7 +90,7 @@ def fetch_archive(
     def check(path: Path, origin: str) -> None:
         """Read ``path`` as the archive (raises if it is not), remembered as ``destination``."""
         copy = resolve_path(spec, path, verify=verify, store=store)
-        open_copy(spec, copy, record_as=destination, origin=origin).close()
+        open_copy(spec, copy, record_as=destination, origin=origin, store=store).close()
 
     with _exclusive(destination):
         if force:

@@ -31,6 +31,7 @@ from kvasir_seg.logs import warn_once
 from kvasir_seg.masks import Box, boxes_from_mask
 from kvasir_seg.resolve import ResolvedArchive, resolve_path, settle
 from kvasir_seg.splits import assign_splits
+from kvasir_seg.store import ArchiveStore
 
 logger = logging.getLogger(__name__)
 
@@ -392,6 +393,7 @@ def open_copy(
     layout: Layout | None = None,
     record_as: Path | None = None,
     origin: str | None = None,
+    store: ArchiveStore | None = None,
 ) -> KvasirArchive:
     """Open a copy that :mod:`kvasir_seg.resolve` found and checked, and tell the store.
 
@@ -407,6 +409,7 @@ def open_copy(
         record_as: the path the store remembers (a download is read as its ``.part``
             file; default: the copy's path).
         origin: where a pin recorded now came from (default: the path remembered).
+        store: the archive store told (default: :func:`kvasir_seg.store.default_store`).
 
     Returns:
         The opened archive.
@@ -429,7 +432,7 @@ def open_copy(
     while len(_LAYOUTS) > _KEPT_LAYOUTS:
         _LAYOUTS.pop(next(iter(_LAYOUTS)))
     try:
-        settle(spec, copy, archive, record_as=record_as, origin=origin)
+        settle(spec, copy, archive, store=store, record_as=record_as, origin=origin)
     except BaseException:
         archive.close()
         raise
