@@ -337,12 +337,17 @@ def write_archive(
     """
     spec = get_spec(dataset) if isinstance(dataset, str) else dataset
     synthetic = synthetic_layout(spec)
+    if mask_mode is not None and synthetic.style != "instrument":
+        raise ValueError(f"mask_mode is for Kvasir-Instrument's PNG masks, not {spec.name}'s")
+    layouts = {"kvasir": ("repack",), "capsule": CAPSULE_LAYOUTS, "instrument": INSTRUMENT_LAYOUTS}
+    if layout not in layouts[synthetic.style]:
+        raise ValueError(
+            f"layout {layout!r} is not one of {spec.name}'s: {', '.join(layouts[synthetic.style])}"
+        )
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     target = directory / spec.filename if zipped else directory
-    if mask_mode is not None and synthetic.style != "instrument":
-        raise ValueError(f"mask_mode is for Kvasir-Instrument's PNG masks, not {spec.name}'s")
     writer = _Writer(target, zipped)
     try:
         if synthetic.style == "capsule":
@@ -499,8 +504,6 @@ def _write_instrument(
     mask_mode: str,
 ) -> None:
     """Kvasir-Instrument in one of :data:`INSTRUMENT_LAYOUTS` (see :class:`SyntheticLayout`)."""
-    if layout not in INSTRUMENT_LAYOUTS:
-        raise ValueError(f"layout {layout!r} is not one of {', '.join(INSTRUMENT_LAYOUTS)}")
     root = spec.root_folder or ""
     ids = instrument_ids(count)
     sizes = sizes or [(720, 576), (622, 528), (1280, 1024)]
