@@ -348,7 +348,7 @@ def _mismatch_message(spec: DatasetSpec, copy: ResolvedArchive, store: ArchiveSt
 
 
 def _store_copies(spec: DatasetSpec, verify: bool, store: ArchiveStore) -> list[ResolvedArchive]:
-    """Each copy the store holds (remembered, most recent first, then its own zip), judged;
+    """Each copy the store holds (remembered, most recent first, then its own zip), checked;
     one that cannot be read is ``unreadable``."""
     known = {Path(c.path): c.identity for c in store.copies(spec)}
     own = store.archive_path(spec)
@@ -512,7 +512,7 @@ def settle(
         )
     elif copy.trust == "accepting":
         logger.warning(
-            "%s: %s (sha256 %s) %s; every door reads it from now on",
+            "%s: %s (sha256 %s) %s; every later call reads it without the option",
             spec.name,
             path,
             copy.identity,

@@ -39,8 +39,6 @@ _SPEC.loader.exec_module(api_reference)
 #: The packages and modules whose docstrings other branches are writing (issue 24, item 4):
 #: expected failures until then. The lead empties this set when the branches are merged.
 NOT_YET = {
-    # this branch's own, each removed with the commit that documents it
-    # the other branches'
     "kvasir_seg.scores",
     "kvasir_seg.score_settings",
     "kvasir_seg.evaluate_module",
