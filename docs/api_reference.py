@@ -544,7 +544,7 @@ def _blocks(lines: list[str]) -> list[str]:
                 block.pop()
             out += ["```text", *_dedent(block), "```", ""]
         else:
-            out.append(line)
+            out.append(line[:-1] if line.endswith("::") else line)  # reST's literal marker
             index += 1
     return out
 
@@ -584,7 +584,9 @@ def page(modules: list[Module] | None = None) -> str:
             level = "####" if "." in entry.qualname else "###"
             lines += ["", f"{level} `{entry.name}`", "", "```python", entry.signature, "```", ""]
             text = entry.docstring or ""
-            if entry.inherits:
+            if not text and not entry.callable:
+                lines.pop()  # no comment: the signature alone
+            elif entry.inherits:
                 owner, _, method = entry.inherits.rpartition(".")
                 link = f"[`{owner.rpartition('.')[2]}.{method}`](#{_anchor(entry.inherits)})"
                 lines.append(f"As {link}.")

@@ -27,6 +27,7 @@ from kvasir_seg.errors import CatalogError, KvasirSegError
 from kvasir_seg.fields import FIELD_TYPES, ExtraField, IdPart, SplitIn
 from kvasir_seg.splits import ArchiveList, ConfigSpec, IdList, SplitSpec
 
+#: The version of the datasets as this package builds them (Hugging Face, TFDS, Croissant).
 VERSION = "1.0.0"
 
 #: The terms of use shared by the three datasets, as the dataset page states them.
@@ -49,6 +50,7 @@ STATED_SIZE_TOLERANCE = 0.10
 #: ``license_name``, with ``license: other``): they are no SPDX licence.
 LICENSE_NAME = "simula-research-and-education-only"
 
+#: The Kvasir-SEG paper (Jha et al., MultiMedia Modeling 2020).
 BIBTEX_KVASIR_SEG = """@inproceedings{jha2020kvasir,
   title     = {Kvasir-SEG: A Segmented Polyp Dataset},
   author    = {Jha, Debesh and Smedsrud, Pia H. and Riegler, Michael A. and Halvorsen, P{\\aa}l and de Lange, Thomas and Johansen, Dag and Johansen, H{\\aa}vard D.},
@@ -59,6 +61,7 @@ BIBTEX_KVASIR_SEG = """@inproceedings{jha2020kvasir,
   doi       = {10.1007/978-3-030-37734-2_37}
 }"""
 
+#: The Kvasir-Sessile paper (Jha et al., IEEE JBHI 2021).
 BIBTEX_SESSILE = """@article{jha2021comprehensive,
   title   = {A Comprehensive Study on Colorectal Polyp Segmentation with ResUNet++, Conditional Random Field and Test-Time Augmentation},
   author  = {Jha, Debesh and Smedsrud, Pia H. and Johansen, Dag and de Lange, Thomas and Johansen, H{\\aa}vard D. and Halvorsen, P{\\aa}l and Riegler, Michael A.},
@@ -70,6 +73,7 @@ BIBTEX_SESSILE = """@article{jha2021comprehensive,
   doi     = {10.1109/JBHI.2021.3049304}
 }"""
 
+#: The NanoNet paper, which publishes KvasirCapsule-SEG (Jha et al., CBMS 2021).
 BIBTEX_NANONET = """@inproceedings{jha2021nanonet,
   title     = {NanoNet: Real-Time Polyp Segmentation in Video Capsule Endoscopy and Colonoscopy},
   author    = {Jha, Debesh and Tomar, Nikhil Kumar and Ali, Sharib and Riegler, Michael A. and Johansen, H{\\aa}vard D. and Johansen, Dag and de Lange, Thomas and Halvorsen, P{\\aa}l},
@@ -79,6 +83,7 @@ BIBTEX_NANONET = """@inproceedings{jha2021nanonet,
   doi       = {10.1109/CBMS52027.2021.00014}
 }"""
 
+#: The Kvasir-Instrument paper (Jha et al., MultiMedia Modeling 2021).
 BIBTEX_INSTRUMENT = """@inproceedings{jha2021kvasirinstrument,
   title     = {Kvasir-Instrument: Diagnostic and Therapeutic Tool Segmentation Dataset in Gastrointestinal Endoscopy},
   author    = {Jha, Debesh and Ali, Sharib and Emanuelsen, Krister and Hicks, Steven A. and Thambawita, Vajira and Garcia-Ceja, Enrique and Riegler, Michael A. and de Lange, Thomas and Schmidt, Peter T. and Johansen, H{\\aa}vard D. and Johansen, Dag and Halvorsen, P{\\aa}l},
@@ -235,6 +240,7 @@ _ALL_IN_TRAIN = (
     ),
 )
 
+#: Kvasir-SEG: 1000 colonoscopy images; configs ``official`` and ``pranet``.
 KVASIR_SEG = DatasetSpec(
     name="kvasir_seg",
     title="Kvasir-SEG",
@@ -285,6 +291,7 @@ KVASIR_SEG = DatasetSpec(
     ),
 )
 
+#: Kvasir-Sessile: the 196 sessile polyps of Kvasir-SEG, all in ``train``.
 KVASIR_SESSILE = DatasetSpec(
     name="kvasir_sessile",
     title="Kvasir-Sessile",
@@ -326,6 +333,7 @@ KVASIR_SESSILE = DatasetSpec(
 #: Capsule frame names: ``<video id>_<frame>``.
 _CAPSULE_NAME = r"^(?P<video>.+)_(?P<frame>\d+)$"
 
+#: KvasirCapsule-SEG: 55 capsule endoscopy frames of one video, all in ``train``.
 KVASIR_CAPSULE_SEG = DatasetSpec(
     name="kvasir_capsule_seg",
     title="KvasirCapsule-SEG",
@@ -363,6 +371,7 @@ KVASIR_CAPSULE_SEG = DatasetSpec(
     ),
 )
 
+#: Kvasir-Instrument: 590 frames of endoscopic tools; the archive's own split.
 KVASIR_INSTRUMENT = DatasetSpec(
     name="kvasir_instrument",
     title="Kvasir-Instrument",

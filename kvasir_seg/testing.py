@@ -71,6 +71,7 @@ class SyntheticLayout:
     dummy_layout: str = "repack"
 
 
+#: The styles of :class:`SyntheticLayout`.
 STYLES = ("kvasir", "capsule", "instrument")
 
 #: The forms Kvasir-Instrument is found in (see FACTS.md), by ``layout`` name:
@@ -197,9 +198,11 @@ KVASIR_SEG_SIZES = """
 1210x1011 1214x1019 1220x1009 1224x1012 1348x1062 1920x1072
 """
 
+#: The id of the capsule video the frames come from.
 CAPSULE_VIDEO = "131368cc17e44240"
 #: The capsule frames: 28955..29015 without 28988..28993 (55 frames of one video).
 CAPSULE_FRAMES = tuple(f for f in range(28955, 29016) if not 28988 <= f <= 28993)
+#: The capsule frames' size (width, height).
 CAPSULE_SIZE = (336, 336)
 
 #: Folder layouts of the capsule archive (its real folder names are unknown), as

@@ -51,8 +51,8 @@ from cryptography.x509.oid import AuthorityInformationAccessOID
 
 logger = logging.getLogger(__name__)
 
+#: The most CA Issuers fetches made from one leaf up.
 MAX_CHAIN_DEPTH = 4
-"""The most CA Issuers fetches made from one leaf up."""
 
 _MAX_URLS = 3  # CA Issuers URLs tried per certificate
 _MAX_CERT_BYTES = 64 * 1024
