@@ -27,6 +27,7 @@ from kvasir_seg.errors import CatalogError, KvasirSegError
 from kvasir_seg.fields import FIELD_TYPES, ExtraField, IdPart, SplitIn
 from kvasir_seg.splits import ArchiveList, ConfigSpec, IdList, SplitSpec
 
+#: The version of the datasets as this package builds them (Hugging Face, TFDS, Croissant).
 VERSION = "1.0.0"
 
 #: The terms of use shared by the three datasets, as the dataset page states them.
@@ -49,6 +50,7 @@ STATED_SIZE_TOLERANCE = 0.10
 #: ``license_name``, with ``license: other``): they are no SPDX licence.
 LICENSE_NAME = "simula-research-and-education-only"
 
+#: The Kvasir-SEG paper (Jha et al., MultiMedia Modeling 2020).
 BIBTEX_KVASIR_SEG = """@inproceedings{jha2020kvasir,
   title     = {Kvasir-SEG: A Segmented Polyp Dataset},
   author    = {Jha, Debesh and Smedsrud, Pia H. and Riegler, Michael A. and Halvorsen, P{\\aa}l and de Lange, Thomas and Johansen, Dag and Johansen, H{\\aa}vard D.},
@@ -59,6 +61,7 @@ BIBTEX_KVASIR_SEG = """@inproceedings{jha2020kvasir,
   doi       = {10.1007/978-3-030-37734-2_37}
 }"""
 
+#: The Kvasir-Sessile paper (Jha et al., IEEE JBHI 2021).
 BIBTEX_SESSILE = """@article{jha2021comprehensive,
   title   = {A Comprehensive Study on Colorectal Polyp Segmentation with ResUNet++, Conditional Random Field and Test-Time Augmentation},
   author  = {Jha, Debesh and Smedsrud, Pia H. and Johansen, Dag and de Lange, Thomas and Johansen, H{\\aa}vard D. and Halvorsen, P{\\aa}l and Riegler, Michael A.},
@@ -70,6 +73,7 @@ BIBTEX_SESSILE = """@article{jha2021comprehensive,
   doi     = {10.1109/JBHI.2021.3049304}
 }"""
 
+#: The NanoNet paper, which publishes KvasirCapsule-SEG (Jha et al., CBMS 2021).
 BIBTEX_NANONET = """@inproceedings{jha2021nanonet,
   title     = {NanoNet: Real-Time Polyp Segmentation in Video Capsule Endoscopy and Colonoscopy},
   author    = {Jha, Debesh and Tomar, Nikhil Kumar and Ali, Sharib and Riegler, Michael A. and Johansen, H{\\aa}vard D. and Johansen, Dag and de Lange, Thomas and Halvorsen, P{\\aa}l},
@@ -79,6 +83,7 @@ BIBTEX_NANONET = """@inproceedings{jha2021nanonet,
   doi       = {10.1109/CBMS52027.2021.00014}
 }"""
 
+#: The Kvasir-Instrument paper (Jha et al., MultiMedia Modeling 2021).
 BIBTEX_INSTRUMENT = """@inproceedings{jha2021kvasirinstrument,
   title     = {Kvasir-Instrument: Diagnostic and Therapeutic Tool Segmentation Dataset in Gastrointestinal Endoscopy},
   author    = {Jha, Debesh and Ali, Sharib and Emanuelsen, Krister and Hicks, Steven A. and Thambawita, Vajira and Garcia-Ceja, Enrique and Riegler, Michael A. and de Lange, Thomas and Schmidt, Peter T. and Johansen, H{\\aa}vard D. and Johansen, Dag and Halvorsen, P{\\aa}l},
@@ -93,7 +98,41 @@ BIBTEX_INSTRUMENT = """@inproceedings{jha2021kvasirinstrument,
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """Everything known about one dataset and its official archive."""
+    """Everything known about one dataset and its official archive.
+
+    Args:
+        name: the dataset's name in every adapter and on the command line
+            (lower_snake_case, e.g. ``"kvasir_seg"``).
+        title: its name in prose (``"Kvasir-SEG"``).
+        description: what the examples are, for the adapters' dataset info and cards.
+        homepage: the dataset page.
+        url: where the official zip is downloaded from.
+        filename: the zip's official file name (``"kvasir-seg.zip"``).
+        sha256: the zip's published SHA-256 (None: none is published; the first copy read
+            whole is pinned).
+        size_bytes: the zip's exact size when it is published with its checksum.
+        root_folder: the folder the zip extracts to (None: not known).
+        expected_examples: how many examples the official archive holds.
+        citation: the BibTeX entries to cite, separated by blank lines.
+        configs: the ways of splitting the examples, the default first.
+        terms_of_use: the terms of use, as the dataset page states them.
+        has_box_file: whether the official archive has a box file (None: not known; boxes
+            are then taken from the file when there is one, else derived from the mask).
+        box_file: the box file's name in the official archive, when it is known.
+        extra_fields: the dataset's own fields of each example, each derived from the
+            image id.
+        classes: the object classes of the masks and boxes (the box labels' names).
+        keywords: words a catalog finds the dataset by (the Hub card's tags, Croissant's
+            keywords), beside "medical", "endoscopy" and its classes.
+        stated_mib: the archive's size as its dataset page states it, in the page's "MB",
+            which are MiB (None: the page states none; see :data:`STATED_SIZE_TOLERANCE`).
+
+    Example:
+        >>> from dataclasses import replace
+        >>> mine = replace(KVASIR_SESSILE, name="my_polyps", title="My polyps")
+        >>> mine.class_name, mine.default_config.name
+        ('MyPolyps', 'default')
+    """
 
     name: str
     title: str
@@ -108,30 +147,30 @@ class DatasetSpec:
     citation: str
     configs: tuple[ConfigSpec, ...]
     terms_of_use: str = TERMS_OF_USE
-    #: Whether the official archive has a box file (None: not known; boxes are then taken
-    #: from the file when there is one, else derived from the mask).
     has_box_file: bool | None = None
-    #: The box file's name in the official archive, when it is known.
     box_file: str | None = None
-    #: Per-dataset fields of each example and how each is derived from the image id.
     extra_fields: tuple[ExtraField, ...] = field(default_factory=tuple)
-    #: The object classes of the masks and boxes (the names of the box label's classes).
     classes: tuple[str, ...] = ("polyp",)
-    #: Words a catalog finds the dataset by (the Hub card's tags, Croissant's keywords),
-    #: beside "medical", "endoscopy" and its classes.
     keywords: tuple[str, ...] = ()
-    #: The archive's size as its dataset page states it, in the page's "MB", which are MiB
-    #: (None: the page states none). See :data:`STATED_SIZE_TOLERANCE`.
     stated_mib: float | None = None
 
     def far_from_stated_size(self, size_bytes: int) -> bool:
-        """Whether a zip of ``size_bytes`` is farther than :data:`STATED_SIZE_TOLERANCE`
-        from the size the dataset page states (never, when it states none).
+        """Whether a zip's size is too far from the size the dataset page states to pin it.
 
-        >>> KVASIR_CAPSULE_SEG.far_from_stated_size(715_425)
-        True
-        >>> KVASIR_SEG.far_from_stated_size(46_227_172), KVASIR_INSTRUMENT.far_from_stated_size(1)
-        (False, False)
+        Args:
+            size_bytes: the zip's size.
+
+        Returns:
+            True when it is farther than :data:`STATED_SIZE_TOLERANCE` from
+            :attr:`stated_mib`; never when the page states no size.
+
+        Example:
+            >>> KVASIR_CAPSULE_SEG.far_from_stated_size(715_425)
+            True
+            >>> KVASIR_SEG.far_from_stated_size(46_227_172)
+            False
+            >>> KVASIR_INSTRUMENT.far_from_stated_size(1)  # its page states no size
+            False
         """
         if self.stated_mib is None:
             return False
@@ -150,15 +189,32 @@ class DatasetSpec:
 
     @property
     def class_name(self) -> str:
-        """The name of the adapters' builder class: ``kvasir_capsule_seg`` -> ``KvasirCapsuleSeg``."""
+        """The adapters' builder class name (``KvasirCapsuleSeg`` for ``kvasir_capsule_seg``)."""
         return "".join(part.capitalize() for part in self.name.split("_"))
 
     @property
     def default_config(self) -> ConfigSpec:
+        """The config used when none is named: the first."""
         return self.configs[0]
 
     def config(self, name: str | None) -> ConfigSpec:
-        """The config called ``name`` (the default one when ``name`` is None)."""
+        """One of the dataset's configs, by name.
+
+        Args:
+            name: the config's name; None or ``"default"``: the default config.
+
+        Returns:
+            The config.
+
+        Raises:
+            KvasirSegError: the dataset has no config of that name (the message lists them).
+
+        Example:
+            >>> [split.name for split in KVASIR_SEG.config("pranet").splits]
+            ['train', 'test']
+            >>> KVASIR_SEG.config(None).name
+            'official'
+        """
         if name is None or name == "default":
             return self.default_config
         for config in self.configs:
@@ -184,6 +240,7 @@ _ALL_IN_TRAIN = (
     ),
 )
 
+#: Kvasir-SEG: 1000 colonoscopy images; configs ``official`` and ``pranet``.
 KVASIR_SEG = DatasetSpec(
     name="kvasir_seg",
     title="Kvasir-SEG",
@@ -234,6 +291,7 @@ KVASIR_SEG = DatasetSpec(
     ),
 )
 
+#: Kvasir-Sessile: the 196 sessile polyps of Kvasir-SEG, all in ``train``.
 KVASIR_SESSILE = DatasetSpec(
     name="kvasir_sessile",
     title="Kvasir-Sessile",
@@ -275,6 +333,7 @@ KVASIR_SESSILE = DatasetSpec(
 #: Capsule frame names: ``<video id>_<frame>``.
 _CAPSULE_NAME = r"^(?P<video>.+)_(?P<frame>\d+)$"
 
+#: KvasirCapsule-SEG: 55 capsule endoscopy frames of one video, all in ``train``.
 KVASIR_CAPSULE_SEG = DatasetSpec(
     name="kvasir_capsule_seg",
     title="KvasirCapsule-SEG",
@@ -312,6 +371,7 @@ KVASIR_CAPSULE_SEG = DatasetSpec(
     ),
 )
 
+#: Kvasir-Instrument: 590 frames of endoscopic tools; the archive's own split.
 KVASIR_INSTRUMENT = DatasetSpec(
     name="kvasir_instrument",
     title="Kvasir-Instrument",
@@ -364,9 +424,22 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*[a-z0-9]$")
 
 
 def get_spec(name: str) -> DatasetSpec:
-    """The spec of dataset ``name`` (``kvasir_seg``, ``kvasir_sessile``, ``kvasir_capsule_seg``).
+    """The spec of a dataset of the catalog, by name.
 
-    Hyphenated spellings (``kvasir-seg``) are accepted too.
+    Args:
+        name: a name of :data:`DATASETS` (``"kvasir_seg"``, ``"kvasir_sessile"``,
+            ``"kvasir_capsule_seg"``, ``"kvasir_instrument"``, or a registered one), in any
+            case, with hyphens or underscores.
+
+    Returns:
+        The dataset's spec.
+
+    Raises:
+        KvasirSegError: no dataset has that name (the message lists the names).
+
+    Example:
+        >>> get_spec("Kvasir-SEG").title
+        'Kvasir-SEG'
     """
     key = name.strip().lower().replace("-", "_")
     try:
@@ -377,17 +450,27 @@ def get_spec(name: str) -> DatasetSpec:
 
 
 def register(spec: DatasetSpec) -> DatasetSpec:
-    """Add ``spec`` to the catalog, so that every adapter and the CLI know it; returns it.
+    """Add a dataset to the catalog, so that every adapter and the command line know it.
 
     The adapters follow: ``kvasir_seg_hf.load_dataset(spec.name)``, ``tfds.builder(spec.name)``
     (after ``import kvasir_seg_tfds``) and ``kvasir-seg ... NAME``. Registering the same spec
-    again does nothing; another spec under a taken name is a :class:`CatalogError`.
+    again does nothing.
 
-    >>> from dataclasses import replace
-    >>> spec = replace(KVASIR_SESSILE, name="kvasir_sessile_copy", title="Copy")
-    >>> register(spec).name in DATASETS
-    True
-    >>> unregister("kvasir_sessile_copy")
+    Args:
+        spec: the dataset's spec (checked by :func:`check_spec`).
+
+    Returns:
+        ``spec``.
+
+    Raises:
+        CatalogError: the spec is not usable, or another spec has its name.
+
+    Example:
+        >>> from dataclasses import replace
+        >>> spec = replace(KVASIR_SESSILE, name="kvasir_sessile_copy", title="Copy")
+        >>> register(spec).name in DATASETS
+        True
+        >>> unregister("kvasir_sessile_copy")
     """
     check_spec(spec)
     known = DATASETS.get(spec.name)
@@ -404,7 +487,17 @@ def register(spec: DatasetSpec) -> DatasetSpec:
 
 
 def unregister(name: str) -> None:
-    """Remove the dataset ``name`` added by :func:`register` (for tests; built-ins stay)."""
+    """Remove a dataset that :func:`register` added (for tests; the built-in ones stay).
+
+    Args:
+        name: the dataset's name; a name the catalog does not hold is ignored.
+
+    Raises:
+        CatalogError: ``name`` is a built-in dataset.
+
+    Example:
+        >>> unregister("no_such_dataset")  # nothing to remove
+    """
     if name in BUILT_IN:
         raise CatalogError(f"{name} is built in and cannot be removed from the catalog.")
     DATASETS.pop(name, None)
@@ -414,6 +507,18 @@ def on_register(listener: Callable[[DatasetSpec], None]) -> None:
     """Call ``listener(spec)`` for every spec :func:`register` adds from now on.
 
     Adapters that keep a registry of their own (TFDS) subscribe here.
+
+    Args:
+        listener: called with each new spec, once it is in :data:`DATASETS`.
+
+    Example:
+        >>> added = []
+        >>> on_register(added.append)
+        >>> from dataclasses import replace
+        >>> _ = register(replace(KVASIR_SESSILE, name="listened_copy"))
+        >>> [spec.name for spec in added]
+        ['listened_copy']
+        >>> unregister("listened_copy")  # the listener stays subscribed
     """
     _LISTENERS.append(listener)
 
@@ -422,13 +527,17 @@ _Value = TypeVar("_Value")
 
 
 class CatalogTable(Mapping[str, _Value], Generic[_Value]):
-    """``name -> make(spec)`` for every dataset in the catalog as it is now (a live view).
+    """A read-only mapping of every dataset's name to ``make(spec)``, as the catalog is now.
 
     The adapters' ``BUILDERS`` tables are such views, so a spec registered later is in them.
 
-    >>> titles = CatalogTable(lambda spec: spec.title)
-    >>> titles["kvasir_seg"], len(titles) == len(DATASETS)
-    ('Kvasir-SEG', True)
+    Args:
+        make: what a dataset's value is made from its spec (called at each look-up).
+
+    Example:
+        >>> titles = CatalogTable(lambda spec: spec.title)
+        >>> titles["kvasir_seg"], len(titles) == len(DATASETS)
+        ('Kvasir-SEG', True)
     """
 
     def __init__(self, make: Callable[[DatasetSpec], _Value]) -> None:
@@ -454,6 +563,19 @@ def class_lookup(module: str, make: Callable[[DatasetSpec], _Value]) -> Callable
 
     So that ``kvasir_seg_hf.KvasirFourth`` is the builder of a ``kvasir_fourth`` registered
     at run time: ``__getattr__ = class_lookup(__name__, builder_class)``.
+
+    Args:
+        module: the module's name, for the error message.
+        make: makes the attribute from a spec.
+
+    Returns:
+        The ``__getattr__`` function; it raises ``AttributeError`` for a name that is no
+        spec's :attr:`DatasetSpec.class_name`.
+
+    Example:
+        >>> lookup = class_lookup("demo", lambda spec: spec.name)
+        >>> lookup("KvasirCapsuleSeg")
+        'kvasir_capsule_seg'
     """
 
     def __getattr__(name: str) -> _Value:
@@ -466,7 +588,23 @@ def class_lookup(module: str, make: Callable[[DatasetSpec], _Value]) -> Callable
 
 
 def check_spec(spec: DatasetSpec) -> None:
-    """Raise a :class:`CatalogError` saying what is wrong with ``spec``, if anything is."""
+    """Check that a spec can be registered: its name, configs, classes and field types.
+
+    Args:
+        spec: the spec to check.
+
+    Raises:
+        CatalogError: something is wrong with the spec (the message lists every problem).
+
+    Example:
+        >>> from dataclasses import replace
+        >>> check_spec(KVASIR_SEG)
+        >>> try:
+        ...     check_spec(replace(KVASIR_SEG, name="Kvasir SEG"))
+        ... except CatalogError as error:
+        ...     print(str(error).split(". ")[0])
+        Dataset spec 'Kvasir SEG' is not usable: name 'Kvasir SEG' is not lower_snake_case
+    """
     problems = []
     if not _NAME.match(spec.name):
         problems.append(f"name {spec.name!r} is not lower_snake_case")

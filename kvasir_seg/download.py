@@ -48,13 +48,39 @@ DEFAULT_TIMEOUT = 30.0
 
 
 def archive_url(spec: DatasetSpec) -> str:
-    """The URL to fetch ``spec``'s archive from: the official one unless a mirror is set."""
+    """The URL to download a dataset's archive from: the official one, unless a mirror is set.
+
+    Args:
+        spec: the dataset.
+
+    Returns:
+        ``$KVASIR_SEG_MIRROR/<official file name>`` when the variable is set, else the
+        catalog's URL.
+
+    Example:
+        >>> from kvasir_seg.catalog import get_spec
+        >>> archive_url(get_spec("kvasir_seg"))  # without KVASIR_SEG_MIRROR
+        'https://datasets.simula.no/downloads/kvasir-seg.zip'
+    """
     mirror = os.environ.get(MIRROR_VARIABLE, "").strip()
     return f"{mirror.rstrip('/')}/{spec.filename}" if mirror else spec.url
 
 
 def manual_download_hint(spec: DatasetSpec, destination: Path) -> str:
-    """How to fetch ``spec``'s archive by hand, and where to put it."""
+    """How to download a dataset's archive by hand, and where to put it, for messages.
+
+    Args:
+        spec: the dataset.
+        destination: where the zip should be saved.
+
+    Returns:
+        The advice, in sentences.
+
+    Example:
+        >>> from kvasir_seg.catalog import get_spec
+        >>> manual_download_hint(get_spec("kvasir_seg"), Path("/data/kvasir-seg.zip"))[:69]
+        'Download it by hand: open https://datasets.simula.no/downloads/kvasir'
+    """
     return (
         f"Download it by hand: open {spec.url} in a browser, save it as {destination} "
         "and run the same command again (or pass the folder that holds the zip as data_dir / "
@@ -73,13 +99,44 @@ def fetch_archive(
     ca_bundle: str | os.PathLike[str] | None = None,
     store: ArchiveStore | None = None,
 ) -> tuple[Path, bool]:
-    """(path, whether it was downloaded now) of ``spec``'s archive in ``directory`` (the
-    store's folder by default), as the module doc says; ``force=True`` fetches it again.
+    """Download a dataset's archive into a folder, unless a good copy is there already.
 
-    Raises :class:`DownloadError` (with the steps to download by hand) when the server
-    cannot be reached or the transfer is cut short, and :class:`ChecksumError` when the
-    file is not the official one (``verify=False`` accepts it). ``ca_bundle``: the trust
-    store of HTTPS (:func:`kvasir_seg.tls.urlopen`).
+    The module docstring says how: under a lock, resumed when cut, checked before it takes
+    its name; a file already in place is checked the same way, and a broken one replaced.
+
+    Args:
+        spec: the dataset.
+        directory: where the zip goes (default: the store's folder).
+        verify: False accepts a zip that fails its checksum.
+        progress: show a progress bar.
+        timeout: seconds to wait for a connection or a read.
+        force: True downloads again, whatever is in place.
+        ca_bundle: a file of trusted certificates for HTTPS (:func:`kvasir_seg.tls.urlopen`).
+        store: the archive store that checks the copy and remembers it (default:
+            :func:`kvasir_seg.store.default_store`).
+
+    Returns:
+        ``(path of the zip, whether it was downloaded now)``.
+
+    Raises:
+        DownloadError: the server cannot be reached, answers an error, or the transfer is
+            cut short or incomplete (the message says how to download by hand).
+        ChecksumError: the file is not the official one (``verify=False`` accepts it).
+
+    Example:
+        >>> import os, tempfile
+        >>> from kvasir_seg.catalog import get_spec
+        >>> from kvasir_seg.store import ArchiveStore
+        >>> from kvasir_seg.testing import write_archive
+        >>> mirror = write_archive("kvasir_sessile", tempfile.mkdtemp(), count=2).parent
+        >>> os.environ[MIRROR_VARIABLE] = mirror.as_uri()  # a local folder as the server
+        >>> spec, store = get_spec("kvasir_sessile"), ArchiveStore(tempfile.mkdtemp())
+        >>> path, downloaded = fetch_archive(spec, store=store, progress=False)
+        >>> path == store.archive_path(spec), downloaded
+        (True, True)
+        >>> fetch_archive(spec, store=store)[1]  # in place: not downloaded again
+        False
+        >>> del os.environ[MIRROR_VARIABLE]
     """
     store = store or default_store()
     directory = Path(directory).expanduser() if directory is not None else store.root
@@ -90,7 +147,7 @@ def fetch_archive(
     def check(path: Path, origin: str) -> None:
         """Read ``path`` as the archive (raises if it is not), remembered as ``destination``."""
         copy = resolve_path(spec, path, verify=verify, store=store)
-        open_copy(spec, copy, record_as=destination, origin=origin).close()
+        open_copy(spec, copy, record_as=destination, origin=origin, store=store).close()
 
     with _exclusive(destination):
         if force:

@@ -37,10 +37,19 @@ class CatalogError(KvasirSegError):
 
 
 def our_error(error: BaseException) -> KvasirSegError | None:
-    """The :class:`KvasirSegError` behind ``error`` (libraries wrap what a builder raises).
+    """The :class:`KvasirSegError` behind ``error``, which a library may have wrapped.
 
-    Follows ``__cause__`` and ``__context__`` links; None when there is none.
+    Hugging Face and TFDS wrap what a builder raises in errors of their own; this follows
+    the ``__cause__`` and ``__context__`` links down to ours.
 
+    Args:
+        error: the error caught.
+
+    Returns:
+        ``error`` itself or the first :class:`KvasirSegError` it was raised from; None when
+        there is none.
+
+    Example:
         >>> try:
         ...     try:
         ...         raise LayoutError("no masks")

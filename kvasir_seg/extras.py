@@ -1,6 +1,7 @@
-"""The optional parts of the package (the extras of ``pyproject.toml``) and the one way a
-message tells how to install one: the README's, from a checkout (kvasir-seg is not
-published on PyPI, so advice naming the distribution would find nothing).
+"""The optional parts of the package (the extras of ``pyproject.toml``), and how to install one.
+
+Every message that asks for an extra gives the README's command, run in a checkout
+(kvasir-seg is not published on PyPI, so advice naming the distribution would find nothing).
 
     >>> install_command("hf")
     'pip install ".[hf]" (in a kvasir-seg checkout)'

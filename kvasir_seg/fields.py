@@ -1,11 +1,10 @@
-"""The one schema of an example: the shared fields, each dataset's extra fields, and how
-an extra field is derived from the image id.
+"""The fields of an example: those every dataset has, and each dataset's extra fields.
 
 :func:`schema` lists every field of a dataset's examples with its kind and meaning; every
 adapter (Hugging Face features, TFDS features, the Hub card's table, Croissant) is made
 from it, and the reader fills the values. A catalog spec lists its extra fields (beyond
 the shared ``image_id``, ``image``, ``mask``, ``bboxes``, ``bbox_source``, ``height``,
-``width``) and its object classes.
+``width``), each derived from the image id, and its object classes.
 
     >>> from kvasir_seg.fields import ExtraField, IdPart
     >>> frame_of = IdPart(r"_(?P<frame>\\d+)$", "frame", otherwise=-1)
@@ -40,7 +39,17 @@ BOX_SIDES = {
 
 @dataclass(frozen=True)
 class Field:
-    """One field of every example: its name, kind (:data:`FIELD_KINDS`) and meaning."""
+    """One field of a dataset's examples: its name, kind and meaning.
+
+    Args:
+        name: the field's name in every adapter (``"image_id"``, ``"mask"``, ...).
+        kind: one of :data:`FIELD_KINDS`.
+        description: what the field holds, in a sentence.
+
+    Example:
+        >>> Field("height", "int32", "Image height in pixels.").kind
+        'int32'
+    """
 
     name: str
     kind: str
@@ -48,11 +57,22 @@ class Field:
 
 
 def schema(spec: Any) -> tuple[Field, ...]:
-    """Every field of ``spec``'s examples, shared ones first, in the order adapters list them.
+    """Every field of a dataset's examples, in the order the adapters list them.
 
-    >>> from kvasir_seg.catalog import get_spec
-    >>> [(f.name, f.kind) for f in schema(get_spec("kvasir_capsule_seg"))][-3:]
-    [('width', 'int32'), ('video_id', 'string'), ('frame', 'int32')]
+    The Hugging Face and TFDS features, the Hub card's table and the Croissant metadata
+    are all made from it.
+
+    Args:
+        spec: the dataset's :class:`~kvasir_seg.catalog.DatasetSpec`.
+
+    Returns:
+        The shared fields (``image_id``, ``image``, ``mask``, ``bboxes``, ``bbox_source``,
+        ``height``, ``width``), then the dataset's extra fields.
+
+    Example:
+        >>> from kvasir_seg.catalog import get_spec
+        >>> [(f.name, f.kind) for f in schema(get_spec("kvasir_capsule_seg"))][-3:]
+        [('width', 'int32'), ('video_id', 'string'), ('frame', 'int32')]
     """
     thing = spec.object_name
     classes = ", ".join(f"{index} = {name}" for index, name in enumerate(spec.classes))
@@ -83,9 +103,20 @@ def schema(spec: Any) -> tuple[Field, ...]:
 
 @dataclass(frozen=True)
 class ExtraField:
-    """One per-dataset field: its name, type (``"string"`` or ``"int32"``), meaning, source.
+    """A field of one dataset's examples, derived from the image id.
 
-    ``derive`` maps an image id to the value (any picklable callable of one string).
+    Args:
+        name: the field's name.
+        dtype: its type, ``"string"`` or ``"int32"`` (:data:`FIELD_TYPES`).
+        description: what it holds, in a sentence.
+        derive: maps an image id to the value (any callable of one string that can be
+            pickled, such as :class:`IdPart` or :class:`SplitIn`).
+
+    Example:
+        >>> video_of = IdPart(r"^(?P<video>.+)_", "video")
+        >>> video = ExtraField("video_id", "string", "Capsule video.", video_of)
+        >>> video.value("131368cc17e44240_28955")
+        '131368cc17e44240'
     """
 
     name: str
@@ -94,19 +125,39 @@ class ExtraField:
     derive: Callable[[str], Any]
 
     def value(self, image_id: str) -> str | int:
-        """The field's value for ``image_id``, in the field's type."""
+        """The field's value for one image.
+
+        Args:
+            image_id: the image's id (its file name without extension).
+
+        Returns:
+            ``derive(image_id)`` as an ``int`` (``int32`` fields) or a ``str``.
+
+        Example:
+            >>> frame_of = IdPart(r"_(?P<frame>\\d+)$", "frame")
+            >>> frame = ExtraField("frame", "int32", "Frame number.", frame_of)
+            >>> frame.value("131368cc17e44240_28955")
+            28955
+        """
         value = self.derive(image_id)
         return int(value) if self.dtype == "int32" else str(value)
 
 
 @dataclass(frozen=True)
 class IdPart:
-    """A named group of a regular expression searched in the image id.
+    """Derives a value from a group of a regular expression searched in the image id.
 
-    When the id does not match, ``otherwise`` is the value (None: the whole id).
+    Args:
+        pattern: the regular expression (``re.search``).
+        group: the name of the group whose text is the value.
+        otherwise: the value when the id does not match or the group is empty (None: the
+            whole id).
 
-    >>> IdPart(r"^(?P<video>.+)_\\d+$", "video")("131368cc17e44240_28955")
-    '131368cc17e44240'
+    Example:
+        >>> IdPart(r"^(?P<video>.+)_\\d+$", "video")("131368cc17e44240_28955")
+        '131368cc17e44240'
+        >>> IdPart(r"_(?P<frame>\\d+)$", "frame", otherwise=-1)("no-frame")
+        -1
     """
 
     pattern: str
@@ -122,16 +173,23 @@ class IdPart:
 
 @dataclass(frozen=True)
 class SplitIn:
-    """The split the image id has in another dataset's config (``"none"`` when it has none).
+    """Derives the split an image id has in another dataset's config (``"none"``: in none).
 
     For datasets that share another one's ids (Kvasir-Sessile is a subset of Kvasir-SEG), so
-    that a user can avoid training and testing on the same image. ``everyone`` is the config
-    whose lists name every id of that dataset.
+    that a user can avoid training and testing on the same image.
 
-    >>> from kvasir_seg.catalog import KVASIR_SEG
-    >>> official = KVASIR_SEG.config("official")
-    >>> SplitIn(official, everyone=official)("cju0qkwl35piu0993l0dewei2")
-    'train'
+    Args:
+        config: the other dataset's config.
+        everyone: a config of the other dataset whose id lists name every one of its ids
+            (:func:`kvasir_seg.splits.membership`).
+
+    Example:
+        >>> from kvasir_seg.catalog import KVASIR_SEG
+        >>> official = KVASIR_SEG.config("official")
+        >>> SplitIn(official, everyone=official)("cju0qkwl35piu0993l0dewei2")
+        'train'
+        >>> SplitIn(official, everyone=official)("not-an-id")
+        'none'
     """
 
     config: ConfigSpec

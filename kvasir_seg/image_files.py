@@ -52,6 +52,9 @@ from PIL import Image, UnidentifiedImageError
 
 from kvasir_seg.errors import KvasirSegError, MetricInputError
 
+#: What a mask file is read as: the ground truth (thresholded) or a prediction (a map).
+ROLES = ("reference", "prediction")
+
 #: Largest image accepted, in pixels. The largest real image is 1920x1072 (2 MP); a header
 #: claiming more than this is a damaged or hostile file, refused before decoding.
 MAX_PIXELS = 50_000_000
@@ -87,13 +90,37 @@ def opened_image(
     error: type[KvasirSegError] = KvasirSegError,
     hint: str = "",
 ) -> Iterator[Image.Image]:
-    """``PIL.Image.open`` of file bytes or a path, bounded, with failures as ``error``.
+    """Open an image file with ``PIL.Image.open``, its size bounded and its failures ours.
 
     The header's size is checked before anything is decoded; errors raised while the
     ``with`` body decodes the image are turned into ``error`` as well.
 
-        >>> with opened_image(open("x.png", "rb").read(), "x.png") as image:  # doctest: +SKIP
+    Args:
+        source: the file's bytes, or its path.
+        name: the file's name, for messages.
+        error: the error class to raise (a :class:`~kvasir_seg.errors.KvasirSegError`).
+        hint: what to do, appended to messages.
+
+    Yields:
+        The opened image, for the ``with`` body.
+
+    Raises:
+        KvasirSegError: ``error``, when the header claims more than :data:`MAX_PIXELS`
+            pixels or the image cannot be decoded (the message names the file).
+
+    Example:
+        >>> import io
+        >>> buffer = io.BytesIO()
+        >>> Image.new("L", (3, 2)).save(buffer, format="PNG")
+        >>> with opened_image(buffer.getvalue(), "x.png") as image:
         ...     image.size
+        (3, 2)
+        >>> try:
+        ...     with opened_image(b"not an image", "x.png") as image:
+        ...         pass
+        ... except KvasirSegError as error:
+        ...     print(error)
+        x.png: cannot decode the image (not an image format Pillow reads).
     """
     stream = io.BytesIO(source) if isinstance(source, bytes) else source
     try:
@@ -123,13 +150,37 @@ def opened_image(
 
 
 def gap_fraction(values: np.ndarray) -> float:
-    """The fraction of 8-bit ``values`` that are mid-grey (in :data:`GAP`)."""
+    """The share of 8-bit values that are mid-grey (in :data:`GAP`).
+
+    Args:
+        values: an array of 8-bit values.
+
+    Returns:
+        The share, in [0, 1] (0 for an empty array).
+
+    Example:
+        >>> gap_fraction(np.array([0, 128, 255, 255], np.uint8))
+        0.25
+    """
     low, high = GAP
     return float(np.count_nonzero((values >= low) & (values <= high)) / max(values.size, 1))
 
 
 def is_near_binary(values: np.ndarray) -> bool:
-    """Whether 8-bit ``values`` look like a mask: near 0 and 255 only (JPEG noise allowed)."""
+    """Whether 8-bit values look like a mask: near 0 and 255 only (JPEG noise allowed).
+
+    Args:
+        values: an array of 8-bit values.
+
+    Returns:
+        True when at most :data:`MAX_GAP_FRACTION` of them are mid-grey.
+
+    Example:
+        >>> is_near_binary(np.array([0, 3, 250, 255], np.uint8))
+        True
+        >>> is_near_binary(np.arange(256, dtype=np.uint8))
+        False
+    """
     return gap_fraction(values) <= MAX_GAP_FRACTION
 
 
@@ -141,12 +192,35 @@ def read_mask_file(
     error: type[KvasirSegError] = MetricInputError,
     hint: str = "",
 ) -> np.ndarray:
-    """The 2-D array a mask file means (see the module doc for the rules).
+    """Read a mask file as the 2-D array it means (the module docstring gives the rules).
 
-    ``role="reference"``: a bool mask (the file must be near-binary).
-    ``role="prediction"``: bool (binary files), uint8 (8-bit maps) or float32 (16-bit and
-    float maps, as probabilities in [0, 1]).
+    Args:
+        source: the file's bytes, or its path.
+        name: the file's name, for messages.
+        role: ``"reference"`` (the ground truth: thresholded) or ``"prediction"``.
+        error: the error class to raise (a :class:`~kvasir_seg.errors.KvasirSegError`).
+        hint: what to do, appended to messages.
+
+    Returns:
+        For a reference, a bool mask. For a prediction, bool (binary files), uint8 (8-bit
+        maps) or float32 (16-bit and float maps, as probabilities in [0, 1]).
+
+    Raises:
+        KvasirSegError: ``error``, when the file cannot be decoded, or its meaning is
+            ambiguous (channels that differ, an alpha channel that marks other pixels,
+            8-bit values in a 16-bit file, colours in a palette), or a reference is not
+            near-binary.
+        ValueError: ``role`` is not one of :data:`ROLES`.
+
+    Example:
+        >>> import io
+        >>> buffer = io.BytesIO()
+        >>> Image.fromarray(np.array([[0, 128, 255]], np.uint8)).save(buffer, format="PNG")
+        >>> read_mask_file(buffer.getvalue(), "map.png", role="prediction").tolist()
+        [[0, 128, 255]]
     """
+    if role not in ROLES:
+        raise ValueError(f"role {role!r} is not one of {', '.join(ROLES)}")
     with opened_image(source, name, error=error, hint=hint) as image:
         if image.format == "JPEG" and image.mode in ("RGB", "YCbCr", "L"):
             # libjpeg decodes straight to luminance (the Y channel): what is thresholded.
@@ -317,11 +391,40 @@ def image_size(
     error: type[KvasirSegError] = KvasirSegError,
     hint: str = "",
 ) -> tuple[int, int]:
-    """(width, height) of an image file, from its header only (bounded like the rest)."""
+    """The size of an image file, from its header only (bounded as :func:`opened_image`).
+
+    Args:
+        source: the file's bytes, or its path.
+        name: the file's name, for messages.
+        error: the error class to raise.
+        hint: what to do, appended to messages.
+
+    Returns:
+        ``(width, height)`` in pixels.
+
+    Example:
+        >>> import io
+        >>> buffer = io.BytesIO()
+        >>> Image.new("RGB", (622, 529)).save(buffer, format="JPEG")
+        >>> image_size(buffer.getvalue(), "cju0qkwl35piu0993l0dewei2.jpg")
+        (622, 529)
+    """
     with opened_image(source, name, error=error, hint=hint) as image:
         return image.size
 
 
 def describe_path(path: Path) -> str:
-    """A path for messages, readable even when its name is not valid UTF-8."""
-    return os.fsdecode(path).encode("utf-8", "backslashreplace").decode("utf-8")
+    """A path for messages, readable even when its name is not valid UTF-8.
+
+    Args:
+        path: the path.
+
+    Returns:
+        The path as text, each byte that is not UTF-8 written as ``\\x..``.
+
+    Example:
+        >>> import os
+        >>> describe_path(Path(os.fsdecode(b"masks/caf\\xe9.png")))
+        'masks/caf\\\\xe9.png'
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")

@@ -18,6 +18,8 @@ which ``kvasir-seg info`` reads to tell what each cache came from.
     >>> plan = plan_build(get_spec("kvasir_sessile"), "~/Downloads")  # doctest: +SKIP
     >>> plan.archive.identity[:12], plan.splits["train"][:1]  # doctest: +SKIP
     ('5f0c3a1e9b2d', ['cju0qkwl35piu0993l0dewei2'])
+
+The examples below read small synthetic archives (:mod:`kvasir_seg.testing`).
 """
 
 from __future__ import annotations
@@ -44,12 +46,21 @@ VERIFICATION_MODES = ("basic_checks", "all_checks", "no_checks")
 
 
 def verifies(verification_mode: Any = None) -> bool:
-    """Whether ``verification_mode`` checks the archive's checksum (all but ``"no_checks"``).
+    """Whether a ``verification_mode`` checks the archive's checksum (all but ``"no_checks"``).
 
-    Takes None, a name of :data:`VERIFICATION_MODES` or ``datasets.VerificationMode``.
+    Args:
+        verification_mode: None, a name of :data:`VERIFICATION_MODES` or a
+            ``datasets.VerificationMode``.
 
-    >>> verifies(None), verifies("basic_checks"), verifies("no_checks")
-    (True, True, False)
+    Returns:
+        False for ``"no_checks"``, else True.
+
+    Raises:
+        KvasirSegError: the value is none of those.
+
+    Example:
+        >>> verifies(None), verifies("basic_checks"), verifies("no_checks")
+        (True, True, False)
     """
     value = getattr(verification_mode, "value", verification_mode)
     if value is None:
@@ -64,21 +75,63 @@ def verifies(verification_mode: Any = None) -> bool:
 
 @dataclass
 class BuildPlan:
-    """What a builder builds: the archive (judged), its config, its layout and splits."""
+    """What a builder builds: the archive (found and checked), its config, layout and splits.
+
+    :func:`plan_build` makes one; the archive is opened when the layout, the splits or the
+    reader are first asked for.
+
+    Args:
+        spec: the dataset.
+        config: the config to build.
+        archive: the copy to read.
+        missing: when the archive is gone but the store remembers it: why it could not be
+            read (a cache built from it may be served; nothing can be built).
+
+    Example:
+        >>> import tempfile
+        >>> from kvasir_seg.catalog import get_spec
+        >>> from kvasir_seg.resolve import resolve_path
+        >>> from kvasir_seg.testing import write_archive
+        >>> spec = get_spec("kvasir_sessile")
+        >>> copy = resolve_path(spec, write_archive(spec, tempfile.mkdtemp(), count=3))
+        >>> plan = BuildPlan(spec, spec.config(None), copy)
+        >>> {name: len(ids) for name, ids in plan.splits.items()}
+        {'train': 3}
+        >>> plan.close()
+    """
 
     spec: DatasetSpec
     config: ConfigSpec
     archive: ResolvedArchive
-    #: When the archive is gone but the store remembers it: why it could not be read (a
-    #: cache built from it may be served; nothing can be built).
     missing: KvasirSegError | None = None
     _reader: KvasirArchive | None = field(default=None, init=False, repr=False)
     _splits: dict[str, list[str]] | None = field(default=None, init=False, repr=False)
 
     def reader(self, layout: Layout | None = None) -> KvasirArchive:
-        """The archive, open: opened once in this process (:func:`kvasir_seg.archive.
-        open_copy`, which reads it whole first when the store does not know it yet).
-        ``layout``: the one the parent process found (a worker's plan is a pickled copy)."""
+        """The archive, open: opened once in this process.
+
+        :func:`kvasir_seg.archive.open_copy` opens it, and reads it whole first when the
+        store does not know it yet.
+
+        Args:
+            layout: the layout the parent process found (a worker's plan is a pickled copy).
+
+        Returns:
+            The opened archive (:meth:`close` closes it).
+
+        Raises:
+            KvasirSegError: :attr:`missing`, when the archive is gone.
+
+        Example:
+            >>> import tempfile
+            >>> from kvasir_seg.catalog import get_spec
+            >>> from kvasir_seg.testing import write_archive
+            >>> spec = get_spec("kvasir_capsule_seg")
+            >>> plan = plan_build(spec, write_archive(spec, tempfile.mkdtemp(), count=2))
+            >>> plan.reader().ids
+            ['131368cc17e44240_28955', '131368cc17e44240_28956']
+            >>> plan.close()
+        """
         if self.missing is not None:
             raise self.missing
         if self._reader is None:
@@ -92,8 +145,11 @@ class BuildPlan:
 
     @property
     def splits(self) -> dict[str, list[str]]:
-        """The ids of each split that has examples in this archive (a partial archive, such
-        as a fixture or a subset, may leave a split empty: it is left out)."""
+        """The ids of each split that has examples in this archive.
+
+        A partial archive, such as a fixture or a subset, may leave a split empty: it is
+        left out.
+        """
         if self._splits is None:
             found = self.reader().assign_splits(self.config.name)
             self._splits = {name: ids for name, ids in found.items() if ids}
@@ -111,7 +167,11 @@ class BuildPlan:
         return {**self.__dict__, "_reader": None, "_splits": None}
 
     def built_from(self) -> dict[str, Any]:
-        """What the marker of a cache built from this plan records."""
+        """What the marker of a cache built from this plan records (:data:`BUILT_FROM`).
+
+        Returns:
+            The dataset, config, archive identity, path, check and size, and the time now.
+        """
         return {
             "dataset": self.spec.name,
             "config": self.config.name,
@@ -133,13 +193,32 @@ def plan_build(
     force_download: bool = False,
     remembered: bool = False,
 ) -> BuildPlan:
-    """The plan to build ``config`` of ``spec`` from the archive at ``where``.
+    """The plan to build one config of a dataset, from the archive at a path or in the store.
 
-    ``where`` is a path the user gave (the zip, its folder or the extracted folder); None
-    reads the copy the store holds, else downloads one (:func:`resolve_archive`). With
-    ``remembered``, an archive that is gone (or cannot be downloaded) but that the store
-    remembers gives a plan whose ``missing`` says why: its cache may be served, nothing
-    built.
+    Args:
+        spec: the dataset.
+        where: a path the user gave (the zip, its folder or the extracted folder); None
+            reads the copy the store holds, else downloads one (:func:`resolve_archive`).
+        config: the config's name (None: the default config).
+        verify: False accepts a zip that fails its checksum.
+        download: False refuses to download.
+        force_download: True downloads into the store again, whatever is there.
+        remembered: True: an archive that is gone (or cannot be downloaded) but that the
+            store remembers gives a plan whose ``missing`` says why (its cache may be
+            served, nothing built).
+
+    Returns:
+        The plan; nothing is opened yet.
+
+    Example:
+        >>> import tempfile
+        >>> from kvasir_seg.catalog import get_spec
+        >>> from kvasir_seg.testing import write_archive
+        >>> spec = get_spec("kvasir_instrument")
+        >>> plan = plan_build(spec, write_archive(spec, tempfile.mkdtemp()), "official")
+        >>> plan.archive.trust, {name: len(ids) for name, ids in plan.splits.items()}
+        ('unpinned', {'train': 8, 'test': 2})
+        >>> plan.close()
     """
     try:
         archive = resolve_archive(
@@ -164,11 +243,37 @@ def resolve_archive(
     ca_bundle: str | os.PathLike[str] | None = None,
     store: ArchiveStore | None = None,
 ) -> ResolvedArchive:
-    """The copy of ``spec``'s archive to read, by the one rule (:mod:`kvasir_seg.resolve`):
-    ``data_dir``, else the copy the store holds, else one downloaded into the store.
+    """The copy of a dataset's archive to read: at a path, else the store's, else a download.
 
-    ``download=False`` raises :class:`DownloadError` instead of downloading;
-    ``force_download=True`` downloads into the store again whatever is there.
+    The rules are :mod:`kvasir_seg.resolve`'s (docs/archive-store.md states them).
+
+    Args:
+        spec: the dataset.
+        data_dir: a path the user gave (None: the copy the store holds, else a download).
+        verify: False accepts a zip that fails its checksum.
+        download: False raises :class:`DownloadError` instead of downloading.
+        force_download: True downloads into the store again, whatever is there.
+        progress: show a progress bar while downloading.
+        ca_bundle: a file of trusted certificates for the download (e.g. a proxy's).
+        store: the archive store (default: :func:`kvasir_seg.store.default_store`).
+
+    Returns:
+        The copy, checked.
+
+    Raises:
+        DownloadError: the store holds no copy and ``download`` is False, or the download
+            fails (the message says how to download by hand).
+
+    Example:
+        >>> import tempfile
+        >>> from kvasir_seg.catalog import get_spec
+        >>> from kvasir_seg.store import ArchiveStore
+        >>> store = ArchiveStore(tempfile.mkdtemp())
+        >>> try:
+        ...     resolve_archive(get_spec("kvasir_sessile"), download=False, store=store)
+        ... except DownloadError as error:
+        ...     print(str(error).split(" (")[0])
+        kvasir-sessile.zip is not in the archive store
     """
     store = store or default_store()
     if data_dir is not None:
@@ -194,12 +299,40 @@ def resolve_archive(
 
 
 def write_built_from(folder: str | os.PathLike[str], plan: BuildPlan) -> None:
-    """Record in ``folder`` (a cache being built) the plan it is built from."""
+    """Record in a cache being built the plan it is built from (:data:`BUILT_FROM`).
+
+    Args:
+        folder: the cache's folder.
+        plan: the plan it is built from.
+
+    Example:
+        >>> import tempfile
+        >>> from kvasir_seg.catalog import get_spec
+        >>> from kvasir_seg.resolve import ResolvedArchive
+        >>> spec, folder = get_spec("kvasir_seg"), tempfile.mkdtemp()
+        >>> copy = ResolvedArchive(Path(folder), "folder-0a1b", "folder", "extracted folder")
+        >>> write_built_from(folder, BuildPlan(spec, spec.config(None), copy))
+        >>> read_built_from(folder)["identity"]
+        'folder-0a1b'
+    """
     (Path(folder) / BUILT_FROM).write_text(json.dumps(plan.built_from(), indent=2))
 
 
 def read_built_from(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """What the cache in ``folder`` was built from, or None when it says nothing (readable)."""
+    """What a cache was built from, as :func:`write_built_from` recorded it.
+
+    Args:
+        folder: the cache's folder.
+
+    Returns:
+        The record (:meth:`BuildPlan.built_from`), or None when the folder holds none that
+        can be read.
+
+    Example:
+        >>> import tempfile
+        >>> print(read_built_from(tempfile.mkdtemp()))
+        None
+    """
     try:
         value = json.loads((Path(folder) / BUILT_FROM).read_text())
     except (OSError, ValueError):

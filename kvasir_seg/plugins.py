@@ -1,5 +1,4 @@
-"""Datasets from outside the package: ``kvasir_seg.datasets`` entry points and
-modules named in ``$KVASIR_SEG_PLUGINS``.
+"""Datasets from outside the package: entry points, and modules named in an environment variable.
 
 A package that brings datasets declares an entry point in the ``kvasir_seg.datasets``
 group; its object is a :class:`~kvasir_seg.catalog.DatasetSpec`, a list of them, or a
@@ -41,17 +40,40 @@ ENTRY_POINT_GROUP = "kvasir_seg.datasets"
 
 
 def plugin_modules(value: str | None = None) -> list[str]:
-    """The module names in ``value`` (default: ``$KVASIR_SEG_PLUGINS``).
+    """The module names a ``$KVASIR_SEG_PLUGINS`` value lists.
 
-    >>> plugin_modules(" my_datasets, other.module ,")
-    ['my_datasets', 'other.module']
+    Args:
+        value: comma-separated module names (None: the variable's value now).
+
+    Returns:
+        The names, stripped, empty ones left out.
+
+    Example:
+        >>> plugin_modules(" my_datasets, other.module ,")
+        ['my_datasets', 'other.module']
     """
     text = os.environ.get(PLUGINS_VARIABLE, "") if value is None else value
     return [name.strip() for name in text.split(",") if name.strip()]
 
 
 def load_plugins(value: str | None = None) -> list[str]:
-    """Load every entry point and plugin module (see the module docstring); those that loaded."""
+    """Load every ``kvasir_seg.datasets`` entry point and plugin module, and register their specs.
+
+    ``import kvasir_seg`` calls it once. A plugin that cannot be loaded (an import error,
+    a spec the catalog refuses) is skipped with a warning that names it.
+
+    Args:
+        value: the plugin modules, as :func:`plugin_modules` reads them (None: the value
+            of ``$KVASIR_SEG_PLUGINS``).
+
+    Returns:
+        The entry points (their ``module:object`` value) and modules that loaded, in that
+        order.
+
+    Example:
+        >>> load_plugins("json")  # a module that registers nothing loads all the same
+        ['json']
+    """
     loaded = []
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         if _loaded(f"the entry point {entry.name} = {entry.value!r}", entry.load):

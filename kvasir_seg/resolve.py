@@ -1,7 +1,7 @@
 """Which copy of an archive is read, whether it may be read, and what the store remembers.
 
-Every door (Hugging Face, TFDS, the command line, :func:`kvasir_seg.archive.open_archive`)
-asks here, so all read the same copy and decide the same way; docs/archive-store.md
+Hugging Face, TFDS, PyTorch, the command line and :func:`kvasir_seg.archive.open_archive`
+all ask here, so all read the same copy and decide the same way; docs/archive-store.md
 states the rules for users.
 
 - Which copy: a path the user gives (:func:`locate_archive`); without one, :func:`find_copy`
@@ -11,8 +11,8 @@ states the rules for users.
   *verified* (it matches its pin), *refused* (:class:`ChecksumError`) unless *accepted*
   before or *accepting* now (checks skipped), or *unpinned* (no pin yet); an extracted
   folder is a *folder* (no checksum).
-- What the store remembers (:func:`settle`, the one caller of the store's writer, once the
-  copy is open): a copy it does not know yet is read whole (every member, CRC-checked; a
+- What the store remembers (:func:`settle`, the only caller of the store's writer, once
+  the copy is open): a copy it does not know yet is read whole (every member, CRC-checked; a
   verified zip is the very bytes of the published archive or of the copy read whole when
   it was pinned) and remembered if it has the catalog's number of examples or is accepted;
   an unpinned zip then becomes the pin unless it is far from the size its dataset page
@@ -22,6 +22,9 @@ states the rules for users.
     >>> copy = resolve_path(get_spec("kvasir_sessile"), "~/Downloads")  # doctest: +SKIP
     >>> copy.path, copy.trust, copy.identity[:12]  # doctest: +SKIP
     (PosixPath('/home/me/Downloads/kvasir-sessile.zip'), 'verified', '5f0c3a1e9b2d')
+
+The examples below write small synthetic archives (:mod:`kvasir_seg.testing`) and use a
+store of their own in a temporary folder.
 """
 
 from __future__ import annotations
@@ -53,18 +56,35 @@ _HASHED: dict[tuple[str, int, int, int], str] = {}  # (real path, size, mtime, i
 
 @dataclass(frozen=True)
 class ResolvedArchive:
-    """A copy found and judged: where it is, what it is, whether and how it may be read."""
+    """A copy of an archive, found and checked: where it is, what it is, whether it may be read.
+
+    Args:
+        path: the zip, or the extracted folder.
+        identity: the zip's SHA-256, or ``folder-<sha256 of its listing>`` for an extracted
+            folder (:func:`folder_identity`).
+        trust: what the checks found: ``"verified"`` (it matches its pin),
+            ``"accepted"`` (the user accepted it with checks skipped before),
+            ``"accepting"`` (accepted now), ``"unpinned"`` (no checksum to match yet),
+            ``"folder"`` (an extracted folder: no checksum) or ``"refused"``; the store's
+            listing adds ``"unreadable"`` and ``"missing"``.
+        check: the same in words, for messages, ``kvasir-seg info`` and the record of
+            what a build was made from.
+
+    Example:
+        >>> copy = ResolvedArchive(Path("/data/kvasir-seg.zip"), "03b30e21d584e04f", "verified",
+        ...                        "matches the published checksum")
+        >>> copy.matches_pin, copy.cache_key
+        (True, '03b30e21d584e04f')
+    """
 
     path: Path
-    #: The SHA-256 of a zip, or ``folder-<sha256 of its listing>`` for an extracted folder.
     identity: str
-    #: ``verified``, ``accepted``, ``accepting``, ``unpinned``, ``folder`` or ``refused``.
     trust: str
-    #: How it was judged, in words (messages, ``kvasir-seg info``, the built-from marker).
     check: str
 
     @property
     def matches_pin(self) -> bool:
+        """Whether the copy is a zip that matches its pin."""
         return self.trust == "verified"
 
     @property
@@ -74,6 +94,7 @@ class ResolvedArchive:
 
     @property
     def is_zip(self) -> bool:
+        """Whether the copy is a zip (else an extracted folder)."""
         return self.path.is_file()
 
     @property
@@ -85,11 +106,30 @@ class ResolvedArchive:
 
 
 def locate_archive(spec: DatasetSpec, data_dir: str | os.PathLike[str]) -> Path:
-    """The zip or extracted folder that ``data_dir`` names.
+    """The zip or extracted folder that a path given by the user names.
 
-    ``data_dir`` may be the zip itself, the folder that holds the zip as downloaded (its
-    official file name), or the extracted folder (or its parent). When a folder holds both
-    the zip and the extracted folder, the zip is read, and a line says so.
+    When a folder holds both the zip and the extracted folder, the zip is read, and a
+    warning says so.
+
+    Args:
+        spec: the dataset.
+        data_dir: the zip itself, the folder that holds the zip under its official name,
+            or the extracted folder (or its parent); ``~`` is expanded.
+
+    Returns:
+        The zip's path, or the extracted folder's.
+
+    Raises:
+        ArchiveError: nothing is at ``data_dir``, or it is a file that is not a zip.
+
+    Example:
+        >>> import tempfile
+        >>> from kvasir_seg.catalog import get_spec
+        >>> from kvasir_seg.testing import write_archive
+        >>> folder = tempfile.mkdtemp()
+        >>> zip_path = write_archive("kvasir_seg", folder, count=2)
+        >>> locate_archive(get_spec("kvasir_seg"), folder) == zip_path
+        True
     """
     path = Path(data_dir).expanduser()
     if not path.exists():
@@ -121,8 +161,21 @@ def locate_archive(spec: DatasetSpec, data_dir: str | os.PathLike[str]) -> Path:
 
 
 def folder_identity(path: Path) -> str:
-    """``folder-<sha256>`` of the names, sizes and modification times of a folder's files
-    (dot-files and ``__MACOSX`` left out, as the reader leaves them out)."""
+    """The identity of an extracted folder: a fingerprint of its files' names, sizes and times.
+
+    Dot-files and ``__MACOSX`` are left out, as the reader leaves them out.
+
+    Args:
+        path: the folder.
+
+    Returns:
+        ``folder-<sha256>``.
+
+    Example:
+        >>> import tempfile
+        >>> folder_identity(Path(tempfile.mkdtemp()))[:14]
+        'folder-e3b0c44'
+    """
     digest = hashlib.sha256()
     for folder, dirs, files in os.walk(path):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__MACOSX")
@@ -136,10 +189,28 @@ def folder_identity(path: Path) -> str:
 
 
 def identity_of(spec: DatasetSpec, path: Path, store: ArchiveStore | None = None) -> str:
-    """The identity of the zip or folder at ``path``; nothing checked, nothing written.
+    """The identity of a zip or an extracted folder; nothing is checked, nothing written.
 
     A zip's SHA-256 is hashed once per process and file, or not at all when the store
     remembers it for this file's size, mtime and inode.
+
+    Args:
+        spec: the dataset.
+        path: the zip or folder (as :func:`locate_archive` gives it).
+        store: the archive store (default: :func:`kvasir_seg.store.default_store`).
+
+    Returns:
+        The zip's SHA-256, or the folder's :func:`folder_identity`.
+
+    Example:
+        >>> import tempfile
+        >>> from kvasir_seg.catalog import get_spec
+        >>> from kvasir_seg.store import ArchiveStore, sha256_of
+        >>> from kvasir_seg.testing import write_archive
+        >>> zip_path = write_archive("kvasir_sessile", tempfile.mkdtemp(), count=2)
+        >>> store = ArchiveStore(tempfile.mkdtemp())
+        >>> identity_of(get_spec("kvasir_sessile"), zip_path, store) == sha256_of(zip_path)
+        True
     """
     if path.is_dir():
         return folder_identity(path)
@@ -155,8 +226,34 @@ def identity_of(spec: DatasetSpec, path: Path, store: ArchiveStore | None = None
 def judge(
     spec: DatasetSpec, path: Path, *, verify: bool = True, store: ArchiveStore | None = None
 ) -> ResolvedArchive:
-    """What the trust rule makes of the located copy at ``path`` (``trust`` may be
-    ``refused``); nothing is written."""
+    """Check whether a copy may be read: its checksum, or the user's acceptance; nothing is written.
+
+    A zip that matches its pin is verified; one that does not is refused, unless the user
+    accepted it before or accepts it now (``verify=False``). A zip without a pin (no
+    published checksum, none recorded yet) is unpinned; an extracted folder has no checksum.
+
+    Args:
+        spec: the dataset.
+        path: the zip or folder (as :func:`locate_archive` gives it).
+        verify: False accepts a zip that fails its checksum.
+        store: the archive store (default: :func:`kvasir_seg.store.default_store`).
+
+    Returns:
+        The copy, its ``trust`` one of ``"verified"``, ``"accepted"``, ``"accepting"``,
+        ``"unpinned"``, ``"folder"`` or ``"refused"``.
+
+    Example:
+        >>> import tempfile
+        >>> from kvasir_seg.catalog import get_spec
+        >>> from kvasir_seg.store import ArchiveStore
+        >>> from kvasir_seg.testing import write_archive
+        >>> zip_path = write_archive("kvasir_seg", tempfile.mkdtemp(), count=2)
+        >>> store = ArchiveStore(tempfile.mkdtemp())
+        >>> judge(get_spec("kvasir_seg"), zip_path, store=store).trust  # not the published zip
+        'refused'
+        >>> judge(get_spec("kvasir_seg"), zip_path, verify=False, store=store).trust
+        'accepting'
+    """
     store = store or default_store()
     if path.is_dir():
         return ResolvedArchive(
@@ -189,10 +286,30 @@ def resolve_path(
     verify: bool = True,
     store: ArchiveStore | None = None,
 ) -> ResolvedArchive:
-    """The copy at ``data_dir`` (see :func:`locate_archive`), judged by the trust rule.
+    """Find the copy a path given by the user names, and check that it may be read.
 
-    Raises :class:`ChecksumError` for a zip that fails its pin and was never accepted
-    (``verify=False`` accepts it), :class:`ArchiveError` when there is no such copy.
+    Args:
+        spec: the dataset.
+        data_dir: the path (see :func:`locate_archive`).
+        verify: False accepts a zip that fails its checksum (:func:`judge`).
+        store: the archive store (default: :func:`kvasir_seg.store.default_store`).
+
+    Returns:
+        The copy; when the user accepted it before, an INFO line says so, once per process.
+
+    Raises:
+        ChecksumError: a zip fails its pin and was never accepted (the message says how to
+            accept it, or to download it again).
+        ArchiveError: there is no zip or folder at ``data_dir`` (:func:`locate_archive`).
+
+    Example:
+        >>> import tempfile
+        >>> from kvasir_seg.catalog import get_spec
+        >>> from kvasir_seg.store import ArchiveStore
+        >>> from kvasir_seg.testing import write_archive
+        >>> folder = write_archive("kvasir_seg", tempfile.mkdtemp(), count=2, zipped=False)
+        >>> resolve_path(get_spec("kvasir_seg"), folder, store=ArchiveStore(folder)).trust
+        'folder'
     """
     store = store or default_store()
     copy = judge(spec, locate_archive(spec, data_dir), verify=verify, store=store)
@@ -231,7 +348,7 @@ def _mismatch_message(spec: DatasetSpec, copy: ResolvedArchive, store: ArchiveSt
 
 
 def _store_copies(spec: DatasetSpec, verify: bool, store: ArchiveStore) -> list[ResolvedArchive]:
-    """Each copy the store holds (remembered, most recent first, then its own zip), judged;
+    """Each copy the store holds (remembered, most recent first, then its own zip), checked;
     one that cannot be read is ``unreadable``."""
     known = {Path(c.path): c.identity for c in store.copies(spec)}
     own = store.archive_path(spec)
@@ -254,12 +371,32 @@ def find_copy(
     store: ArchiveStore | None = None,
     say: bool = True,
 ) -> ResolvedArchive | None:
-    """The copy a call without a path reads, or None when the store holds none. One line
-    says which and why when it is not verified and another copy came first (remembered
-    later, or the pinned one, gone); ``say=False`` logs nothing (``kvasir-seg info``).
+    """The copy a call without a path reads: the best one the store holds.
 
-    Raises :class:`ChecksumError` when every copy there fails its checksum: a local copy
-    that fails is said, never answered with a download.
+    Verified copies come first, then accepted ones, then unpinned zips and folders; among
+    equals, the one remembered most recently. A warning says which copy is read and why
+    when it is not verified and another copy came first (remembered later, or the pinned
+    one, now gone).
+
+    Args:
+        spec: the dataset.
+        verify: False accepts a zip that fails its checksum (:func:`judge`).
+        store: the archive store (default: :func:`kvasir_seg.store.default_store`).
+        say: False logs nothing (``kvasir-seg info`` lists the copies itself).
+
+    Returns:
+        The copy, or None when the store holds none that can be read.
+
+    Raises:
+        ChecksumError: every copy the store holds fails its checksum (a local copy that
+            fails is reported, never answered with a download).
+
+    Example:
+        >>> import tempfile
+        >>> from kvasir_seg.catalog import get_spec
+        >>> from kvasir_seg.store import ArchiveStore
+        >>> print(find_copy(get_spec("kvasir_seg"), store=ArchiveStore(tempfile.mkdtemp())))
+        None
     """
     store = store or default_store()
     copies = _store_copies(spec, verify, store)
@@ -298,12 +435,39 @@ def settle(
     record_as: Path | None = None,
     origin: str | None = None,
 ) -> None:
-    """Remember ``copy``, now open as ``archive``, when the store should and does not yet.
+    """Remember a copy, now open, when the store should and does not know it yet.
 
-    The store's one writer is called here only: once ``archive`` was read whole, for a copy
-    with the catalog's number of examples, or one the user accepts. ``record_as`` is the
-    path to remember (a download is read as its ``.part`` file), ``origin`` where a pin
-    recorded now came from (default: that path).
+    The only caller of :meth:`~kvasir_seg.store.ArchiveStore.record_copy`. A copy is
+    remembered when it has the catalog's number of examples, or the user accepts it; it is
+    read whole first (every member, CRC-checked) unless it is a verified zip. An unpinned
+    zip then becomes the pin, unless its size is far from the one its dataset page states.
+    A copy the store knows, a partial copy, or a read that fails writes nothing.
+
+    Args:
+        spec: the dataset.
+        copy: the copy, as :func:`resolve_path` or :func:`find_copy` gave it.
+        archive: the copy, opened (:class:`~kvasir_seg.archive.reader.KvasirArchive`).
+        store: the archive store (default: :func:`kvasir_seg.store.default_store`).
+        record_as: the path to remember (a download is read as its ``.part`` file;
+            default: the copy's path).
+        origin: where a pin recorded now came from (default: the path remembered).
+
+    Raises:
+        ArchiveError: a member cannot be read while the copy is read whole.
+
+    Example:
+        >>> import tempfile
+        >>> from kvasir_seg.archive import KvasirArchive
+        >>> from kvasir_seg.catalog import get_spec
+        >>> from kvasir_seg.store import ArchiveStore
+        >>> from kvasir_seg.testing import write_archive
+        >>> spec, store = get_spec("kvasir_seg"), ArchiveStore(tempfile.mkdtemp())
+        >>> zip_path = write_archive(spec, tempfile.mkdtemp(), count=2)
+        >>> copy = resolve_path(spec, zip_path, verify=False, store=store)  # accept it
+        >>> with KvasirArchive(spec, copy.path) as archive:
+        ...     settle(spec, copy, archive, store=store)
+        >>> [(c.trust, c.identity == copy.identity) for c in store.copies(spec)]
+        [('accepted', True)]
     """
     store = store or default_store()
     path = (record_as or copy.path).resolve()
@@ -348,7 +512,7 @@ def settle(
         )
     elif copy.trust == "accepting":
         logger.warning(
-            "%s: %s (sha256 %s) %s; every door reads it from now on",
+            "%s: %s (sha256 %s) %s; every later call reads it without the option",
             spec.name,
             path,
             copy.identity,
@@ -365,15 +529,46 @@ def _far(spec: DatasetSpec, size: int) -> str:
 
 
 def describe_copies(spec: DatasetSpec, store: ArchiveStore | None = None) -> list[dict[str, str]]:
-    """What the trust rule makes of each copy the store holds (``kvasir-seg info``):
-    ``{"path", "identity", "trust"}``, ``trust`` in words; nothing is written."""
+    """Each copy the store holds, and whether it may be read (``kvasir-seg info``).
+
+    Args:
+        spec: the dataset.
+        store: the archive store (default: :func:`kvasir_seg.store.default_store`).
+
+    Returns:
+        One ``{"path", "identity", "trust"}`` per copy (remembered, most recent first, then
+        the store's own zip), ``trust`` in words; nothing is written.
+
+    Example:
+        >>> import tempfile
+        >>> from kvasir_seg.catalog import get_spec
+        >>> from kvasir_seg.store import ArchiveStore
+        >>> describe_copies(get_spec("kvasir_seg"), ArchiveStore(tempfile.mkdtemp()))
+        []
+    """
     copies = _store_copies(spec, True, store or default_store())
     return [{"path": str(c.path), "identity": c.identity, "trust": c.check} for c in copies]
 
 
 def stored_identity(spec: DatasetSpec, store: ArchiveStore | None = None) -> str | None:
-    """The identity of the copy a call without a path would read, or None; nothing is
-    checked (a replaced copy shows as changed) and nothing is downloaded or said."""
+    """The identity of the copy a call without a path would read (:func:`find_copy`).
+
+    Nothing is refused (a replaced copy shows as a changed identity), downloaded or logged.
+
+    Args:
+        spec: the dataset.
+        store: the archive store (default: :func:`kvasir_seg.store.default_store`).
+
+    Returns:
+        The identity, or None when the store holds no copy.
+
+    Example:
+        >>> import tempfile
+        >>> from kvasir_seg.catalog import get_spec
+        >>> from kvasir_seg.store import ArchiveStore
+        >>> print(stored_identity(get_spec("kvasir_seg"), ArchiveStore(tempfile.mkdtemp())))
+        None
+    """
     copy = find_copy(spec, verify=False, store=store, say=False)
     return copy.identity if copy is not None else None
 
@@ -384,9 +579,29 @@ def remembered_archive(
     *,
     store: ArchiveStore | None = None,
 ) -> ResolvedArchive | None:
-    """The identity of a copy that is gone, when the store remembers it; else None: for a
-    ``data_dir`` that no longer exists, the copy remembered there; without one, the copy
-    remembered last, else the pin. A cache built from it may be served; nothing is built."""
+    """A copy that is gone but that the store remembers, whose cache may still be served.
+
+    Nothing is built or checked.
+
+    Args:
+        spec: the dataset.
+        data_dir: a path given by the user that no longer exists: the copy remembered
+            there (None: the copy remembered last, else the pin).
+        store: the archive store (default: :func:`kvasir_seg.store.default_store`).
+
+    Returns:
+        The copy, its ``trust`` ``"missing"``; None when ``data_dir`` exists, or the store
+        remembers nothing.
+
+    Example:
+        >>> import tempfile
+        >>> from kvasir_seg.catalog import get_spec
+        >>> from kvasir_seg.store import ArchiveStore
+        >>> store = ArchiveStore(tempfile.mkdtemp())
+        >>> gone = remembered_archive(get_spec("kvasir_seg"), store=store)  # the published pin
+        >>> gone.trust, gone.identity[:8]
+        ('missing', '03b30e21')
+    """
     store = store or default_store()
     copies = store.copies(spec)
     if data_dir is not None:

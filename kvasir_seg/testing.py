@@ -11,8 +11,10 @@ PNG masks with three equal channels, tool = 255, for Kvasir-Instrument (as publi
 read them, ``np.array(png)[:, :, 0] / 255``), an unsorted box file with several and
 degenerate boxes, and real ids taken from the official split lists.
 
+    >>> import tempfile
     >>> from kvasir_seg.testing import write_archive
-    >>> zip_path = write_archive("kvasir_seg", "/tmp/fixture", count=12)  # doctest: +SKIP
+    >>> write_archive("kvasir_seg", tempfile.mkdtemp(), count=12).name
+    'kvasir-seg.zip'
 
 How a dataset's stand-in is written is its :class:`SyntheticLayout`: the built-in datasets
 have theirs here; a plugin registers one with :func:`register_layout` (otherwise a default
@@ -40,16 +42,25 @@ from kvasir_seg.splits import read_id_list
 class SyntheticLayout:
     """How :func:`write_archive` writes a stand-in archive of a dataset.
 
-    ``style`` is ``"kvasir"`` (``<root>/images/<id>.jpg`` and ``<root>/masks/<id>.jpg`` with
-    real Kvasir-SEG ids, RGB JPEG masks, and ``kavsir_bboxes.json`` when ``box_file``),
-    ``"capsule"`` (frames ``<video>_<frame>`` of one capsule video, in one of
-    :data:`CAPSULE_LAYOUTS`) or ``"instrument"`` (Kvasir-Instrument as a public converter
-    reads it: ``<root>/images/<id>.jpg``, ``<root>/masks/<id>.png`` (RGB, equal channels,
-    0/255, or another of :data:`MASK_MODES`), ``<root>/bboxes.json`` whose labels name the
-    spec's first class, and the split lists ``<root>/train.txt`` and ``<root>/test.txt``;
-    the other :data:`INSTRUMENT_LAYOUTS` nest the folders as users have them). ``count`` is
-    the default number of examples; ``dummy_*`` describe the small archive in the TFDS
-    folder's ``dummy_data/``.
+    Args:
+        style: ``"kvasir"`` (``<root>/images/<id>.jpg`` and ``<root>/masks/<id>.jpg`` with
+            real Kvasir-SEG ids, RGB JPEG masks, and ``kavsir_bboxes.json`` when
+            ``box_file``), ``"capsule"`` (frames ``<video>_<frame>`` of one capsule video,
+            in one of :data:`CAPSULE_LAYOUTS`) or ``"instrument"`` (Kvasir-Instrument as a
+            public converter reads it: ``<root>/images/<id>.jpg``, ``<root>/masks/<id>.png``
+            (RGB, equal channels, 0/255, or another of :data:`MASK_MODES`),
+            ``<root>/bboxes.json`` whose labels name the spec's first class, and the split
+            lists ``<root>/train.txt`` and ``<root>/test.txt``; the other
+            :data:`INSTRUMENT_LAYOUTS` nest the folders as users have them).
+        count: the default number of examples.
+        box_file: whether a ``"kvasir"`` archive has a box file.
+        dummy_count: the number of examples in the TFDS folder's ``dummy_data/``.
+        dummy_sizes: the image sizes there (None: the style's own).
+        dummy_layout: the layout written there.
+
+    Example:
+        >>> SyntheticLayout(count=4, box_file=True).style
+        'kvasir'
     """
 
     style: str = "kvasir"
@@ -60,6 +71,7 @@ class SyntheticLayout:
     dummy_layout: str = "repack"
 
 
+#: The styles of :class:`SyntheticLayout`.
 STYLES = ("kvasir", "capsule", "instrument")
 
 #: The forms Kvasir-Instrument is found in (see FACTS.md), by ``layout`` name:
@@ -94,10 +106,24 @@ _LAYOUTS: dict[str, SyntheticLayout] = {
 
 
 def register_layout(spec: DatasetSpec, layout: SyntheticLayout) -> SyntheticLayout:
-    """Say how the stand-in archives of ``spec`` (e.g. a plugin's) are written.
+    """Say how the stand-in archives of a dataset (e.g. a plugin's) are written.
 
-    Raises :class:`~kvasir_seg.errors.CatalogError` when the layout cannot stand in for the
-    spec's archive (an unknown style, a box file the spec says the archive lacks or has).
+    Args:
+        spec: the dataset.
+        layout: its synthetic layout.
+
+    Returns:
+        ``layout``.
+
+    Raises:
+        CatalogError: the layout cannot stand in for the spec's archive (an unknown style,
+            a box file the spec says the archive lacks or has).
+
+    Example:
+        >>> from dataclasses import replace
+        >>> spec = replace(get_spec("kvasir_sessile"), name="my_polyps")
+        >>> register_layout(spec, SyntheticLayout(count=5)).count
+        5
     """
     problems = []
     if layout.style not in STYLES:
@@ -115,10 +141,18 @@ def register_layout(spec: DatasetSpec, layout: SyntheticLayout) -> SyntheticLayo
 
 
 def synthetic_layout(spec: DatasetSpec) -> SyntheticLayout:
-    """The layout of ``spec``'s stand-in archives: registered, else one made from the spec.
+    """The layout of a dataset's stand-in archives.
 
-    >>> synthetic_layout(get_spec("kvasir_capsule_seg")).count
-    55
+    Args:
+        spec: the dataset.
+
+    Returns:
+        The layout registered for it (the built-in datasets have theirs), else one made
+        from the spec: at most 8 examples, a box file when the spec says it has one.
+
+    Example:
+        >>> synthetic_layout(get_spec("kvasir_capsule_seg")).count
+        55
     """
     known = _LAYOUTS.get(spec.name)
     if known is not None:
@@ -164,9 +198,11 @@ KVASIR_SEG_SIZES = """
 1210x1011 1214x1019 1220x1009 1224x1012 1348x1062 1920x1072
 """
 
+#: The id of the capsule video the frames come from.
 CAPSULE_VIDEO = "131368cc17e44240"
 #: The capsule frames: 28955..29015 without 28988..28993 (55 frames of one video).
 CAPSULE_FRAMES = tuple(f for f in range(28955, 29016) if not 28988 <= f <= 28993)
+#: The capsule frames' size (width, height).
 CAPSULE_SIZE = (336, 336)
 
 #: Folder layouts of the capsule archive (its real folder names are unknown), as
@@ -215,8 +251,18 @@ def size_distribution() -> list[tuple[int, int]]:
 
 
 def kvasir_seg_ids(count: int) -> list[str]:
-    """``count`` real Kvasir-SEG ids covering the official validation split, the PraNet test
-    split and the official train split (all 1000 when ``count`` >= 1000)."""
+    """Real Kvasir-SEG ids, from the official validation, PraNet test and official train splits.
+
+    Args:
+        count: how many.
+
+    Returns:
+        ``count`` ids, sorted (all 1000 when ``count`` >= 1000).
+
+    Example:
+        >>> len(kvasir_seg_ids(8)), len(kvasir_seg_ids(2000))
+        (8, 1000)
+    """
     train = read_id_list("kvasir_seg/official/train.txt")
     val = read_id_list("kvasir_seg/official/val.txt")
     if count >= len(train) + len(val):
@@ -321,28 +367,52 @@ def write_archive(
     junk: bool = True,
     mask_mode: str | None = None,
 ) -> Path:
-    """Write a synthetic archive of ``dataset`` into ``directory`` and return its path.
+    """Write a synthetic archive of a dataset, in the layout of the real one.
 
     The layout is the spec's :func:`synthetic_layout`.
-    Returns the zip (named as the official one) when ``zipped``, else the folder it would
-    extract to. ``count`` defaults to the layout's (12 Kvasir-SEG, 8 sessile, 55 capsule
-    frames); ``sizes`` overrides the sampled Kvasir-SEG sizes; ``layout`` picks one of
-    :data:`CAPSULE_LAYOUTS` or :data:`INSTRUMENT_LAYOUTS`; ``box_file`` overrides whether a
-    box file is written (the capsule archive never has one); ``junk`` adds ``__MACOSX`` and
-    dot-files that a reader must skip; ``mask_mode`` is the PNG mode of Kvasir-Instrument's
-    masks (one of :data:`MASK_MODES`; RGB when None).
 
-    >>> write_archive("kvasir_instrument", "/tmp/nb", layout="notebook", mask_mode="RGBA")  # doctest: +SKIP
-    PosixPath('/tmp/nb/kvasir-instrument.zip')
+    Args:
+        dataset: the dataset's name or spec.
+        directory: where to write it (created if needed).
+        count: the number of examples (default: the layout's: 12 Kvasir-SEG, 8 sessile,
+            55 capsule frames, 10 Kvasir-Instrument).
+        seed: the seed of the random images and masks.
+        zipped: True writes the zip; False the folder it would extract to.
+        layout: ``"repack"`` (the plain layout), or one of :data:`CAPSULE_LAYOUTS` or
+            :data:`INSTRUMENT_LAYOUTS` for those datasets.
+        box_file: whether a box file is written (None: the layout's; the capsule archive
+            never has one).
+        sizes: the image sizes, overriding the sampled Kvasir-SEG ones.
+        junk: add ``__MACOSX`` and dot-files, which a reader must skip.
+        mask_mode: the PNG mode of Kvasir-Instrument's masks (one of :data:`MASK_MODES`;
+            None: RGB).
+
+    Returns:
+        The zip (named as the official one), or the folder.
+
+    Raises:
+        ValueError: ``mask_mode`` for a dataset other than Kvasir-Instrument, or a
+            ``layout`` the dataset's synthetic archives do not have.
+
+    Example:
+        >>> import tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> write_archive("kvasir_instrument", folder, layout="notebook", mask_mode="RGBA").name
+        'kvasir-instrument.zip'
     """
     spec = get_spec(dataset) if isinstance(dataset, str) else dataset
     synthetic = synthetic_layout(spec)
+    if mask_mode is not None and synthetic.style != "instrument":
+        raise ValueError(f"mask_mode is for Kvasir-Instrument's PNG masks, not {spec.name}'s")
+    layouts = {"kvasir": ("repack",), "capsule": CAPSULE_LAYOUTS, "instrument": INSTRUMENT_LAYOUTS}
+    if layout not in layouts[synthetic.style]:
+        raise ValueError(
+            f"layout {layout!r} is not one of {spec.name}'s: {', '.join(layouts[synthetic.style])}"
+        )
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     target = directory / spec.filename if zipped else directory
-    if mask_mode is not None and synthetic.style != "instrument":
-        raise ValueError(f"mask_mode is for Kvasir-Instrument's PNG masks, not {spec.name}'s")
     writer = _Writer(target, zipped)
     try:
         if synthetic.style == "capsule":
@@ -364,10 +434,20 @@ def write_archive(
 
 
 def write_dummy_data(spec: DatasetSpec, directory: str | Path) -> Path:
-    """The small extracted archive of a TFDS folder's ``dummy_data/`` (see the spec's layout).
+    """Write the small extracted archive of a TFDS folder's ``dummy_data/``.
 
-    >>> write_dummy_data(get_spec("kvasir_seg"), "/tmp/dummy_data")  # doctest: +SKIP
-    PosixPath('/tmp/dummy_data')
+    Args:
+        spec: the dataset (its :func:`synthetic_layout` says what is written).
+        directory: the ``dummy_data/`` folder.
+
+    Returns:
+        ``directory``.
+
+    Example:
+        >>> import tempfile
+        >>> folder = write_dummy_data(get_spec("kvasir_seg"), tempfile.mkdtemp())
+        >>> sorted(path.name for path in (folder / "Kvasir-SEG").iterdir())
+        ['images', 'kavsir_bboxes.json', 'masks']
     """
     synthetic = synthetic_layout(spec)
     sizes = list(synthetic.dummy_sizes) if synthetic.dummy_sizes else None
@@ -444,7 +524,25 @@ def _mask_png(mask: np.ndarray, mode: str = "RGB") -> bytes:
 def box_overlay(
     image: bytes, mask: np.ndarray, colour: tuple[int, int, int] = (0, 255, 0)
 ) -> bytes:
-    """The image with the mask's boxes drawn on it (2-pixel lines), as a JPEG."""
+    """An image with its mask's boxes drawn on it (2-pixel lines), as in the capsule archive.
+
+    Args:
+        image: the image file's bytes.
+        mask: its binary mask.
+        colour: the lines' RGB colour.
+
+    Returns:
+        The drawn image, as JPEG bytes.
+
+    Example:
+        >>> import io
+        >>> buffer = io.BytesIO()
+        >>> Image.new("RGB", (8, 8)).save(buffer, format="JPEG")
+        >>> mask = np.zeros((8, 8), bool)
+        >>> mask[2:5, 2:5] = True
+        >>> box_overlay(buffer.getvalue(), mask)[:2]
+        b'\\xff\\xd8'
+    """
     from PIL import ImageDraw
 
     with Image.open(io.BytesIO(image)) as opened:
@@ -476,10 +574,17 @@ INSTRUMENT_TRAIN_SHARE = 472 / 590
 
 
 def instrument_ids(count: int) -> list[str]:
-    """``count`` cuid-like ids as Kvasir-Instrument names its frames (``ckcu`` + 21 more).
+    """Ids as Kvasir-Instrument names its frames: ``ckcu`` and 21 more characters.
 
-    >>> instrument_ids(2)[0][:4], len(instrument_ids(2)[0])
-    ('ckcu', 25)
+    Args:
+        count: how many.
+
+    Returns:
+        ``count`` ids, sorted, the same at every call.
+
+    Example:
+        >>> instrument_ids(2)[0][:4], len(instrument_ids(2)[0])
+        ('ckcu', 25)
     """
     import hashlib
 
@@ -499,8 +604,6 @@ def _write_instrument(
     mask_mode: str,
 ) -> None:
     """Kvasir-Instrument in one of :data:`INSTRUMENT_LAYOUTS` (see :class:`SyntheticLayout`)."""
-    if layout not in INSTRUMENT_LAYOUTS:
-        raise ValueError(f"layout {layout!r} is not one of {', '.join(INSTRUMENT_LAYOUTS)}")
     root = spec.root_folder or ""
     ids = instrument_ids(count)
     sizes = sizes or [(720, 576), (622, 528), (1280, 1024)]

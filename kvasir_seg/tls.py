@@ -51,8 +51,8 @@ from cryptography.x509.oid import AuthorityInformationAccessOID
 
 logger = logging.getLogger(__name__)
 
+#: The most CA Issuers fetches made from one leaf up.
 MAX_CHAIN_DEPTH = 4
-"""The most CA Issuers fetches made from one leaf up."""
 
 _MAX_URLS = 3  # CA Issuers URLs tried per certificate
 _MAX_CERT_BYTES = 64 * 1024
@@ -74,14 +74,36 @@ def urlopen(
     timeout: float,
     ca_bundle: str | os.PathLike[str] | None = None,
 ) -> http.client.HTTPResponse:
-    """Open ``request`` like :func:`urllib.request.urlopen`, completing incomplete chains.
+    """Open a request as :func:`urllib.request.urlopen` does, completing incomplete chains.
 
-    HTTP is unchanged; HTTPS is verified against the trust store described in the module
-    docstring. Raises :class:`urllib.error.URLError` (with an
-    :class:`ssl.SSLCertVerificationError` as ``reason`` for refused certificates) and
-    :class:`urllib.error.HTTPError` as urllib does.
+    HTTP and the other schemes urllib knows are unchanged; HTTPS is verified against the
+    trust store the module docstring describes.
 
-        >>> response = urlopen(Request(url), timeout=30, ca_bundle="ca.pem")  # doctest: +SKIP
+    Args:
+        request: the request.
+        timeout: seconds to wait for a connection or a read (also for each CA Issuers
+            fetch).
+        ca_bundle: a file of trusted certificates (PEM), instead of the default store.
+
+    Returns:
+        The response, as urllib gives it.
+
+    Raises:
+        urllib.error.URLError: the server cannot be reached, or its certificate is refused
+            (then ``reason`` is an :class:`ssl.SSLCertVerificationError`, its message
+            extended by what completing the chain found).
+        urllib.error.HTTPError: the server answers an HTTP error, as urllib raises it.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> file = Path(tempfile.mkdtemp()) / "hello.txt"
+        >>> _ = file.write_text("hello")
+        >>> with urlopen(urllib.request.Request(file.as_uri()), timeout=5) as response:
+        ...     response.read()
+        b'hello'
+        >>> request = urllib.request.Request("https://datasets.simula.no/")
+        >>> response = urlopen(request, timeout=30, ca_bundle="ca.pem")  # doctest: +SKIP
     """
     handler = _HTTPSHandler(create_context(ca_bundle))
     try:
@@ -115,10 +137,21 @@ def urlopen(
 def create_context(ca_bundle: str | os.PathLike[str] | None = None) -> ssl.SSLContext:
     """A client context that verifies certificates and host names, never partial chains.
 
-    Trusts ``ca_bundle``, else ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``, else the default
-    store (``certifi`` if that is empty), and knows the intermediates fetched so far.
+    It knows the intermediates fetched so far in this process, as material for building
+    a chain (never as trusted roots).
 
-        >>> context = create_context("/etc/ssl/certs/ca-certificates.crt")  # doctest: +SKIP
+    Args:
+        ca_bundle: a file of trusted certificates (PEM); None: ``SSL_CERT_FILE`` /
+            ``SSL_CERT_DIR``, else the system's default store (``certifi``'s bundle if that
+            is empty).
+
+    Returns:
+        The context.
+
+    Example:
+        >>> context = create_context()
+        >>> context.verify_mode == ssl.CERT_REQUIRED, context.check_hostname
+        (True, True)
     """
     cafile, capath = _trust_store(ca_bundle)
     context = ssl.create_default_context(cafile=cafile, capath=capath)

@@ -1,7 +1,7 @@
 """PyTorch without Arrow: :class:`KvasirSegDataset`, :func:`collate`, :func:`from_albumentations`.
 
 A ``torch.utils.data.Dataset`` over the core reader, as torchvision's own datasets are: the
-same archive store and trust rule, the same examples in the same order as the Hugging Face
+same archive store and checksum checks, the same examples in the same order as the Hugging Face
 and TFDS builders, and items in torchvision's v2 structure, so that any
 ``torchvision.transforms.v2`` transform moves image, mask and boxes together:
 
@@ -21,7 +21,7 @@ and TFDS builders, and items in torchvision's v2 structure, so that any
 An item is ``(image, target)``:
 
 - ``image``: ``tv_tensors.Image``, uint8, 3 x H x W, decoded by Pillow (the pixels the
-  Hugging Face door gives);
+  Hugging Face builders give);
 - ``target["mask"]``: ``tv_tensors.Mask``, uint8, H x W, 1 = polyp (tool), 0 = background.
   uint8, not bool: it is torchvision's mask type (its COCO and VOC wrappers), OpenCV and
   so albumentations refuse bool arrays, and ``.long()`` makes a class-index target;
@@ -75,7 +75,7 @@ def _split_source(
     spec: DatasetSpec, data_dir: Any, config: str | None, split: str, verify: bool
 ) -> tuple[ResolvedArchive, Layout, list[str]]:
     """Where ``split`` of ``config`` is read from: the copy of the archive (resolved and
-    checked as every door does), its layout, and the split's ids in the builders' order."""
+    checked as every adapter does), its layout, and the split's ids in the builders' order."""
     plan = plan_build(spec, data_dir, config, verify=verify)
     try:
         splits, layout = plan.splits, plan.layout
@@ -94,22 +94,38 @@ def _split_source(
 class KvasirSegDataset(VisionDataset):
     """One split of a catalog dataset as a map-style ``Dataset`` of ``(image, target)`` pairs.
 
-    ``name`` is a catalog name (``"kvasir_seg"``, ``"kvasir_sessile"``,
-    ``"kvasir_capsule_seg"``, ``"kvasir_instrument"``, or a plugin's); ``config`` a config
-    of it (None: its default); ``data_dir`` the zip downloaded by hand, its folder or the
-    folder it extracts to (None: the archive store, downloading into it as
-    ``kvasir_seg_hf.load_dataset`` does). ``transforms(image, target)`` is applied to each
-    item, as torchvision's datasets do (a ``v2.Compose``, any v2 transform, or
-    :func:`from_albumentations`). ``verification_mode="no_checks"`` reads a zip whose
-    checksum does not match, as the Hugging Face and TFDS builders do.
-
-    The archive is resolved and checked when the dataset is made; each process that reads
+    The archive is found and checked when the dataset is made; each process that reads
     (every ``DataLoader`` worker) opens it on its first item, so the dataset pickles to a
-    few bytes per id and holds no open file across a fork.
+    few bytes per id and holds no open file across a fork. Its ``ids`` are the split's
+    image ids in the order of the items, its ``classes`` the names ``target["labels"]``
+    index.
 
-        >>> dataset = KvasirSegDataset("kvasir_sessile", data_dir="~/Downloads")  # doctest: +SKIP
-        >>> len(dataset), dataset.classes  # doctest: +SKIP
-        (196, ('polyp',))
+    Args:
+        name: a catalog name (``"kvasir_seg"``, ``"kvasir_sessile"``,
+            ``"kvasir_capsule_seg"``, ``"kvasir_instrument"``, or a plugin's), or a spec.
+        split: the split to read.
+        config: a config of the dataset (None: its default).
+        data_dir: the zip downloaded by hand, its folder or the folder it extracts to
+            (None: the archive store, downloading into it as
+            ``kvasir_seg_hf.load_dataset`` does).
+        transforms: applied to each item as ``transforms(image, target)``, as
+            torchvision's datasets do (a ``v2.Compose``, any v2 transform, or
+            :func:`from_albumentations`).
+        verification_mode: ``"no_checks"`` reads a zip whose checksum does not match, as
+            the Hugging Face and TFDS builders do.
+
+    Raises:
+        KvasirSegError: the config has no such split, or no example of it is in the
+            archive; and what finding, checking and opening the archive raise.
+
+    Example:
+        >>> import tempfile
+        >>> from kvasir_seg.testing import write_archive
+        >>> zip_path = write_archive("kvasir_sessile", tempfile.mkdtemp(), count=3)
+        >>> dataset = KvasirSegDataset("kvasir_sessile", data_dir=zip_path)
+        >>> image, target = dataset[0]
+        >>> len(dataset), image.dtype, target["mask"].shape == image.shape[1:]
+        (3, torch.uint8, True)
     """
 
     def __init__(
@@ -164,6 +180,7 @@ class KvasirSegDataset(VisionDataset):
         return state
 
     def extra_repr(self) -> str:
+        """The lines ``repr(dataset)`` adds to torchvision's: the dataset and the split."""
         return f"Dataset: {self.spec.name}\nSplit: {self.split}"
 
 
@@ -174,11 +191,22 @@ def as_pair(
     labels: Sequence[int],
     image_id: str,
 ) -> Pair:
-    """The ``(image, target)`` pair of one example's parts (the module doc says what it holds).
+    """Make the ``(image, target)`` pair of one example's parts (as the module docstring says).
 
-    ``image`` a PIL image (converted to RGB if it is not), ``mask`` an H x W array (nonzero
-    = object), ``boxes`` XYXY pixel rows, ``labels`` their class indices.
+    Args:
+        image: a PIL image (converted to RGB if it is not).
+        mask: an ``(H, W)`` array (non-zero is the object).
+        boxes: XYXY pixel rows.
+        labels: the boxes' class indices.
+        image_id: the example's id.
 
+    Returns:
+        The pair, in torchvision's v2 structure.
+
+    Raises:
+        KvasirSegError: the mask's size is not the image's.
+
+    Example:
         >>> image, target = as_pair(Image.new("RGB", (4, 3)), np.eye(3, 4), [(0, 0, 2, 2)], [0], "")
         >>> image.shape, target["mask"].dtype, target["boxes"].canvas_size, target["labels"]
         (torch.Size([3, 3, 4]), torch.uint8, (3, 4), tensor([0]))
@@ -205,16 +233,26 @@ def as_pair(
 
 
 def collate(batch: Sequence[Pair | Mapping[str, Any]]) -> tuple[torch.Tensor, dict[str, Any]]:
-    """``collate_fn`` for a ``DataLoader`` of ``(image, target)`` pairs (or of the rows
-    ``kvasir_seg_hf.torch_pairs`` makes, ``{"image": ..., "target": ...}``).
+    """Batch ``(image, target)`` pairs: the ``collate_fn`` of a ``DataLoader``.
 
-    Returns ``(images, targets)``: ``images`` N x C x H x W (a ``tv_tensors.Image``),
-    ``targets["mask"]`` N x H x W (a ``tv_tensors.Mask``), and every other key of the
-    targets (``boxes``, ``labels``, ``image_id``) as a list, since box counts differ. Images
-    (and masks) of different sizes in one batch are refused with a message that says to
-    resize them in the dataset's transforms (``v2.Resize``) or to use ``batch_size=1``:
-    a batch is always stacked, never a list by chance.
+    A batch is always stacked, never a list by chance: images (and masks) of different
+    sizes in one batch are refused.
 
+    Args:
+        batch: the pairs, or the rows ``kvasir_seg_hf.torch_pairs`` makes
+            (``{"image": ..., "target": ...}``).
+
+    Returns:
+        ``(images, targets)``: ``images`` N x C x H x W (a ``tv_tensors.Image``),
+        ``targets["mask"]`` N x H x W (a ``tv_tensors.Mask``), and every other key of the
+        targets (``boxes``, ``labels``, ``image_id``) as a list, since box counts differ.
+
+    Raises:
+        KvasirSegError: the batch is empty, its targets have different keys, or its images
+            or masks differ in size (the message says to resize them in the dataset's
+            transforms, ``v2.Resize``, or to use ``batch_size=1``).
+
+    Example:
         >>> pairs = [as_pair(Image.new("RGB", (4, 3)), np.ones((3, 4)), b, [0] * len(b), i)
         ...          for i, b in (("a", [(0, 0, 4, 3)]), ("b", []))]
         >>> images, targets = collate(pairs)
@@ -258,15 +296,31 @@ def _stack(tensors: list[torch.Tensor], ids: list[str], kind: type) -> torch.Ten
 
 
 def from_albumentations(transform: Any) -> Callable[..., Pair]:
-    """``transforms`` that run an albumentations ``A.Compose`` on image, mask and boxes.
+    """Make a dataset's ``transforms`` of an albumentations ``A.Compose``, on image, mask and boxes.
 
-    ``transform`` must be made with ``bbox_params=A.BboxParams("pascal_voc",
-    label_fields=["labels"])`` (the boxes are pixel XYXY; their labels must be dropped with
-    the boxes albumentations drops); anything else is refused at once. The image is given
-    H x W x C (uint8), the mask H x W (uint8), and the result comes back in the structure
-    of :class:`KvasirSegDataset`'s items (an image albumentations made float, e.g. by
-    ``A.Normalize``, stays float; ``ToTensorV2`` is not needed but accepted).
+    The image is given H x W x C (uint8), the mask H x W (uint8), and the result comes
+    back in the structure of :class:`KvasirSegDataset`'s items (an image albumentations
+    made float, e.g. by ``A.Normalize``, stays float; ``ToTensorV2`` is not needed but
+    accepted).
 
+    Args:
+        transform: an ``A.Compose`` made with ``bbox_params=A.BboxParams("pascal_voc",
+            label_fields=["labels"])`` (the boxes are pixel XYXY; their labels must be
+            dropped with the boxes albumentations drops).
+
+    Returns:
+        A picklable ``transforms(image, target)`` callable.
+
+    Raises:
+        KvasirSegError: ``transform`` was not made with those box parameters (refused at
+            once, not at the first item).
+
+    Example:
+        >>> try:
+        ...     from_albumentations(lambda image, target: (image, target))
+        ... except KvasirSegError as error:
+        ...     print(str(error)[:43])
+        from_albumentations needs an A.Compose made
         >>> import albumentations as A  # doctest: +SKIP
         >>> augment = A.Compose(
         ...     [A.Resize(352, 352), A.HorizontalFlip()],

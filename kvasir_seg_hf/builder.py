@@ -94,10 +94,10 @@ def configs_for(spec: DatasetSpec) -> list[KvasirConfig]:
 
 
 class KvasirBuilder(OurErrorsFromWorkers, datasets.GeneratorBasedBuilder):
-    """The builder of one catalog dataset; subclasses set ``SPEC``, ``BUILDER_CONFIGS`` and
-    ``DEFAULT_CONFIG_NAME`` (:func:`kvasir_seg_hf.builder_class` makes them).
+    """The ``datasets`` builder of one catalog dataset.
 
-    The archive is found, judged and, when the archive store holds no copy, downloaded when
+    Subclasses set ``SPEC``, ``BUILDER_CONFIGS`` and ``DEFAULT_CONFIG_NAME``
+    (:func:`kvasir_seg_hf.builder_class` makes them). The archive is found, checked and, when the archive store holds no copy, downloaded when
     the builder is made (:func:`kvasir_seg.plan.plan_build`; the module's docstring says
     why); the cache folder is keyed by the archive's identity.
 

@@ -49,7 +49,7 @@ def get_builder(
             ``data_dir``) and rebuilds the cache.
 
     Returns:
-        The builder, its archive found and judged.
+        The builder, its archive found and checked.
 
     Raises:
         kvasir_seg.errors.KvasirSegError: An unknown dataset or config, or no usable archive

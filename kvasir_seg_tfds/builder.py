@@ -84,8 +84,9 @@ def configs_for(spec: DatasetSpec) -> list[tfds.core.BuilderConfig]:
 
 
 class KvasirBuilder(BuildLinesLogged, tfds.core.GeneratorBasedBuilder, skip_registration=True):
-    """The builder of one catalog dataset: a subclass sets ``SPEC``, and its configs and
-    manual download instructions follow from it.
+    """The TFDS builder of one catalog dataset.
+
+    A subclass sets ``SPEC``; its configs and manual download instructions follow from it.
 
     The base itself is not registered; each ``Builder`` subclass registers under its
     folder's name (``kvasir_seg``, ``kvasir_sessile``, ...).
@@ -174,8 +175,9 @@ class KvasirBuilder(BuildLinesLogged, tfds.core.GeneratorBasedBuilder, skip_regi
         )
 
     def is_prepared(self) -> bool:
-        """Whether the dataset is prepared: as TFDS says, without its warning for a dataset
-        that was never built (no folder).
+        """Whether the dataset is prepared, as TFDS says.
+
+        Unlike TFDS, no warning is logged for a dataset that was never built (no folder).
 
         Returns:
             True when the prepared files are complete on disk.
@@ -249,8 +251,9 @@ class KvasirBuilder(BuildLinesLogged, tfds.core.GeneratorBasedBuilder, skip_regi
         update_info(self.data_dir, formats_on_disk(self.info), int(self.info.download_size))
 
     def as_dataset(self, *args: Any, **kwargs: Any) -> Any:
-        """The dataset as ``tf.data``, as TFDS gives it; an array_record build gains its
-        TFRecord files first (once).
+        """The dataset as ``tf.data``, as TFDS gives it.
+
+        An array_record build gains its TFRecord files first (once).
 
         Args:
             *args: As TFDS's ``as_dataset`` takes them (``split``, ...).
@@ -272,8 +275,9 @@ class KvasirBuilder(BuildLinesLogged, tfds.core.GeneratorBasedBuilder, skip_regi
         return super().as_dataset(*args, **kwargs)
 
     def as_data_source(self, *args: Any, file_format: Any = None, **kwargs: Any) -> Any:
-        """The dataset for random access, as TFDS gives it; a TFRecord build gains its
-        array_record files first (once).
+        """The dataset for random access, as TFDS gives it.
+
+        A TFRecord build gains its array_record files first (once).
 
         Args:
             *args: As TFDS's ``as_data_source`` takes them (``split``, ...).

@@ -16,7 +16,7 @@ from PIL import Image
 from kvasir_seg.archive import open_archive
 from kvasir_seg.errors import ArchiveError, KvasirSegError, LayoutError
 from kvasir_seg.masks import Box, boxes_from_mask
-from kvasir_seg.testing import CAPSULE_LAYOUTS
+from kvasir_seg.testing import CAPSULE_LAYOUTS, write_archive
 
 
 def _zip_folder(folder: Path, target: Path) -> Path:
@@ -125,6 +125,19 @@ def _expect(
     for fragment in fragments:
         assert fragment in message, message
     return message
+
+
+@pytest.mark.parametrize(
+    ("dataset", "layout"),
+    [("kvasir_seg", "nested"), ("kvasir_capsule_seg", "nested"), ("kvasir_instrument", "unnamed")],
+)
+def test_a_synthetic_layout_the_dataset_lacks_is_refused(
+    tmp_path: Path, dataset: str, layout: str
+) -> None:
+    """Not written in the plain layout instead (kvasir_seg) nor a KeyError (capsule)."""
+    with pytest.raises(ValueError, match=f"layout '{layout}' is not one of {dataset}'s"):
+        write_archive(dataset, tmp_path, layout=layout)
+    assert not list(tmp_path.iterdir())
 
 
 def test_missing_path(tmp_path: Path) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pytest
 from PIL import Image
 
+from kvasir_seg.errors import MetricInputError
 from kvasir_seg.masks import Box, boxes_from_mask, decode_mask, encode_mask_png, threshold_mask
 
 
@@ -42,6 +44,21 @@ def test_single_channel_jpeg_and_one_bit_png_masks_decode_too() -> None:
 def test_threshold_reads_the_first_channel_of_rgb_arrays() -> None:
     values = np.array([[[0, 0, 0], [128, 128, 128]], [[127, 127, 127], [255, 255, 255]]], np.uint8)
     np.testing.assert_array_equal(threshold_mask(values), [[False, True], [False, True]])
+
+
+def test_threshold_keeps_a_bool_mask_and_refuses_what_it_would_erase() -> None:
+    """A bool mask is a mask already (``True > 127`` would erase it), and values it cannot
+    read as 0..255 (probabilities in [0, 1], 16-bit) or channels that disagree are refused."""
+    mask = np.array([[False, True], [True, False]])
+    np.testing.assert_array_equal(threshold_mask(mask), mask)
+    np.testing.assert_array_equal(threshold_mask(np.stack([mask] * 3, axis=-1)), mask)
+    np.testing.assert_array_equal(threshold_mask(mask.astype(np.int64) * 255), mask)
+    for refused in (mask * 0.9, mask.astype(np.uint16) * 65535):
+        with pytest.raises(MetricInputError, match="0..255"):
+            threshold_mask(refused)
+    disagreeing = np.stack([mask, ~mask, mask], axis=-1).astype(np.uint8) * 255
+    with pytest.raises(MetricInputError, match="different masks"):
+        threshold_mask(disagreeing)
 
 
 def test_boxes_follow_the_official_convention() -> None:

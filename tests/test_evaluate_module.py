@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from evaluate.loading import get_imports
 
+import kvasir_seg
 from kvasir_seg import MetricInputError
 from kvasir_seg.scores import compute_scores, evaluate_module_path
 
@@ -40,10 +41,12 @@ def cache(tmp_path: Path) -> str:
 def test_evaluate_module_path_points_at_the_one_loadable_script(cache: str) -> None:
     """One file, in a checkout, an editable install and a wheel (tests/smoke_installed.py
     checks the wheel's)."""
-    path = evaluate_module_path()
-    assert Path(path) == MODULE_DIR / "kvasir_seg.py"
-    assert (MODULE_DIR / "README.md").is_file()  # the metric card, beside its script
-    metric = evaluate.load(path, "pranet", cache_dir=cache)
+    path = Path(evaluate_module_path())
+    installed = Path(kvasir_seg.__file__).resolve().parent / "evaluate_module"
+    assert path == installed / "kvasir_seg.py"  # the package's own copy, wherever installed
+    assert (installed / "README.md").is_file()  # the metric card, beside its script
+    assert path.read_bytes() == (MODULE_DIR / "kvasir_seg.py").read_bytes()
+    metric = evaluate.load(str(path), "pranet", cache_dir=cache)
     assert metric.name == "kvasir_seg"
     predictions, references = masks(1)
     result = metric.compute(predictions=predictions, references=references)

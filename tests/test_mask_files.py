@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from PIL import Image
 
 from kvasir_seg.errors import KvasirSegError, LayoutError, MetricInputError
-from kvasir_seg.image_files import MAX_PIXELS, image_size, read_mask_file
+from kvasir_seg.image_files import MAX_PIXELS, describe_path, image_size, read_mask_file
 from kvasir_seg.scores import compute_scores
 
 from hostile_files import png_claiming
@@ -231,6 +232,13 @@ def test_a_reference_must_be_near_binary() -> None:
         read_mask_file(_png(Image.fromarray(ramp)), "ramp.png", role="reference", error=LayoutError)
 
 
+def test_an_unknown_role_is_refused() -> None:
+    """A misspelt role read a ground-truth file as a prediction, grey levels and all."""
+    ramp = _png(Image.fromarray(np.tile(np.arange(256, dtype=np.uint8), (8, 1))))
+    with pytest.raises(ValueError, match="role 'references'"):
+        read_mask_file(ramp, "ramp.png", role="references")
+
+
 def test_a_jpeg_reference_with_compression_noise_is_thresholded() -> None:
     buffer = io.BytesIO()
     Image.fromarray(MASK.astype(np.uint8) * 255).convert("RGB").save(buffer, "JPEG", quality=95)
@@ -256,3 +264,10 @@ def test_paths_are_read_like_bytes(tmp_path: Path) -> None:
     path = tmp_path / "m.png"
     path.write_bytes(BINARY_FILES["16-bit 0/255"]())
     np.testing.assert_array_equal(read_mask_file(path, str(path), role="prediction"), MASK)
+
+
+def test_a_name_that_is_not_utf8_is_described_by_its_bytes() -> None:
+    """The byte the file system holds (``\\xe9``), not Python's stand-in (``\\udce9``)."""
+    path = Path(os.fsdecode(b"masks/caf\xe9.png"))
+    assert describe_path(path) == "masks/caf\\xe9.png"
+    assert describe_path(Path("masks/café.png")) == "masks/café.png"

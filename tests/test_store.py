@@ -20,7 +20,7 @@ from kvasir_seg.catalog import KVASIR_CAPSULE_SEG, KVASIR_SESSILE
 from kvasir_seg.download import fetch_archive
 from kvasir_seg.errors import ChecksumError, DownloadError
 from kvasir_seg.plan import resolve_archive
-from kvasir_seg.store import default_store, sha256_of
+from kvasir_seg.store import ArchiveStore, default_store, sha256_of
 
 from local_servers import serving
 
@@ -101,6 +101,21 @@ def test_a_transfer_cut_short_with_a_length_is_never_complete(
     with pytest.raises(DownloadError, match=f"stopped after {len(capsule_bytes) // 2} of"):
         fetch_archive(KVASIR_CAPSULE_SEG, progress=False)
     assert not (archive_store / KVASIR_CAPSULE_SEG.filename).exists()
+
+
+def test_a_download_into_another_store_is_pinned_and_remembered_there(
+    server: _Server, make_archive, tmp_path: Path
+) -> None:
+    """``store=`` is the store checked and the one written: the default store stays empty."""
+    complete = make_archive("kvasir_capsule_seg", complete=True)
+    server.files = {KVASIR_CAPSULE_SEG.filename: complete.read_bytes()}
+    other = ArchiveStore(tmp_path / "other")
+    path, downloaded = fetch_archive(KVASIR_CAPSULE_SEG, progress=False, store=other)
+    assert downloaded and path == other.archive_path(KVASIR_CAPSULE_SEG)
+    assert other.pin(KVASIR_CAPSULE_SEG).sha256 == sha256_of(path)
+    assert [c.path for c in other.copies(KVASIR_CAPSULE_SEG)] == [str(path.resolve())]
+    assert default_store().pin(KVASIR_CAPSULE_SEG) is None
+    assert default_store().copies(KVASIR_CAPSULE_SEG) == []
 
 
 @pytest.mark.parametrize("damage", ["empty", "truncated", "html"])

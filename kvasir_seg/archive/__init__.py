@@ -10,7 +10,7 @@ records that both the Hugging Face and the TFDS builders turn into their own fea
 - :mod:`~kvasir_seg.archive.layout`: which folder holds what, decided by content;
 - :mod:`~kvasir_seg.archive.boxes`: the box file;
 - :mod:`~kvasir_seg.archive.reader`: pairing, decoding, validation, the records, and
-  :func:`open_archive`, which opens a copy as every door does (:mod:`kvasir_seg.resolve`).
+  :func:`open_archive`, which opens a copy as every adapter does (:mod:`kvasir_seg.resolve`).
 
     >>> from kvasir_seg.archive import open_archive
     >>> with open_archive("kvasir_seg", "~/Downloads/kvasir-seg.zip") as archive:  # doctest: +SKIP

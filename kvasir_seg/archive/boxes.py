@@ -1,5 +1,6 @@
-"""The box file (Kvasir-SEG's ``kavsir_bboxes.json``, Kvasir-Instrument's ``bboxes.json``):
-parse it strictly, check boxes against their image.
+"""The box file: parse it strictly, and check boxes against their image.
+
+Kvasir-SEG's is ``kavsir_bboxes.json``, Kvasir-Instrument's ``bboxes.json``.
 
 The file is one JSON object keyed by image id (no extension); each value is
 ``{"height": int, "width": int, "bbox": [{"label", "xmin", "ymin", "xmax", "ymax"}, ...]}``.
@@ -38,8 +39,25 @@ def parse_box_file(
 ) -> dict[str, list[Box]]:
     """Parse a box file into boxes per image id, validating its structure.
 
-    Each box's ``label`` must name one of ``classes`` (compared without case); it becomes
-    the box's class index. A label that is none of them is an error, never a class 0.
+    Args:
+        data: the file's bytes.
+        name: the file's name, for messages.
+        classes: the dataset's classes; each box's ``label`` must name one of them
+            (compared without case) and becomes its index. A label that is none of them
+            is an error, never a class 0.
+
+    Returns:
+        ``{image id: its boxes}``, as the file lists them (not yet checked against the
+        image: :func:`check_boxes`).
+
+    Raises:
+        LayoutError: the file is not JSON, not in the format, has a coordinate that is not
+            an integer, or a label that is not one of ``classes``.
+
+    Example:
+        >>> box = b'{"label": "instrument", "xmin": 1, "ymin": 2, "xmax": 5, "ymax": 6}'
+        >>> parse_box_file(b'{"a": {"bbox": [' + box + b']}}', "bboxes.json", ("instrument",))
+        {'a': [Box(xmin=1, ymin=2, xmax=5, ymax=6, label=0)]}
     """
     index = {label.strip().lower(): number for number, label in enumerate(classes)}
     try:
@@ -96,7 +114,26 @@ def _as_int(value: Any) -> int:
 def check_boxes(
     boxes: list[Box], width: int, height: int, image_id: str, source: str
 ) -> tuple[Box, ...]:
-    """``boxes`` clipped to the image (with a warning); an inverted box is an error."""
+    """Check one image's boxes against its size: clip those that overhang, refuse inverted ones.
+
+    Args:
+        boxes: the image's boxes, as :func:`parse_box_file` read them.
+        width: the image's width in pixels.
+        height: the image's height in pixels.
+        image_id: the image's id, for messages.
+        source: the box file's name, for messages.
+
+    Returns:
+        The boxes clipped to ``[0, width] x [0, height]`` (a warning names each clipped one).
+
+    Raises:
+        LayoutError: a box is inverted (a min beyond its max).
+
+    Example:
+        >>> from kvasir_seg.masks import Box
+        >>> check_boxes([Box(-1, 2, 12, 6, 0)], 10, 8, "a", "bboxes.json")
+        (Box(xmin=0, ymin=2, xmax=10, ymax=6, label=0),)
+    """
     checked = []
     for box in boxes:
         if box.xmin > box.xmax or box.ymin > box.ymax:

@@ -69,7 +69,24 @@ _LINE_CONTRAST = 20
 
 @dataclass(frozen=True)
 class Layout:
-    """Where the parts of a dataset sit inside an archive (member paths use ``/``)."""
+    """Where the parts of a dataset sit inside an archive (member paths use ``/``).
+
+    Args:
+        images: ``{image id: the image file's path}``.
+        masks: ``{image id: the mask file's path}``.
+        box_file: the box file's path (None: the archive has none).
+        ignored_folders: the folders of images that were not chosen.
+        image_folder: the folder of the images.
+        mask_folder: the folder of the masks.
+        reasons: why each ignored folder was ignored, e.g.
+            ``{"capsule/bbox": "box-drawn overlays"}``.
+
+    Example:
+        >>> layout = Layout({"a": "k/images/a.jpg"}, {"a": "k/masks/a.jpg"}, None,
+        ...                 image_folder="k/images", mask_folder="k/masks")
+        >>> layout.root
+        'k'
+    """
 
     images: dict[str, str]
     masks: dict[str, str]
@@ -77,13 +94,13 @@ class Layout:
     ignored_folders: tuple[str, ...] = ()
     image_folder: str = ""
     mask_folder: str = ""
-    #: Why each ignored folder was ignored, e.g. ``{"capsule/bbox": "box-drawn overlays"}``.
     reasons: dict[str, str] = field(default_factory=dict)
 
     @property
     def root(self) -> str:
-        """The folder holding both the image and the mask folder (``""``: the top), where
-        the dataset's own files such as split lists sit.
+        """The folder that holds both the image and the mask folder (``""``: the top).
+
+        The dataset's own files, such as split lists, sit there.
 
         >>> Layout({}, {}, None, image_folder="k/images/images", mask_folder="k/masks/masks").root
         'k'
@@ -103,7 +120,33 @@ class _Folder:
 
 
 def find_layout(source: Source, spec: DatasetSpec) -> Layout:
-    """Find the image folder, the mask folder and the box file of an archive (see above)."""
+    """Find the image folder, the mask folder and the box file of an archive, by content.
+
+    The folders chosen are logged at WARNING when they are not the documented ones
+    (``images/`` and ``masks/``); see the module docstring for how they are chosen.
+
+    Args:
+        source: the archive (:func:`~kvasir_seg.archive.nested.open_source`).
+        spec: the dataset.
+
+    Returns:
+        The layout.
+
+    Raises:
+        LayoutError: no folder of masks or of images is found, or the choice is a tie (the
+            message lists the folders and what was found in each, and how to choose).
+
+    Example:
+        >>> import tempfile
+        >>> from kvasir_seg.archive.nested import open_source
+        >>> from kvasir_seg.catalog import get_spec
+        >>> from kvasir_seg.testing import write_archive
+        >>> source = open_source(write_archive("kvasir_seg", tempfile.mkdtemp(), count=2))
+        >>> layout = find_layout(source, get_spec("kvasir_seg"))
+        >>> layout.image_folder, layout.mask_folder, layout.box_file
+        ('Kvasir-SEG/images', 'Kvasir-SEG/masks', 'Kvasir-SEG/kavsir_bboxes.json')
+        >>> source.close()
+    """
     folders, json_files = _group(source, spec)
     for folder in folders.values():
         _classify(folder, source)

@@ -18,9 +18,13 @@ folder is never read.
 
 :func:`open_source` opens any archive: the zip or folder, with its nested archives.
 
-    >>> source = open_source(Path("kvasir-instrument.zip"))  # doctest: +SKIP
-    >>> [name for name in source.names() if name.endswith(".txt")]  # doctest: +SKIP
-    ['kvasir-instrument/test.txt', 'kvasir-instrument/train.txt']
+    >>> import tempfile
+    >>> from kvasir_seg.testing import write_archive
+    >>> zip_path = write_archive("kvasir_instrument", tempfile.mkdtemp(), layout="nested")
+    >>> source = open_source(zip_path)  # images.tar.gz and masks.tar.gz unpacked
+    >>> sorted({name.rsplit("/", 1)[0] for name in source.names()})
+    ['kvasir-instrument', 'kvasir-instrument/images', 'kvasir-instrument/masks']
+    >>> source.close()
 """
 
 from __future__ import annotations
@@ -48,8 +52,23 @@ _COMPLETE = ".kvasir-seg-unpacked"
 
 
 def open_source(path: Path) -> Source:
-    """A :class:`ZipSource` for a file, a :class:`FolderSource` for a folder; one that holds
-    nested archives (``.tar.gz`` members) lists their files too (:class:`NestedSource`)."""
+    """Open any archive: a zip or a folder, with the files of its nested archives.
+
+    Args:
+        path: the zip, or the extracted folder.
+
+    Returns:
+        A :class:`ZipSource` for a file, a :class:`FolderSource` for a folder; one that holds
+        nested archives (``.tar.gz`` members) is a :class:`NestedSource` over it.
+
+    Example:
+        >>> import tempfile
+        >>> from kvasir_seg.testing import write_archive
+        >>> source = open_source(write_archive("kvasir_seg", tempfile.mkdtemp(), count=2))
+        >>> type(source).__name__
+        'ZipSource'
+        >>> source.close()
+    """
     source: Source = ZipSource(path) if path.is_file() else FolderSource(path)
     nested = [name for name in source.names() if name.lower().endswith(NESTED_SUFFIXES)]
     if not nested:
@@ -62,7 +81,29 @@ def open_source(path: Path) -> Source:
 
 
 class NestedSource(Source):
-    """``outer`` with its nested archives unpacked and their files listed beside them."""
+    """An archive with its nested archives unpacked, their files listed beside them.
+
+    Each nested archive is unpacked once into the archive store (see the module docstring).
+
+    Args:
+        outer: the zip or folder.
+        nested: the paths of its nested archives (``.tar.gz``, ``.tgz``, ``.tar`` members).
+
+    Raises:
+        ArchiveError: a nested archive cannot be read, or holds what no real archive holds
+            (links, devices, names that climb out, more than :data:`MAX_UNPACKED_BYTES`).
+
+    Example:
+        >>> import tempfile
+        >>> from kvasir_seg.archive.sources import ZipSource
+        >>> from kvasir_seg.testing import write_archive
+        >>> zip_path = write_archive("kvasir_instrument", tempfile.mkdtemp(), layout="nested")
+        >>> outer = ZipSource(zip_path)
+        >>> source = NestedSource(outer, ["kvasir-instrument/images.tar.gz"])
+        >>> len(source.names()) - len(outer.names())  # 10 images instead of 1 member
+        9
+        >>> source.close()
+    """
 
     def __init__(self, outer: Source, nested: list[str]) -> None:
         self.location = outer.location
@@ -89,6 +130,7 @@ class NestedSource(Source):
         return self._outer.read_all() + inner
 
     def close(self) -> None:
+        """Close the outer archive."""
         self._outer.close()
 
 

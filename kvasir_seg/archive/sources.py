@@ -10,6 +10,8 @@ regular file (a FIFO would block the reader), a name that is not valid UTF-8. Ea
     >>> source = ZipSource(Path("~/Downloads/kvasir-seg.zip").expanduser())  # doctest: +SKIP
     >>> len(source.names()), source.read_all()  # doctest: +SKIP
     (2001, 46227172)
+
+The examples below read small synthetic archives (:mod:`kvasir_seg.testing`).
 """
 
 from __future__ import annotations
@@ -55,12 +57,26 @@ _EXTRACT_HINT = (
 
 
 def skipped(part: str) -> bool:
-    """Whether a path component is metadata to skip (``__MACOSX``, dot-files)."""
+    """Whether a path component is metadata that readers skip (``__MACOSX``, dot-files).
+
+    Args:
+        part: one component of a member's path.
+
+    Returns:
+        True for ``__MACOSX`` and names that start with a dot.
+
+    Example:
+        >>> skipped("__MACOSX"), skipped(".DS_Store"), skipped("images")
+        (True, True, False)
+    """
     return part.startswith(".") or part == "__MACOSX"
 
 
 class Source:
-    """A read-only view of an archive's files (member paths use ``/``)."""
+    """A read-only view of an archive's files (member paths use ``/``); the base of the others.
+
+    Its ``location`` is the zip or folder read.
+    """
 
     location: Path
 
@@ -69,28 +85,107 @@ class Source:
         raise NotImplementedError
 
     def read(self, name: str) -> bytes:
-        """The bytes of one file, under the size bounds."""
+        """The bytes of one file, under the size bounds.
+
+        Args:
+            name: the file's path, as :meth:`names` gives it.
+
+        Returns:
+            The file's bytes (a zip member's CRC-32 checked).
+
+        Raises:
+            ArchiveError: there is no such file, it is beyond :data:`MAX_MEMBER_BYTES`,
+                encrypted, compressed in a way Python cannot inflate, or unreadable.
+
+        Example:
+            >>> import tempfile
+            >>> from kvasir_seg.testing import write_archive
+            >>> source = ZipSource(write_archive("kvasir_seg", tempfile.mkdtemp(), count=2))
+            >>> source.read("Kvasir-SEG/kavsir_bboxes.json")[:1]
+            b'{'
+            >>> source.close()
+        """
         raise NotImplementedError
 
     def open(self, name: str, limit: int) -> BinaryIO:
-        """A stream of one file of at most ``limit`` bytes (a nested archive)."""
+        """A stream of one file, for a nested archive that is unpacked as it is read.
+
+        Args:
+            name: the file's path, as :meth:`names` gives it.
+            limit: the most bytes the file may hold.
+
+        Returns:
+            A binary stream; close it after use.
+
+        Raises:
+            ArchiveError: the file declares more than ``limit`` bytes, or cannot be read.
+
+        Example:
+            >>> import tempfile
+            >>> from kvasir_seg.testing import write_archive
+            >>> source = ZipSource(write_archive("kvasir_seg", tempfile.mkdtemp(), count=2))
+            >>> with source.open("Kvasir-SEG/kavsir_bboxes.json", 1 << 20) as stream:
+            ...     stream.read(1)
+            b'{'
+            >>> source.close()
+        """
         raise NotImplementedError
 
     def read_all(self) -> int:
-        """Read every file once, as :meth:`read` does (a zip's members are CRC-checked); the
-        number of bytes read. Raises what :meth:`read` raises."""
+        """Read every file once, as :meth:`read` does (a zip's members are CRC-checked).
+
+        Returns:
+            The number of bytes read.
+
+        Raises:
+            ArchiveError: the first file that cannot be read (as :meth:`read`).
+        """
         return sum(len(self.read(name)) for name in self.names())
 
     def fingerprint(self, name: str) -> str:
-        """What identifies one file's content without reading it (for caches of it)."""
+        """What identifies one file's content without reading it (for caches of it).
+
+        Args:
+            name: the file's path, as :meth:`names` gives it.
+
+        Returns:
+            A zip member's name, CRC-32 and sizes; a file's real path, size, modification
+            time and inode.
+
+        Raises:
+            ArchiveError: a zip has no such member.
+
+        Example:
+            >>> import tempfile
+            >>> from kvasir_seg.testing import write_archive
+            >>> source = ZipSource(write_archive("kvasir_seg", tempfile.mkdtemp(), count=2))
+            >>> source.fingerprint("Kvasir-SEG/kavsir_bboxes.json").startswith("zip member")
+            True
+            >>> source.close()
+        """
         raise NotImplementedError
 
     def close(self) -> None:
-        pass
+        """Release what the source holds open (a zip file); reading afterwards fails."""
 
 
 class ZipSource(Source):
-    """A zip, read in place: nothing is extracted."""
+    """A zip, read in place: nothing is extracted.
+
+    Args:
+        path: the zip.
+
+    Raises:
+        ArchiveError: the file is not a readable zip, or a member name flagged UTF-8 is not.
+
+    Example:
+        >>> import tempfile
+        >>> from kvasir_seg.testing import write_archive
+        >>> source = ZipSource(write_archive("kvasir_seg", tempfile.mkdtemp(), count=2))
+        >>> len(source.names())  # 2 images, 2 masks, the box file; not __MACOSX/, .DS_Store
+        5
+        >>> source.close()
+    """
 
     def __init__(self, path: Path) -> None:
         self.location = path
@@ -191,11 +286,26 @@ class ZipSource(Source):
             )
 
     def close(self) -> None:
+        """Close the zip file."""
         self._zip.close()
 
 
 class FolderSource(Source):
-    """An extracted folder. Links inside it are followed only while they stay inside it."""
+    """An extracted folder, read in place.
+
+    Only the files a reader opens are listed (:data:`IMAGE_SUFFIXES`, ``.json``, nested
+    archives), and links are followed only while they stay inside the folder.
+
+    Args:
+        path: the folder.
+
+    Example:
+        >>> import tempfile
+        >>> from kvasir_seg.testing import write_archive
+        >>> folder = write_archive("kvasir_seg", tempfile.mkdtemp(), count=2, zipped=False)
+        >>> len(FolderSource(folder).names())  # 2 images, 2 masks, the box file
+        5
+    """
 
     def __init__(self, path: Path) -> None:
         self.location = path

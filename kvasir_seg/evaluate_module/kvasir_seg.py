@@ -120,6 +120,9 @@ Args:
         finite and positive; adds `fps`.
     per_image (`bool`, *optional*, defaults to `False`, to `compute`): also return the
         scores of every image.
+    *args: passed to `evaluate.Metric` as they are.
+    **kwargs: the rest of `evaluate.load`'s arguments (`config_name`, `cache_dir`,
+        `num_process`, `process_id`, `experiment_id`, ...), passed to `evaluate.Metric`.
 
 Returns:
     `dict`: the protocol's scores as floats, higher is better except for `mae`. Every

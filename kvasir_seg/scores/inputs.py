@@ -233,8 +233,8 @@ def naming_image(which: str) -> Iterator[None]:
     Args:
         which: How the message names the image, e.g. ``"Image 'frame-3'"``.
 
-    Returns:
-        A context manager; other errors go through it unchanged.
+    Yields:
+        Nothing: the block runs inside it; other errors go through it unchanged.
 
     Raises:
         MetricInputError: The one raised in the block, its message prefixed with ``which``.

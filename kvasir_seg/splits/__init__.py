@@ -34,11 +34,19 @@ MemberReader = Callable[[str], bytes]
 
 @dataclass(frozen=True)
 class IdList:
-    """An id list shipped in a Python package: ``path`` relative to ``package``'s folder.
+    """An id list shipped in a Python package: one id per line, no extension.
 
     A plugin's spec names its own package, e.g. ``IdList("my_plugin", "lists/test.txt")``.
     Ids missing from the archive are left out with a warning (a partial archive, such as a
     test fixture or a subset, still loads with the official membership).
+
+    Args:
+        package: the package that holds the list (importable).
+        path: the list's path relative to the package's folder, with ``/``.
+
+    Example:
+        >>> len(IdList("kvasir_seg.splits", "kvasir_seg/pranet/test.txt").read())
+        100
     """
 
     package: str
@@ -47,17 +55,38 @@ class IdList:
     in_archive = False
 
     def read(self, member: MemberReader | None = None) -> tuple[str, ...]:
+        """The ids of the list (read once per process).
+
+        Args:
+            member: not used: the list is no member of the archive.
+
+        Returns:
+            The ids, in the list's order.
+
+        Example:
+            >>> len(IdList("kvasir_seg.splits", "kvasir_seg/official/val.txt").read())
+            120
+        """
         return _package_list(self.package, self.path)
 
     def describe(self) -> str:
+        """Where the list is, for messages: ``<package>/<path>``."""
         return f"{self.package}/{self.path}"
 
 
 @dataclass(frozen=True)
 class ArchiveList:
-    """An id list inside the archive: ``member`` below the archive's root folder.
+    """An id list inside the archive (Kvasir-Instrument's ``train.txt`` and ``test.txt``).
 
     The archive and its own lists must agree: a listed id without an image is an error.
+
+    Args:
+        member: the list's path below the folder that holds the image and mask folders
+            (:attr:`kvasir_seg.archive.layout.Layout.root`).
+
+    Example:
+        >>> ArchiveList("test.txt").read(lambda name: b"ckcu8ty6z00003b5yzfaezbs5\\n")
+        ('ckcu8ty6z00003b5yzfaezbs5',)
     """
 
     member: str
@@ -65,6 +94,22 @@ class ArchiveList:
     in_archive = True
 
     def read(self, member: MemberReader | None = None) -> tuple[str, ...]:
+        """The ids of the list, read from the archive.
+
+        Args:
+            member: reads a member of the archive by its path below the archive's root.
+
+        Returns:
+            The ids, in the list's order (blank lines left out, a UTF-8 BOM allowed).
+
+        Raises:
+            CatalogError: no ``member`` reader was given.
+            LayoutError: the list is not UTF-8 text.
+
+        Example:
+            >>> ArchiveList("train.txt").read(lambda name: b"a\\r\\n\\r\\nb\\r\\n")
+            ('a', 'b')
+        """
         if member is None:
             raise CatalogError(f"the archive's list {self.member} needs the archive to read it")
         try:
@@ -74,13 +119,25 @@ class ArchiveList:
         return _ids_of(text)
 
     def describe(self) -> str:
+        """Where the list is, for messages: ``the archive's <member>``."""
         return f"the archive's {self.member}"
 
 
 @dataclass(frozen=True)
 class SplitSpec:
-    """One split of a config: its name, its ids (``"all"``, ``"rest"``, an
-    :class:`IdList` or an :class:`ArchiveList`) and, where known, how many there are."""
+    """One split of a config: its name, where its ids come from, and how many there are.
+
+    Args:
+        name: the split's name (``"train"``, ``"validation"``, ``"test"``).
+        source: ``"all"`` (every example), ``"rest"`` (those in no other split of the
+            config), an :class:`IdList` or an :class:`ArchiveList`.
+        expected_count: how many examples the split has in the official archive (None:
+            not known).
+
+    Example:
+        >>> SplitSpec("test", IdList("kvasir_seg.splits", "kvasir_seg/pranet/test.txt"), 100).name
+        'test'
+    """
 
     name: str
     source: str | IdList | ArchiveList
@@ -89,7 +146,18 @@ class SplitSpec:
 
 @dataclass(frozen=True)
 class ConfigSpec:
-    """A named way of splitting a dataset (``official``, ``pranet``, ...)."""
+    """A named way of splitting a dataset (``official``, ``pranet``, ...).
+
+    Args:
+        name: the config's name (the Hugging Face and TFDS config name).
+        description: how the split was made and by whom, for the dataset cards.
+        splits: its splits; each example must land in exactly one.
+
+    Example:
+        >>> config = ConfigSpec("default", "Everything in train.", (SplitSpec("train", "all"),))
+        >>> assign_splits(config, ["b", "a"], "demo")
+        {'train': ['a', 'b']}
+    """
 
     name: str
     description: str
@@ -116,10 +184,17 @@ def _package_list(package: str, path: str) -> tuple[str, ...]:
 
 
 def read_id_list(relative_path: str) -> tuple[str, ...]:
-    """The ids of one of this package's lists (``relative_path`` below ``kvasir_seg/splits/``).
+    """The ids of one of the lists this package ships.
 
-    >>> len(read_id_list("kvasir_seg/official/val.txt"))
-    120
+    Args:
+        relative_path: the list's path below ``kvasir_seg/splits/``.
+
+    Returns:
+        The ids, in the list's order.
+
+    Example:
+        >>> len(read_id_list("kvasir_seg/official/val.txt"))
+        120
     """
     return _package_list(__name__, relative_path)
 
@@ -130,20 +205,33 @@ def assign_splits(
     dataset: str,
     member: MemberReader | None = None,
 ) -> dict[str, list[str]]:
-    """Distribute ``ids`` over the splits of ``config``, in sorted id order.
+    """Distribute the ids of an archive over the splits of a config.
 
-    Every id must land in exactly one split (a :class:`LayoutError` names the ids that land
-    in none, or in two). Ids of a package's list that the archive lacks are left out with a
-    warning; ids of the archive's own list that it lacks are an error. ``member`` reads the
-    archive's members, for :class:`ArchiveList` sources.
+    Every id must land in exactly one split. Ids of a package's list that the archive lacks
+    are left out with a warning (a partial archive still loads); ids of the archive's own
+    list that it lacks are an error.
 
-    >>> from kvasir_seg.catalog import KVASIR_SEG
-    >>> ids = read_id_list("kvasir_seg/official/train.txt") + read_id_list(
-    ...     "kvasir_seg/official/val.txt"
-    ... )
-    >>> splits = assign_splits(KVASIR_SEG.config("official"), ids, "kvasir_seg")
-    >>> {name: len(split) for name, split in splits.items()}
-    {'train': 880, 'validation': 120}
+    Args:
+        config: the config whose splits are filled.
+        ids: the ids of the archive's examples (in any order; repeats count once).
+        dataset: the dataset's name, for messages.
+        member: reads a member of the archive, for :class:`ArchiveList` sources.
+
+    Returns:
+        ``{split name: its ids, sorted}``, in the config's order of splits.
+
+    Raises:
+        LayoutError: an id of the archive's own list has no image, an id is listed in two
+            splits, or (in a config without ``"all"`` or ``"rest"``) an id is in no split.
+
+    Example:
+        >>> from kvasir_seg.catalog import KVASIR_SEG
+        >>> ids = read_id_list("kvasir_seg/official/train.txt") + read_id_list(
+        ...     "kvasir_seg/official/val.txt"
+        ... )
+        >>> splits = assign_splits(KVASIR_SEG.config("official"), ids, "kvasir_seg")
+        >>> {name: len(split) for name, split in splits.items()}
+        {'train': 880, 'validation': 120}
     """
     available = sorted(set(ids))
     available_set = set(available)
@@ -199,15 +287,24 @@ def assign_splits(
 
 @cache
 def membership(config: ConfigSpec, everyone: ConfigSpec) -> dict[str, str]:
-    """``{id: split}`` of ``config`` over every id listed by ``everyone``'s package lists.
+    """The split each id of a dataset has in one of its configs, from the lists alone.
 
     For datasets that share another dataset's ids (Kvasir-Sessile is a subset of
-    Kvasir-SEG): the split each id has there.
+    Kvasir-SEG): the split each id has there, without its archive.
 
-    >>> from kvasir_seg.catalog import KVASIR_SEG
-    >>> official = KVASIR_SEG.config("official")
-    >>> membership(KVASIR_SEG.config("pranet"), official)["cju0qkwl35piu0993l0dewei2"]
-    'train'
+    Args:
+        config: the config whose splits are looked up.
+        everyone: a config whose package lists (:class:`IdList`) together name every id of
+            the dataset.
+
+    Returns:
+        ``{id: split name}`` (computed once per process and pair of configs).
+
+    Example:
+        >>> from kvasir_seg.catalog import KVASIR_SEG
+        >>> official = KVASIR_SEG.config("official")
+        >>> membership(KVASIR_SEG.config("pranet"), official)["cju0qkwl35piu0993l0dewei2"]
+        'train'
     """
     ids = [i for s in _listed(everyone) if not s.source.in_archive for i in s.source.read()]
     splits = assign_splits(config, ids, "membership")
