@@ -97,9 +97,10 @@ class KvasirBuilder(OurErrorsFromWorkers, datasets.GeneratorBasedBuilder):
     """The ``datasets`` builder of one catalog dataset.
 
     Subclasses set ``SPEC``, ``BUILDER_CONFIGS`` and ``DEFAULT_CONFIG_NAME``
-    (:func:`kvasir_seg_hf.builder_class` makes them). The archive is found, checked and, when the archive store holds no copy, downloaded when
-    the builder is made (:func:`kvasir_seg.plan.plan_build`; the module's docstring says
-    why); the cache folder is keyed by the archive's identity.
+    (:func:`kvasir_seg_hf.builder_class` makes them). The archive is found, checked and,
+    when the archive store holds no copy, downloaded when the builder is made
+    (:func:`kvasir_seg.plan.plan_build`; the module's docstring says why); the cache folder
+    is keyed by the archive's identity.
 
     Args:
         *args: Passed to ``datasets.GeneratorBasedBuilder``.
