@@ -373,12 +373,6 @@ def test_the_pytorch_guide_snippets_run(
         352,
     )
 
-    (albumentations_code,) = snippets(guide, "albumentations")
-    _run(albumentations_code, f"{guide}: albumentations", namespace)
-    image, target = namespace["image"], namespace["target"]
-    assert image.shape == (3, 352, 352) and image.dtype == torch.float32 and image.min() < 0
-    assert target["mask"].shape == (352, 352) and target["mask"].dtype == torch.uint8
-
     metric_code, paper_code = snippets(guide, "The scores in a validation loop: `KvasirSegMetric`")
     _run(metric_code, f"{guide}: validation loop", namespace)
     scores = namespace["scores"]
@@ -386,6 +380,21 @@ def test_the_pytorch_guide_snippets_run(
     assert {"dice", "iou", "f2", "pooled_dice", "two_class_mean_iou"} <= set(scores)
     _run(paper_code, f"{guide}: at each image's own size", namespace)
     assert int(namespace["paper_scores"]["num_images"]) == 3
+
+
+def test_the_pytorch_guide_albumentations_recipe_runs(
+    snippets: Callable[[str, str], list[str]], loads_the_synthetic_folder: None
+) -> None:
+    """docs/pytorch.md's albumentations section, verbatim, after the guide's first import
+    (albumentations is a dev tool, not an extra: where it is missing this test skips)."""
+    pytest.importorskip("albumentations")
+    guide = "docs/pytorch.md"
+    namespace = _run("from kvasir_seg.torch import KvasirSegDataset", guide, {})
+    (albumentations_code,) = snippets(guide, "albumentations")
+    _run(albumentations_code, f"{guide}: albumentations", namespace)
+    image, target = namespace["image"], namespace["target"]
+    assert image.shape == (3, 352, 352) and image.dtype == torch.float32 and image.min() < 0
+    assert target["mask"].shape == (352, 352) and target["mask"].dtype == torch.uint8
 
 
 def test_the_training_example_runs(

@@ -245,6 +245,9 @@ _TWO_PROCESSES = textwrap.dedent(
             results[protocol] = {k: float(v) for k, v in metric.compute().items()}
         with open(f"{folder}/rank{rank}.json", "w") as out:
             json.dump(results, out)
+        # Both ranks done before either tears down: with torch 2.1 (the extra's floor),
+        # destroying the gloo group while the other rank still talks hung 1 run in 8.
+        dist.barrier()
         dist.destroy_process_group()
 
     if __name__ == "__main__":
@@ -255,7 +258,12 @@ _TWO_PROCESSES = textwrap.dedent(
             worker.start()
         for worker in workers:
             worker.join(timeout=120)
-        sys.exit(max(abs(worker.exitcode or 0) for worker in workers))
+        hung = [worker for worker in workers if worker.is_alive()]
+        for worker in hung:
+            worker.kill()
+        if hung:
+            sys.exit(f"{len(hung)} rank(s) still running after 120 s: killed")
+        sys.exit(max(abs(worker.exitcode) for worker in workers))
     """
 )
 
