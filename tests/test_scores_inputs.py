@@ -8,7 +8,7 @@ from PIL import Image
 
 from kvasir_seg import MetricInputError
 from kvasir_seg.score_settings import check_threshold
-from kvasir_seg.scores import compute_scores, new_accumulator
+from kvasir_seg.scores import compute_scores, evaluate_module_path, new_accumulator
 from kvasir_seg.scores.inputs import (
     as_mask_array,
     as_reference,
@@ -148,8 +148,18 @@ def test_a_single_mask_instead_of_a_list_gets_a_hint() -> None:
 def test_a_threshold_given_to_the_pranet_protocol_is_reported(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """Once per value and process, not once per batch (the evaluate module makes an
+    accumulator for each batch it is given)."""
+    evaluate = pytest.importorskip("evaluate")
+    metric = evaluate.load(evaluate_module_path(), "pranet", threshold=0.3)
+    for _ in range(3):
+        metric.add_batch(predictions=[np.full((4, 4), 0.6)], references=[np.eye(4, dtype=bool)])
+    metric.compute()
     new_accumulator("pranet", 0.3)
-    assert "ignored" in caplog.text
+    said = [r.getMessage() for r in caplog.records if "is ignored" in r.getMessage()]
+    assert said == ["threshold=0.3 is ignored: the PraNet protocol scores 256 thresholds."]
+    new_accumulator("pranet", 0.7)
+    assert sum("threshold=0.7 is ignored" in r.getMessage() for r in caplog.records) == 1
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from kvasir_seg.errors import MetricInputError
+from kvasir_seg.logs import warn_once
 from kvasir_seg.score_settings import (
     DEFAULT_THRESHOLD,
     PROTOCOLS,
@@ -77,7 +78,7 @@ def new_accumulator(
             (:class:`PraNetAccumulator`).
         threshold: The default protocol's, in [0, 1]: a probability strictly above it is
             polyp. The PraNet protocol scores 256 thresholds; another value than 0.5 is
-            checked, then logged as ignored.
+            checked, then logged as ignored (once per value in a process).
         resize: The Pillow filter (``"nearest"``, ``"bilinear"``, ``"bicubic"``) that
             brings a prediction to its reference's size first; ``"none"`` refuses a size
             mismatch (:mod:`kvasir_seg.scores.resize`).
@@ -99,8 +100,13 @@ def new_accumulator(
     if check_protocol(protocol) == "default":
         return DefaultAccumulator(threshold=threshold, resize=resize)
     if check_threshold(threshold) != DEFAULT_THRESHOLD:
-        logger.warning(
-            "threshold=%s is ignored: the PraNet protocol scores 256 thresholds.", threshold
+        # Once per value and process: the evaluate module and the metrics make an
+        # accumulator per batch, and the user's setting is the same each time.
+        warn_once(
+            logger,
+            ("pranet threshold", threshold),
+            "threshold=%s is ignored: the PraNet protocol scores 256 thresholds.",
+            threshold,
         )
     return PraNetAccumulator(resize=resize)
 
