@@ -1,5 +1,5 @@
 """The documents: the README's quick starts and the reader's snippet run, their links lead
-somewhere, the trust rule is stated once, and the install table is the one CI checks.
+somewhere, the checksum rule is stated once, and the install table is the one CI checks.
 
 The PyTorch snippets run in ``tests/test_torch_data.py``, the Keras one in
 ``tests/test_keras_metrics.py``.
@@ -170,19 +170,20 @@ def test_every_relative_link_leads_to_a_file_and_a_heading(document: Path) -> No
     assert not broken, f"{document.relative_to(ROOT)}: " + "; ".join(broken)
 
 
-def test_the_trust_rule_is_stated_once_and_linked_elsewhere() -> None:
+def test_the_checksum_rule_is_stated_once_and_linked_elsewhere() -> None:
     """The rule lives in docs/archive-store.md; the other documents link to it."""
     stating = [
         str(document.relative_to(ROOT))
         for document in DOCUMENTS
         for line in _prose(document)
-        if "**One trust rule**" in line or "never with a download attempt" in line
+        if "**One checksum rule**" in line or "never with a download attempt" in line
     ]
     assert stating == ["docs/archive-store.md", "docs/archive-store.md"]
+    anchor = "archive-store.md#checksums-verified-accepted-refused"
     linking = {
         str(document.relative_to(ROOT))
         for document in DOCUMENTS
-        if any(t.endswith("archive-store.md#one-trust-rule") for t in _links(document))
+        if any(t.endswith(anchor) for t in _links(document))
     }
     assert {"docs/huggingface.md", "docs/tfds.md", "docs/cli.md", "docs/reader.md"} <= linking
 

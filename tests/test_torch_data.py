@@ -364,7 +364,7 @@ def test_the_pytorch_guide_snippets_run(
     assert targets["mask"].shape == (8, 352, 352) and targets["mask"].dtype == torch.uint8
     assert len(targets["boxes"]) == len(targets["labels"]) == len(targets["image_id"]) == 8
 
-    (hf_code,) = snippets(guide, "The Hugging Face door: `torch_pairs`")
+    (hf_code,) = snippets(guide, "The Hugging Face loader: `torch_pairs`")
     _run(hf_code, f"{guide}: torch_pairs", namespace)
     assert namespace["images"].shape == (8, 3, 352, 352)
     streamed = next(iter(namespace["stream"]))

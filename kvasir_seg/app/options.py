@@ -278,7 +278,7 @@ def archive_of(spec: DatasetSpec, options: ArchiveOptions) -> Path:
     """The archive the options name: ``--data-dir``, else the archive store, else a download.
 
     A zip is checked against its pin (``--no-verify`` accepts one that fails it), by the
-    one rule of every door (:func:`kvasir_seg.plan.resolve_archive`); a copy read whole
+    rule every loader follows (:func:`kvasir_seg.plan.resolve_archive`); a copy read whole
     is remembered by the store, so the next command needs no path.
 
     Args:

@@ -73,7 +73,7 @@ def dataset_status(spec: DatasetSpec, store: ArchiveStore | None = None) -> dict
 
     ``checksum`` is ``published``, ``recorded on first use`` (with the date) or ``unknown``
     (no published checksum and no copy pinned yet). ``copies`` says of each copy the store
-    holds what the trust rule makes of it (:func:`kvasir_seg.resolve.describe_copies`);
+    holds what the checksum rule makes of it (:func:`kvasir_seg.resolve.describe_copies`);
     ``reads`` which one a call without a path reads, and why (None: it would download one).
     Each cache says whether it was built from that copy (``current``).
     """

@@ -23,7 +23,7 @@ DESCRIPTION = (
     "Show each dataset's splits and example counts, its archive (file, size, whether its "
     "SHA-256 is published, recorded on first use (with the date) or unknown), its "
     "homepage and terms of use, and what this machine holds: the copies of the archive "
-    "the store knows and what the trust rule makes of each, which copy a call without "
+    "the store knows and what the checksum rule makes of each, which copy a call without "
     "a path reads, and the Hugging Face and TFDS caches built in their default places, "
     "with paths and sizes."
 )
@@ -127,8 +127,8 @@ def _cache_rows(label: str, caches: list[dict[str, Any]]) -> list[tuple[str, str
 
 
 def _copy_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
-    """One row per copy of the archive the store holds, with what the trust rule makes of
-    it, then the copy a call without a path reads."""
+    """One row per copy of the archive the store holds, with what the checksum rule makes
+    of it, then the copy a call without a path reads."""
     copies = status["copies"]
     rows = [("store" if i == 0 else "", f"{c['path']}: {c['trust']}") for i, c in enumerate(copies)]
     reads = status["reads"]
